@@ -1,0 +1,1 @@
+"""cnnlab's workbench: the ``cnnlab`` command, the grading engine, the pytest plugin, the benchmark."""

@@ -1,0 +1,1 @@
+"""One module per ``cnnlab`` subcommand: ``NAME``, ``HELP``, ``configure(parser)``, ``run(args)``."""

@@ -1,0 +1,37 @@
+"""The catalog: every architecture cnnlab knows, how to build it, and the facts it is held to.
+
+>>> from reference.catalog import get, names
+>>> get("vgg16").variant().params.value
+138357544
+"""
+
+from __future__ import annotations
+
+from . import classic, densenet, inception, mobilenet, resnet, vgg
+from ._spec import SOURCES, ArchSpec, Fact, Variant
+
+__all__ = ["ArchSpec", "Fact", "Variant", "SOURCES", "CATALOG", "get", "names", "FRAMEWORKS"]
+
+#: Frameworks an architecture can be built in.
+FRAMEWORKS = ("torch", "keras")
+
+CATALOG: dict[str, ArchSpec] = {
+    spec.name: spec
+    for module in (classic, vgg, inception, resnet, densenet, mobilenet)
+    for spec in module.ENTRIES
+}
+
+
+def names() -> list[str]:
+    """All architecture names, in catalog order."""
+    return list(CATALOG)
+
+
+def get(arch: str) -> ArchSpec:
+    """The spec of ``arch``; a ``ValueError`` listing the valid names if there is none."""
+    try:
+        return CATALOG[arch]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown architecture {arch!r}; valid architectures: {', '.join(CATALOG)}"
+        ) from None
