@@ -1,35 +1,144 @@
-"""ResNet (He et al. 2015): torchvision's v1.5 layout, and keras.applications' v1 with conv biases."""
+"""ResNet (He et al. 2015): torchvision's v1.5 layout, and keras.applications' v1 with conv biases.
+
+Besides the catalog entries, this module holds the numbers in which the two layouts differ
+(:data:`LAYOUTS`) and the check of the builder's options, shared by the PyTorch and the Keras
+builder so that both reject the same input with the same message.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
 
 from ._spec import ArchSpec, Fact, Variant
 
-# name -> (block, layers, torchvision params, GMACs, keras.applications class, its total params,
-#          its include_top=False params)
+
+class Layout(NamedTuple):
+    """What differs between torchvision's ResNet and keras.applications' ResNet (v1)."""
+
+    #: Convolutions carry a bias (keras.applications' default ``use_bias=True``).
+    conv_bias: bool
+    #: BatchNorm epsilon and momentum in torch's convention (Keras momentum = 1 - this).
+    bn_epsilon: float
+    bn_momentum: float
+    #: A bottleneck that downsamples puts its stride on the first 1x1 conv (v1) rather than on
+    #: the 3x3 conv (v1.5, which torchvision calls "ResNet V1.5").
+    stride_on_1x1: bool
+
+
+LAYOUTS = {
+    "torchvision": Layout(conv_bias=False, bn_epsilon=1e-5, bn_momentum=0.1, stride_on_1x1=False),
+    "keras": Layout(conv_bias=True, bn_epsilon=1.001e-5, bn_momentum=0.01, stride_on_1x1=True),
+}
+
+#: Output channels of a block: the stage width times this.
+EXPANSION = {"basic": 1, "bottleneck": 4}
+#: Widths of the four stages (the paper's Table 1), and the stem's width.
+STAGE_WIDTHS = (64, 128, 256, 512)
+STEM_WIDTH = 64
+
+
+def check_options(*, block, layers, layout, num_classes, input_size, in_channels):
+    """Validate a ResNet builder's options; return ``(layers, Layout)``.
+
+    Parameters
+    ----------
+    block : {"basic", "bottleneck"}
+        Residual block type.
+    layers : sequence of 4 int
+        Blocks per stage, e.g. ``(3, 4, 6, 3)``.
+    layout : {"torchvision", "keras"}
+        Key of :data:`LAYOUTS`; ``"keras"`` exists only for bottleneck blocks.
+    num_classes : int
+        Classifier width (positive).
+    input_size : (int, int)
+        Height and width, each at least 32.
+    in_channels : int
+        Input channels (positive).
+
+    Returns
+    -------
+    layers : tuple of int
+    layout : Layout
+
+    Raises
+    ------
+    ValueError
+        If any option is out of its range; the message names the option and the valid choices.
+    """
+    if block not in EXPANSION:
+        raise ValueError(f"block must be one of {', '.join(map(repr, EXPANSION))}; got {block!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+    if layout == "keras" and block != "bottleneck":
+        raise ValueError(
+            "layout='keras' needs block='bottleneck' (ResNet-50/101/152): keras.applications "
+            "has no ResNet-18 or ResNet-34"
+        )
+    try:
+        layers = tuple(layers)
+        valid = len(layers) == 4 and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers
+        )
+    except TypeError:
+        valid = False
+    if not valid:
+        raise ValueError(f"layers must be 4 positive ints (blocks per stage); got {layers!r}")
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive int; got {num_classes!r}")
+    if not isinstance(in_channels, int) or isinstance(in_channels, bool) or in_channels < 1:
+        raise ValueError(f"in_channels must be a positive int; got {in_channels!r}")
+    if len(input_size) != 2 or min(input_size) < 32:
+        raise ValueError(
+            f"input_size must be a (height, width) pair, each at least 32; got {input_size!r}"
+        )
+    return layers, LAYOUTS[layout]
+
+
+# name -> (block, layers, torchvision params, torchvision GMACs at 224x224 (``meta["_ops"]`` of the
+#          weight enums), keras.applications class, its total params with / without top, its
+#          trainable params with / without top). The torch build of the "keras" layout has exactly
+#          Keras' trainable parameters (the rest are BatchNorm moving statistics).
 _TABLE = {
-    "resnet18": ("basic", (2, 2, 2, 2), 11_689_512, None, None, None, None),
-    "resnet34": ("basic", (3, 4, 6, 3), 21_797_672, None, None, None, None),
-    "resnet50": ("bottleneck", (3, 4, 6, 3), 25_557_032, 4.089, "ResNet50", 25_636_712, 23_587_712),
-    "resnet101": ("bottleneck", (3, 4, 23, 3), 44_549_160, None, "ResNet101", 44_707_176, None),
-    "resnet152": ("bottleneck", (3, 8, 36, 3), 60_192_808, None, "ResNet152", 60_419_944, None),
+    "resnet18": ("basic", (2, 2, 2, 2), 11_689_512, 1.814, None, None, None, None, None),
+    "resnet34": ("basic", (3, 4, 6, 3), 21_797_672, 3.664, None, None, None, None, None),
+    "resnet50": (
+        "bottleneck", (3, 4, 6, 3), 25_557_032, 4.089,
+        "ResNet50", 25_636_712, 23_587_712, 25_583_592, 23_534_592,
+    ),
+    "resnet101": (
+        "bottleneck", (3, 4, 23, 3), 44_549_160, 7.801,
+        "ResNet101", 44_707_176, 42_658_176, 44_601_832, 42_552_832,
+    ),
+    "resnet152": (
+        "bottleneck", (3, 8, 36, 3), 60_192_808, 11.514,
+        "ResNet152", 60_419_944, 58_370_944, 60_268_520, 58_219_520,
+    ),
 }
 
 ENTRIES = []
-for _name, (_block, _layers, _tv, _gmacs, _ka, _ka_total, _ka_base) in _TABLE.items():
+for _name, (_block, _layers, _tv, _gmacs, _ka, *_ka_counts) in _TABLE.items():
+    _width = STAGE_WIDTHS[-1] * EXPANSION[_block]
     _variants = {
         "default": Variant(
             "default",
             "torchvision v1.5: stride on the 3x3 conv, no conv biases",
             params=Fact(_tv, "torchvision"),
-            gmacs=Fact(_gmacs, "torchvision") if _gmacs else None,
+            # torchvision's count less its 1000-way fc layer (weight and bias)
+            base_params=Fact(_tv - (_width + 1) * 1000, "torchvision"),
+            gmacs=Fact(_gmacs, "torchvision"),
             canonical=("torchvision", _name),
         )
     }
     if _ka:
+        _total, _base_total, _trainable, _base_trainable = _ka_counts
         _variants["keras"] = Variant(
             "keras",
             "keras.applications v1: stride on the first 1x1 conv, conv biases, BN epsilon 1.001e-5",
             kwargs={"layout": "keras"},
-            keras_params=Fact(_ka_total, "keras.applications"),
-            base_keras_params=Fact(_ka_base, "keras.applications") if _ka_base else None,
+            params=Fact(_trainable, "keras.applications"),
+            keras_params=Fact(_total, "keras.applications"),
+            base_params=Fact(_base_trainable, "keras.applications"),
+            base_keras_params=Fact(_base_total, "keras.applications"),
             canonical=("keras.applications", _ka),
         )
     ENTRIES.append(
@@ -41,7 +150,7 @@ for _name, (_block, _layers, _tv, _gmacs, _ka, _ka_total, _ka_base) in _TABLE.it
             kwargs={"block": _block, "layers": _layers},
             input_size=(224, 224),
             min_input_size=32,
-            base_channels=512 if _block == "basic" else 2048,
+            base_channels=_width,
             base_side=7,
             variants=_variants,
         )

@@ -1,0 +1,56 @@
+"""The ``cnnlab`` command. Each subcommand lives in ``bench/commands/<name>.py``.
+
+A command module defines ``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int``. User
+errors are raised as ``ValueError`` (or ``FileNotFoundError``) and printed as one line with exit
+code 2, so a typo never ends in a framework traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+from bench import commands
+
+# Frameworks print start-up chatter on import; a command-line user wants the table.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _command_modules():
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            yield importlib.import_module(f"bench.commands.{info.name}")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnnlab",
+        description="Reference CNNs in PyTorch and Keras, a sandboxed grader and a benchmark.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _command_modules():
+        child = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.configure(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, FileNotFoundError, ModuleNotFoundError) as exc:
+        print(f"cnnlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"cnnlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

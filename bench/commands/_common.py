@@ -1,0 +1,38 @@
+"""Argument helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+
+def add_arch_args(parser, *, frameworks: bool = True) -> None:
+    parser.add_argument(
+        "--arch", nargs="+", metavar="A", help="architectures (default: the whole catalog)"
+    )
+    if frameworks:
+        parser.add_argument(
+            "--framework", nargs="+", metavar="F", help="torch and/or keras (default: both)"
+        )
+    parser.add_argument("--json", action="store_true", help="print the records as JSON")
+
+
+def selected_archs(args) -> list[str]:
+    """Validate ``--arch`` against the catalog; a wrong name lists the valid ones."""
+    from reference.catalog import get, names
+
+    if not args.arch:
+        return names()
+    for arch in args.arch:
+        get(arch)
+    return list(args.arch)
+
+
+def selected_frameworks(args) -> list[str]:
+    from reference import check_framework
+
+    return [check_framework(f) for f in (args.framework or ["torch", "keras"])]
+
+
+def progress(iterable, *, desc: str, total: int | None = None, quiet: bool = False):
+    """A tqdm bar on stderr (so ``--json`` output on stdout stays clean)."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, disable=quiet, leave=False, unit="model")

@@ -1,0 +1,65 @@
+"""``cnnlab compare``: port random weights between PyTorch and Keras and prove equal outputs."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import add_arch_args, progress, selected_archs
+
+NAME = "compare"
+HELP = "port weights torch<->keras for each architecture and compare the outputs"
+
+
+def configure(parser) -> None:
+    add_arch_args(parser, frameworks=False)
+    parser.add_argument("--variant", nargs="+", metavar="V", help="variants (default: all)")
+    parser.add_argument(
+        "--direction", nargs="+", default=["keras->torch", "torch->keras"],
+        help="keras->torch and/or torch->keras (default: both)",
+    )
+    parser.add_argument("--batch", type=int, default=2, help="images per comparison (default 2)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *, batch=2,
+            seed=0, quiet=False) -> list[dict]:
+    from reference.catalog import get
+    from reference.compare import compare_arch
+
+    jobs = [(a, v) for a in archs for v in get(a).variants if not variants or v in variants]
+    records = []
+    for arch, variant in progress(jobs, desc="compare", quiet=quiet):
+        for rec in compare_arch(arch, variant=variant, directions=tuple(directions), batch=batch, seed=seed):
+            records.append(rec.as_dict())
+    return records
+
+
+def side_by_side(records) -> str:
+    from reports.tables import table
+
+    rows = {}
+    for r in records:
+        rows.setdefault((r["arch"], r["variant"]), r)
+    columns = ("arch", "variant", "torch_params", "keras_params", "keras_trainable_params",
+               "torch_gmacs", "keras_gmacs", "torch_output_shape", "keras_output_shape")
+    return table(rows.values(), columns)
+
+
+def run(args) -> int:
+    from reports.models import compare_table
+    from reports.tables import to_json
+
+    if args.batch < 1:
+        raise ValueError(f"--batch must be at least 1, got {args.batch}")
+    records = collect(selected_archs(args), args.variant, args.direction, batch=args.batch,
+                      seed=args.seed, quiet=args.json)
+    if args.json:
+        print(to_json(records))
+    else:
+        print(side_by_side(records))
+        print()
+        print(compare_table(records))
+    bad = [f"{r['arch']}/{r['variant']} {r['direction']}" for r in records if not r["ok"]]
+    if bad:
+        print(f"outputs differ: {', '.join(bad)}", file=sys.stderr)
+    return 1 if bad else 0

@@ -1,0 +1,48 @@
+"""``cnnlab models``: every architecture's parameters, shapes and GMACs against the catalog."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import add_arch_args, progress, selected_archs, selected_frameworks
+
+NAME = "models"
+HELP = "list architectures with parameter counts, shapes and GMACs, checked against the catalog"
+
+
+def configure(parser) -> None:
+    add_arch_args(parser)
+    parser.add_argument("--variant", nargs="+", metavar="V", help="variants (default: all)")
+    parser.add_argument("--side-by-side", action="store_true", help="one column per framework")
+
+
+def collect(archs, frameworks, variants=None, *, quiet=False) -> list[dict]:
+    from reference.catalog import get
+    from reference.summary import describe
+
+    jobs = [
+        (arch, framework, variant)
+        for arch in archs
+        for variant in get(arch).variants
+        if not variants or variant in variants
+        for framework in frameworks
+    ]
+    records = []
+    for arch, framework, variant in progress(jobs, desc="models", quiet=quiet):
+        records.append(describe(arch, framework, variant=variant).as_dict())
+    return records
+
+
+def run(args) -> int:
+    from reports.models import models_table, side_by_side
+    from reports.tables import to_json
+
+    records = collect(selected_archs(args), selected_frameworks(args), args.variant, quiet=args.json)
+    if args.json:
+        print(to_json(records))
+    else:
+        print(side_by_side(records) if args.side_by_side else models_table(records))
+    bad = [f"{r['arch']}/{r['framework']}/{r['variant']}" for r in records if not r["matches"]]
+    if bad:
+        print(f"not matching the catalog: {', '.join(bad)}", file=sys.stderr)
+    return 1 if bad else 0

@@ -1,0 +1,27 @@
+"""``cnnlab port``: convert a torch state_dict into a Keras ``.weights.h5`` file, or back."""
+
+from __future__ import annotations
+
+NAME = "port"
+HELP = "convert weights between a torch state_dict (.pt/.pth) and a Keras .weights.h5 file"
+
+
+def configure(parser) -> None:
+    parser.add_argument("arch", help="architecture name, e.g. resnet50")
+    parser.add_argument("src", help="weights to read (.pt/.pth or .weights.h5)")
+    parser.add_argument("dst", help="weights to write (.weights.h5 or .pt/.pth)")
+    parser.add_argument("--variant", default="default")
+    parser.add_argument("--num-classes", type=int, default=1000)
+
+
+def run(args) -> int:
+    from reference.catalog import get
+    from reference.porting import convert_checkpoint
+
+    get(args.arch).variant(args.variant)
+    report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
+                                num_classes=args.num_classes)
+    print(f"ported {len(report.layers)} layers ({report.values:,} values) of {args.arch} "
+          f"from {args.src} to {args.dst}"
+          + (f"; flatten order fixed in {', '.join(report.permuted_dense)}" if report.permuted_dense else ""))
+    return 0

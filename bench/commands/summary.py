@@ -1,0 +1,42 @@
+"""``cnnlab summary ARCH``: the per-layer table, like torchinfo or Keras ``summary()``."""
+
+from __future__ import annotations
+
+NAME = "summary"
+HELP = "print one architecture's layers with output shapes and parameter counts"
+
+
+def configure(parser) -> None:
+    parser.add_argument("arch", help="architecture name, e.g. vgg16")
+    parser.add_argument("--framework", default="torch", help="torch or keras (default: torch)")
+    parser.add_argument("--variant", default="default")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+
+
+def run(args) -> int:
+    from reference import build, check_framework
+    from reference.catalog import get
+    from reference.summary import count_params, keras_layer_table, torch_layer_table
+    from reports.tables import table, to_json
+
+    spec = get(args.arch)
+    check_framework(args.framework)
+    spec.variant(args.variant)
+    if args.framework == "torch":
+        import torch
+
+        with torch.device("meta"):
+            model = build(args.arch, "torch", variant=args.variant)
+        rows, out = torch_layer_table(model, (1, spec.in_channels, *spec.input_size))
+    else:
+        model = build(args.arch, "keras", variant=args.variant)
+        rows, out = keras_layer_table(model)
+    total, trainable = count_params(model)
+    dicts = [r.as_dict() for r in rows]
+    if args.json:
+        print(to_json(dicts))
+        return 0
+    print(table(dicts, ("name", "type", "output_shape", "params")))
+    print(f"\n{args.arch} ({args.framework}, {args.variant}): output {'x'.join(map(str, out))}, "
+          f"{total:,} parameters, {trainable:,} trainable")
+    return 0

@@ -1,0 +1,265 @@
+"""Prove that the PyTorch and the Keras build of an architecture compute the same function.
+
+Random weights are drawn in one framework (BatchNorm statistics randomised too, so a mistake in
+porting them cannot hide behind the defaults of mean 0 and variance 1), ported into the other,
+and both models run on the same input. Layer-by-layer activations locate the first divergence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .catalog import get
+from .porting import port_weights
+from .summary import count_params, framework_of
+
+#: Largest max-abs difference of float32 logits accepted as "the same function".
+ATOL = 1e-4
+
+
+@dataclass
+class CompareRecord:
+    """One row of ``cnnlab compare``; the fields are documented in the README."""
+
+    arch: str
+    variant: str
+    direction: str
+    keras_backend: str
+    input_shape: tuple
+    torch_params: int
+    keras_params: int
+    keras_trainable_params: int
+    max_abs_diff: float
+    max_rel_diff: float
+    first_divergent_layer: str | None
+    ok: bool
+    torch_gmacs: float
+    keras_gmacs: float
+    torch_output_shape: tuple
+    keras_output_shape: tuple
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def randomize_batchnorm(model, *, seed: int = 0) -> None:
+    """Give every BatchNorm layer random gamma, beta, mean and variance (in place)."""
+    rng = np.random.default_rng(seed)
+    if framework_of(model) == "torch":
+        import torch
+
+        with torch.no_grad():
+            for module in model.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    n = module.num_features
+                    values = _bn_values(rng, n)
+                    if module.weight is not None:
+                        module.weight.copy_(torch.from_numpy(values["gamma"]))
+                    if module.bias is not None:
+                        module.bias.copy_(torch.from_numpy(values["beta"]))
+                    if module.running_mean is not None:
+                        module.running_mean.copy_(torch.from_numpy(values["moving_mean"]))
+                        module.running_var.copy_(torch.from_numpy(values["moving_variance"]))
+        return
+    for layer in _all_keras_layers(model):
+        if type(layer).__name__ == "BatchNormalization":
+            values = _bn_values(rng, int(layer.moving_mean.shape[0]))
+            for var in layer.weights:
+                var.assign(values[var.name.split("/")[-1]])
+
+
+def _bn_values(rng, n):
+    return {
+        "gamma": rng.uniform(0.5, 1.5, n).astype(np.float32),
+        "beta": rng.uniform(-0.2, 0.2, n).astype(np.float32),
+        "moving_mean": rng.uniform(-0.2, 0.2, n).astype(np.float32),
+        "moving_variance": rng.uniform(0.5, 1.5, n).astype(np.float32),
+    }
+
+
+def _all_keras_layers(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers") and type(layer).__name__ in ("Functional", "Sequential"):
+            yield from _all_keras_layers(layer)
+        else:
+            yield layer
+
+
+def _first(output):
+    if isinstance(output, (list, tuple)):
+        return output[0]
+    return getattr(output, "logits", output)
+
+
+def torch_forward(model, x_nchw: np.ndarray) -> np.ndarray:
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        return _first(model(torch.from_numpy(x_nchw))).numpy()
+
+
+def keras_forward(model, x_nhwc: np.ndarray) -> np.ndarray:
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(_first(model(x_nhwc, training=False))))
+
+
+def to_nhwc(array: np.ndarray) -> np.ndarray:
+    return array.transpose(0, 2, 3, 1) if array.ndim == 4 else array
+
+
+def layer_differences(torch_model, keras_model, x_nchw: np.ndarray) -> list[tuple[str, float]]:
+    """``(name, max |torch - keras|)`` for every layer the two models share, in torch's order.
+
+    Torch activations are cloned in the hook because in-place ReLUs overwrite them afterwards.
+    """
+    import keras
+    import torch
+
+    keras_names = {layer.name for layer in _all_keras_layers(keras_model)}
+    modules = [(n, m) for n, m in torch_model.named_modules() if n and n in keras_names]
+    seen: dict[str, np.ndarray] = {}
+
+    def make_hook(name):
+        def hook(_module, _inputs, output):
+            if name not in seen:
+                seen[name] = _first(output).detach().clone().numpy()
+
+        return hook
+
+    handles = [m.register_forward_hook(make_hook(n)) for n, m in modules]
+    try:
+        torch_forward(torch_model, x_nchw)
+    finally:
+        for h in handles:
+            h.remove()
+    names = [n for n, _ in modules if n in seen]
+    probe = keras.Model(keras_model.inputs, [keras_model.get_layer(n).output for n in names])
+    outs = probe(to_nhwc(x_nchw), training=False)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    diffs = []
+    for name, out in zip(names, outs):
+        ref = to_nhwc(seen[name])
+        got = np.asarray(keras.ops.convert_to_numpy(out))
+        if ref.shape != got.shape:
+            diffs.append((name, float("inf")))
+        else:
+            diffs.append((name, float(np.max(np.abs(ref - got))) if ref.size else 0.0))
+    return diffs
+
+
+def first_divergent_layer(diffs: list[tuple[str, float]], *, atol: float = ATOL) -> str | None:
+    """The first layer whose activations differ by more than ``atol`` relative to their scale."""
+    for name, diff in diffs:
+        if not diff <= atol * 10:
+            return name
+    return None
+
+
+DIRECTIONS = ("keras->torch", "torch->keras")
+
+
+def _reset_torch(model, seed: int) -> None:
+    """Draw fresh torch-native weights, so a direction never starts from the other's port."""
+    import torch
+
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if hasattr(module, "reset_parameters") and module is not model:
+            module.reset_parameters()
+
+
+def compare_arch(
+    arch: str,
+    *,
+    variant: str = "default",
+    directions: tuple[str, ...] = DIRECTIONS,
+    input_size: tuple[int, int] | None = None,
+    batch: int = 2,
+    seed: int = 0,
+    locate: bool = True,
+) -> list[CompareRecord]:
+    """Build ``arch`` once per framework, port random weights each way, compare the logits.
+
+    Parameters
+    ----------
+    arch : str
+        Catalog name.
+    variant : str, default="default"
+    directions : tuple of {"keras->torch", "torch->keras"}
+        Each direction starts from weights drawn natively in its source framework.
+    input_size : (int, int), optional
+        Defaults to the catalog's input size.
+    batch : int, default=2
+    seed : int, default=0
+    locate : bool, default=True
+        When the logits differ, compare every shared layer to name the first divergent one.
+
+    Returns
+    -------
+    list of CompareRecord, one per direction.
+    """
+    import keras
+    import torch
+
+    from . import build
+
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    spec = get(arch)
+    size = tuple(input_size or spec.input_size)
+    torch.manual_seed(seed)
+    keras.utils.set_random_seed(seed)
+    tm = build(arch, "torch", variant=variant, input_size=size)
+    km = build(arch, "keras", variant=variant, input_size=size)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, spec.in_channels, *size)).astype(np.float32)
+    torch_total = count_params(tm)[0]
+    from .flops import gmacs
+
+    torch_gmacs = round(gmacs(tm, input_size=size, in_channels=spec.in_channels), 4)
+    keras_gmacs = round(gmacs(km, input_size=size, in_channels=spec.in_channels), 4)
+    keras_total, keras_trainable = count_params(km)
+    records = []
+    for i, direction in enumerate(directions):
+        if direction == "torch->keras":
+            if i:
+                _reset_torch(tm, seed + i)
+            randomize_batchnorm(tm, seed=seed + i)
+            port_weights(tm, km)
+        else:
+            randomize_batchnorm(km, seed=seed + i)
+            port_weights(km, tm)
+        ref = torch_forward(tm, x)
+        got = keras_forward(km, to_nhwc(x))
+        max_abs = float(np.max(np.abs(ref - got))) if ref.shape == got.shape else float("inf")
+        scale = float(np.max(np.abs(ref))) or 1.0
+        ok = bool(max_abs <= ATOL)
+        divergent = None
+        if not ok and locate:
+            divergent = first_divergent_layer(layer_differences(tm, km, x))
+        records.append(
+            CompareRecord(
+                arch=arch,
+                variant=variant,
+                direction=direction,
+                keras_backend=keras.backend.backend(),
+                input_shape=(spec.in_channels, *size),
+                torch_params=torch_total,
+                keras_params=keras_total,
+                keras_trainable_params=keras_trainable,
+                max_abs_diff=max_abs,
+                max_rel_diff=max_abs / scale,
+                first_divergent_layer=divergent,
+                ok=ok,
+                torch_gmacs=torch_gmacs,
+                keras_gmacs=keras_gmacs,
+                torch_output_shape=tuple(ref.shape[1:]),
+                keras_output_shape=tuple(got.shape[1:]),
+            )
+        )
+    return records

@@ -1,0 +1,71 @@
+"""Multiply-accumulate counts (GMACs per image), the unit torchvision's ``_ops`` metadata uses.
+
+Only convolutions and dense layers are counted, as torchvision does; pooling, normalisation and
+activations are left out.
+"""
+
+from __future__ import annotations
+
+from .summary import framework_of
+
+
+def gmacs(model, *, input_size: tuple[int, int], in_channels: int = 3) -> float:
+    """GMACs of one forward pass of one image.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or keras.Model
+        For torch the count runs on the ``meta`` device copy of the input, so a model built on
+        the ``meta`` device costs nothing to count.
+    input_size : (int, int)
+        Height and width of the input.
+    in_channels : int, default=3
+    """
+    if framework_of(model) == "torch":
+        return _torch_gmacs(model, input_size, in_channels)
+    return _keras_gmacs(model)
+
+
+def _torch_gmacs(model, input_size, in_channels) -> float:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    params = list(model.parameters())
+    device = params[0].device if params else torch.device("cpu")
+    x = torch.empty(1, in_channels, *input_size, device=device)
+    was_training = model.training
+    model.eval()
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(x)
+    model.train(was_training)
+    # FlopCounterMode counts a multiply-add as 2 FLOPs.
+    return counter.get_total_flops() / 2 / 1e9
+
+
+def _keras_gmacs(model) -> float:
+    macs = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            continue
+        out_shape = layer.output.shape
+        kernel = layer.kernel.shape
+        if kind == "Dense":
+            positions = 1
+            for d in out_shape[1:-1]:
+                positions *= int(d)
+            macs += positions * int(kernel[0]) * int(kernel[1])
+        elif kind == "Conv2D":
+            # kernel is (kh, kw, in/groups, out): one MAC per kernel element per output position
+            macs += int(out_shape[1]) * int(out_shape[2]) * _prod(kernel)
+        else:
+            macs += int(out_shape[1]) * int(out_shape[2]) * _prod(kernel)
+    return macs / 1e9
+
+
+def _prod(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n

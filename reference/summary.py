@@ -1,0 +1,182 @@
+"""Framework-agnostic inspection of a built model: parameter counts, output shape, layer table.
+
+Torch models are inspected on the ``meta`` device where possible, so counting the parameters of
+VGG-19 allocates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+def framework_of(model) -> str:
+    """``"torch"`` or ``"keras"``, decided from the model's class, without importing either."""
+    for cls in type(model).__mro__:
+        root = cls.__module__.split(".")[0]
+        if root == "torch":
+            return "torch"
+        if root == "keras":
+            return "keras"
+    raise ValueError(f"expected a torch.nn.Module or a keras.Model, got {type(model).__name__}")
+
+
+def count_params(model) -> tuple[int, int]:
+    """``(total, trainable)`` parameters. Keras' total includes BatchNorm moving statistics."""
+    if framework_of(model) == "torch":
+        total = sum(p.numel() for p in model.parameters())
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        return int(total), int(trainable)
+    trainable = sum(int(_numel(w.shape)) for w in model.trainable_weights)
+    return int(model.count_params()), int(trainable)
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+@dataclass
+class LayerRow:
+    name: str
+    type: str
+    output_shape: tuple
+    params: int
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _first_tensor(value):
+    if isinstance(value, (tuple, list)):
+        return _first_tensor(value[0]) if value else None
+    if hasattr(value, "logits"):
+        return value.logits
+    return value
+
+
+def torch_layer_table(model, input_shape) -> tuple[list[LayerRow], tuple]:
+    """Run ``model`` on a ``meta`` tensor of ``input_shape`` (NCHW, batch included) and record
+    every leaf module's output shape and own parameter count, in execution order."""
+    import torch
+
+    rows: list[LayerRow] = []
+    names = {module: name for name, module in model.named_modules()}
+
+    def hook(module, _inputs, output):
+        out = _first_tensor(output)
+        own = sum(p.numel() for p in module.parameters(recurse=False))
+        rows.append(
+            LayerRow(names.get(module, "?"), type(module).__name__, tuple(out.shape[1:]), int(own))
+        )
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    try:
+        device = next(model.parameters()).device if any(True for _ in model.parameters()) else None
+        x = torch.empty(*input_shape, device=device or "cpu")
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            out = _first_tensor(model(x))
+        model.train(was_training)
+    finally:
+        for h in handles:
+            h.remove()
+    return rows, tuple(out.shape[1:])
+
+
+def keras_layer_table(model) -> tuple[list[LayerRow], tuple]:
+    """Every layer of a functional Keras model with its output shape and parameter count."""
+    rows = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        out = layer.output
+        shape = _first_tensor(out).shape
+        rows.append(LayerRow(layer.name, type(layer).__name__, tuple(shape[1:]), int(layer.count_params())))
+    out_shape = _first_tensor(model.outputs).shape
+    return rows, tuple(out_shape[1:])
+
+
+@dataclass
+class ModelRecord:
+    """One row of ``cnnlab models``; the fields are documented in the README."""
+
+    arch: str
+    framework: str
+    variant: str
+    params: int
+    trainable_params: int
+    expected_params: int | None
+    expected_source: str | None
+    input_shape: tuple
+    output_shape: tuple
+    gmacs: float
+    expected_gmacs: float | None
+    matches: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def expected_counts(spec_variant, framework: str) -> tuple:
+    """``(total, trainable, source)`` the catalog expects for this framework (None if unknown).
+
+    Keras' total counts BatchNorm moving statistics, so for Keras the catalog's torch-style count
+    is the *trainable* expectation and ``keras_params`` the total.
+    """
+    params, keras_params = spec_variant.params, spec_variant.keras_params
+    if framework == "torch":
+        return (params.value if params else None, params.value if params else None,
+                params.source if params else None)
+    total = keras_params.value if keras_params else None
+    trainable = params.value if params else None
+    source = (keras_params or params).source if (keras_params or params) else None
+    return total, trainable, source
+
+
+def describe(arch: str, framework: str, *, variant: str = "default") -> ModelRecord:
+    """Build ``arch`` (torch on the ``meta`` device) and hold its numbers against the catalog."""
+    from . import build
+    from .catalog import get
+    from .flops import gmacs
+
+    spec = get(arch)
+    var = spec.variant(variant)
+    size = tuple(spec.input_size)
+    if framework == "torch":
+        import torch
+
+        with torch.device("meta"):
+            model = build(arch, "torch", variant=variant)
+        _, out_shape = torch_layer_table(model, (1, spec.in_channels, *size))
+        input_shape = (spec.in_channels, *size)
+    else:
+        model = build(arch, "keras", variant=variant)
+        out_shape = tuple(_first_tensor(model.outputs).shape[1:])
+        input_shape = (*size, spec.in_channels)
+    total, trainable = count_params(model)
+    g = gmacs(model, input_size=size, in_channels=spec.in_channels)
+    exp_total, exp_trainable, source = expected_counts(var, framework)
+    matches = (exp_total is None or exp_total == total) and (
+        exp_trainable is None or exp_trainable == trainable
+    )
+    if var.gmacs is not None:
+        matches = matches and abs(g - var.gmacs.value) <= 0.0006 * max(1.0, var.gmacs.value)
+    del model
+    return ModelRecord(
+        arch=arch,
+        framework=framework,
+        variant=variant,
+        params=total,
+        trainable_params=trainable,
+        expected_params=exp_total if exp_total is not None else exp_trainable,
+        expected_source=source,
+        input_shape=tuple(int(d) for d in input_shape),
+        output_shape=tuple(int(d) for d in out_shape),
+        gmacs=round(g, 4),
+        expected_gmacs=var.gmacs.value if var.gmacs else None,
+        matches=bool(matches and (exp_total is not None or exp_trainable is not None)),
+    )
