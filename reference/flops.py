@@ -27,20 +27,38 @@ def gmacs(model, *, input_size: tuple[int, int], in_channels: int = 3) -> float:
 
 
 def _torch_gmacs(model, input_size, in_channels) -> float:
+    # Forward hooks rather than torch.utils.flop_counter: the latter imports triton, whose LLVM
+    # aborts the process when TensorFlow's LLVM is already loaded (torch 2.15, TF 2.21).
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
 
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        if isinstance(module, torch.nn.Conv2d):
+            kh, kw = module.kernel_size
+            per_output = (module.in_channels // module.groups) * kh * kw
+            total += output.numel() // output.shape[0] * per_output
+        else:  # Linear: every output element is one dot product of in_features
+            total += output.numel() // output.shape[0] * module.in_features
+
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))
+    ]
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
-    x = torch.empty(1, in_channels, *input_size, device=device)
     was_training = model.training
     model.eval()
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        model(x)
-    model.train(was_training)
-    # FlopCounterMode counts a multiply-add as 2 FLOPs.
-    return counter.get_total_flops() / 2 / 1e9
+    try:
+        with torch.no_grad():
+            model(torch.empty(1, in_channels, *input_size, device=device))
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return total / 1e9
 
 
 def _keras_gmacs(model) -> float:

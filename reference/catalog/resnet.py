@@ -38,7 +38,7 @@ STEM_WIDTH = 64
 
 
 def check_options(*, block, layers, layout, num_classes, input_size, in_channels):
-    """Validate a ResNet builder's options; return ``(layers, Layout)``.
+    """Validate a ResNet builder's options; return ``(layers, Layout, (height, width))``.
 
     Parameters
     ----------
@@ -59,6 +59,7 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     -------
     layers : tuple of int
     layout : Layout
+    input_size : (int, int)
 
     Raises
     ------
@@ -87,44 +88,51 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
         raise ValueError(f"num_classes must be a positive int; got {num_classes!r}")
     if not isinstance(in_channels, int) or isinstance(in_channels, bool) or in_channels < 1:
         raise ValueError(f"in_channels must be a positive int; got {in_channels!r}")
-    if len(input_size) != 2 or min(input_size) < 32:
+    try:
+        height, width = (int(side) for side in input_size)
+    except (TypeError, ValueError):
+        height = width = 0
+    if min(height, width) < 32:
         raise ValueError(
             f"input_size must be a (height, width) pair, each at least 32; got {input_size!r}"
         )
-    return layers, LAYOUTS[layout]
+    return layers, LAYOUTS[layout], (height, width)
 
 
-# name -> (block, layers, torchvision params, torchvision GMACs at 224x224 (``meta["_ops"]`` of the
-#          weight enums), keras.applications class, its total params with / without top, its
-#          trainable params with / without top). The torch build of the "keras" layout has exactly
-#          Keras' trainable parameters (the rest are BatchNorm moving statistics).
+# name -> (block, layers, torchvision params, elements of torchvision's BatchNorm running means
+#          and variances (Keras counts those, as moving statistics), torchvision GMACs at 224x224
+#          (``meta["_ops"]`` of the weight enums), keras.applications class, its total params with /
+#          without top, its trainable params with / without top). The torch build of the "keras"
+#          layout has exactly Keras' trainable parameters.
 _TABLE = {
-    "resnet18": ("basic", (2, 2, 2, 2), 11_689_512, 1.814, None, None, None, None, None),
-    "resnet34": ("basic", (3, 4, 6, 3), 21_797_672, 3.664, None, None, None, None, None),
+    "resnet18": ("basic", (2, 2, 2, 2), 11_689_512, 9_600, 1.814, None, None, None, None, None),
+    "resnet34": ("basic", (3, 4, 6, 3), 21_797_672, 17_024, 3.664, None, None, None, None, None),
     "resnet50": (
-        "bottleneck", (3, 4, 6, 3), 25_557_032, 4.089,
+        "bottleneck", (3, 4, 6, 3), 25_557_032, 53_120, 4.089,
         "ResNet50", 25_636_712, 23_587_712, 25_583_592, 23_534_592,
     ),
     "resnet101": (
-        "bottleneck", (3, 4, 23, 3), 44_549_160, 7.801,
+        "bottleneck", (3, 4, 23, 3), 44_549_160, 105_344, 7.801,
         "ResNet101", 44_707_176, 42_658_176, 44_601_832, 42_552_832,
     ),
     "resnet152": (
-        "bottleneck", (3, 8, 36, 3), 60_192_808, 11.514,
+        "bottleneck", (3, 8, 36, 3), 60_192_808, 151_424, 11.514,
         "ResNet152", 60_419_944, 58_370_944, 60_268_520, 58_219_520,
     ),
 }
 
 ENTRIES = []
-for _name, (_block, _layers, _tv, _gmacs, _ka, *_ka_counts) in _TABLE.items():
+for _name, (_block, _layers, _tv, _tv_stats, _gmacs, _ka, *_ka_counts) in _TABLE.items():
     _width = STAGE_WIDTHS[-1] * EXPANSION[_block]
+    _fc = (_width + 1) * 1000  # the 1000-way fc layer, weight and bias
     _variants = {
         "default": Variant(
             "default",
             "torchvision v1.5: stride on the 3x3 conv, no conv biases",
             params=Fact(_tv, "torchvision"),
-            # torchvision's count less its 1000-way fc layer (weight and bias)
-            base_params=Fact(_tv - (_width + 1) * 1000, "torchvision"),
+            keras_params=Fact(_tv + _tv_stats, "torchvision"),
+            base_params=Fact(_tv - _fc, "torchvision"),
+            base_keras_params=Fact(_tv + _tv_stats - _fc, "torchvision"),
             gmacs=Fact(_gmacs, "torchvision"),
             canonical=("torchvision", _name),
         )

@@ -1,0 +1,31 @@
+"""cnnlab's grading engine: assignments, submissions, the sandboxed worker, the gradebook.
+
+>>> from bench.grading import grade
+>>> summary = grade("metrics", "assignments/examples/metrics", "out/grades", jobs=2)  # doctest: +SKIP
+>>> print(summary.table())  # doctest: +SKIP
+
+Importing this package imports only the standard library.
+"""
+
+from __future__ import annotations
+
+from .assignment import Assignment, Limits, available
+from .assignment import load as load_assignment
+from .client import StudentError
+from .engine import Summary, grade, read_roster
+from .gradebook import Gradebook
+from .sandbox import ISOLATIONS, bwrap_problem
+
+__all__ = [
+    "ISOLATIONS",
+    "Assignment",
+    "Gradebook",
+    "Limits",
+    "StudentError",
+    "Summary",
+    "available",
+    "bwrap_problem",
+    "grade",
+    "load_assignment",
+    "read_roster",
+]

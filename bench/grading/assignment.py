@@ -1,0 +1,250 @@
+"""Assignments: a folder with ``assignment.toml``, ``README.md``, ``starter/``, ``solution/``,
+``tests/public/``, ``tests/hidden/`` and ``fixtures/``.
+
+``assignment.toml``::
+
+    [assignment]
+    title = "Classification metrics with numpy"
+    points = 100
+    files = ["metrics.py"]          # what a submission must contain
+    due = 2030-01-31T23:59:00Z      # optional; gates visibility "after_due_date"
+
+    [limits]                        # optional; defaults in Limits
+    call_timeout_s = 10
+    submission_timeout_s = 120
+    memory_mib = 1024
+    output_kib = 256
+
+    [sandbox]                       # optional
+    imports = ["numpy"]             # preloaded in the worker: numpy, torch, keras, ...
+    env = { KERAS_BACKEND = "torch" }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-call and per-submission limits of the sandboxed worker.
+
+    Attributes
+    ----------
+    call_timeout_s : float
+        Wall-clock seconds one call into student code may take.
+    submission_timeout_s : float
+        Wall-clock seconds all calls of one submission may take together.
+    memory_mib : int
+        Address-space limit of the worker (``RLIMIT_AS``).
+    processes : int
+        Processes the worker may add (``RLIMIT_NPROC``, on top of the user's current count);
+        seccomp forbids new processes anyway where it is available.
+    output_kib : int
+        Bytes the student code may print, stdout and stderr together.
+    file_mib : int
+        Largest file the worker may write (``RLIMIT_FSIZE``).
+    open_files : int
+        Open file descriptors (``RLIMIT_NOFILE``).
+    """
+
+    call_timeout_s: float = 10.0
+    submission_timeout_s: float = 300.0
+    memory_mib: int = 2048
+    processes: int = 16
+    output_kib: int = 1024
+    file_mib: int = 256
+    open_files: int = 256
+
+    def replace(self, **changes: Any) -> Limits:
+        """Return a copy with ``changes`` applied (validated)."""
+        return _limits({**dataclasses.asdict(self), **changes}, where="limits")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment folder, read from its ``assignment.toml``.
+
+    Attributes
+    ----------
+    name : str
+        The folder's name.
+    root : Path
+        The folder.
+    title : str
+    points : float
+        Total points; the tests' ``points`` markers should add up to it.
+    files : tuple of str
+        Python files a submission must contain, e.g. ``("metrics.py",)``.
+    due : datetime or None
+        Due date (timezone-aware); tests marked ``after_due_date`` are shown after it.
+    limits : Limits
+    imports : tuple of str
+        Modules the worker imports before the student's code (numpy, torch, keras, ...).
+    env : dict
+        Extra environment variables of the worker.
+    """
+
+    name: str
+    root: Path
+    title: str
+    points: float
+    files: tuple[str, ...]
+    due: dt.datetime | None = None
+    limits: Limits = field(default_factory=Limits)
+    imports: tuple[str, ...] = ("numpy",)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The importable module names of ``files``."""
+        return tuple(f[:-3] for f in self.files)
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def public_tests_dir(self) -> Path:
+        return self.root / "tests" / "public"
+
+    @property
+    def hidden_tests_dir(self) -> Path:
+        return self.root / "tests" / "hidden"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solution"
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.root / "starter"
+
+    @property
+    def fixtures_dir(self) -> Path:
+        return self.root / "fixtures"
+
+
+def available() -> list[str]:
+    """Names of the assignments bundled under ``assignments/``."""
+    if not ASSIGNMENTS_DIR.is_dir():
+        return []
+    return sorted(p.name for p in ASSIGNMENTS_DIR.iterdir() if (p / "assignment.toml").is_file())
+
+
+def find_root(path: str | Path) -> Path | None:
+    """The assignment folder that contains ``path`` (``path`` itself included), or None."""
+    path = Path(path).resolve()
+    for candidate in [path, *path.parents]:
+        if (candidate / "assignment.toml").is_file():
+            return candidate
+    return None
+
+
+def load(assignment: str | Path | Assignment) -> Assignment:
+    """Read an assignment.
+
+    Parameters
+    ----------
+    assignment : str, Path or Assignment
+        A bundled assignment's name (``"metrics"``), or the path of an assignment folder or of
+        its ``assignment.toml``.
+
+    Returns
+    -------
+    Assignment
+
+    Raises
+    ------
+    ValueError
+        If the assignment does not exist (the message lists the bundled ones) or its
+        ``assignment.toml`` is malformed (the message names the key).
+    """
+    if isinstance(assignment, Assignment):
+        return assignment
+    path = Path(assignment)
+    if path.name == "assignment.toml":
+        path = path.parent
+    if not (path / "assignment.toml").is_file():
+        bundled = ASSIGNMENTS_DIR / str(assignment)
+        if _NAME.match(str(assignment)) and (bundled / "assignment.toml").is_file():
+            path = bundled
+        else:
+            choices = ", ".join(available()) or "none"
+            raise ValueError(
+                f"assignment {str(assignment)!r} not found: give a folder with an "
+                f"assignment.toml or one of the bundled assignments: {choices}"
+            )
+    toml_path = path / "assignment.toml"
+    try:
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{toml_path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"assignment", "limits", "sandbox"}
+    if unknown:
+        raise ValueError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, limits, sandbox")
+    meta = dict(data.get("assignment", {}))
+    where = f"{toml_path} [assignment]"
+    title = _pop(meta, "title", str, where, default=path.name)
+    points = _pop(meta, "points", (int, float), where)
+    if points <= 0:
+        raise ValueError(f"{where}: points must be positive, got {points!r}")
+    files = _pop(meta, "files", list, where)
+    if not files or not all(isinstance(f, str) and _MODULE_FILE.match(f) for f in files):
+        raise ValueError(f"{where}: files must be a non-empty list of Python file names like 'metrics.py', got {files!r}")
+    due = _pop(meta, "due", (dt.datetime, dt.date), where, default=None)
+    if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
+        due = dt.datetime.combine(due, dt.time(23, 59, 59))
+    if due is not None and due.tzinfo is None:
+        due = due.replace(tzinfo=dt.timezone.utc)
+    if meta:
+        raise ValueError(f"{where}: unknown key(s) {sorted(meta)}; valid: title, points, files, due")
+    limits = _limits(data.get("limits", {}), where=f"{toml_path} [limits]")
+    sandbox = dict(data.get("sandbox", {}))
+    where = f"{toml_path} [sandbox]"
+    imports = _pop(sandbox, "imports", list, where, default=["numpy"])
+    env = _pop(sandbox, "env", dict, where, default={})
+    if sandbox:
+        raise ValueError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env")
+    if not all(isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in imports):
+        raise ValueError(f"{where}: imports must be module names, got {imports!r}")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise ValueError(f"{where}: env must map names to strings, got {env!r}")
+    return Assignment(name=path.resolve().name, root=path.resolve(), title=title, points=float(points),
+                      files=tuple(files), due=due, limits=limits, imports=tuple(imports), env=env)
+
+
+def _pop(table: dict, key: str, kind, where: str, **default):
+    if key not in table:
+        if "default" in default:
+            return default["default"]
+        raise ValueError(f"{where}: missing required key {key!r}")
+    value = table.pop(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind != bool:
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ValueError(f"{where}: {key} must be {names}, got {value!r}")
+    return value
+
+
+def _limits(table: dict, *, where: str) -> Limits:
+    valid = {f.name: f.type for f in dataclasses.fields(Limits)}
+    unknown = set(table) - set(valid)
+    if unknown:
+        raise ValueError(f"{where}: unknown limit(s) {sorted(unknown)}; valid: {', '.join(valid)}")
+    values = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"{where}: {key} must be a positive number, got {value!r}")
+        values[key] = float(value) if key.endswith("_s") else int(value)
+    return Limits(**values)

@@ -1,0 +1,493 @@
+"""The grader's handle on one sandboxed worker: start it, call into it, enforce the limits.
+
+A :class:`Worker` belongs to one submission. A call that times out, crashes the worker, prints
+too much or breaks the protocol kills the worker and raises :class:`StudentError`; the next
+call starts a fresh worker (and imports the student's modules again), so one bad test never
+takes the others down. A module that fails to import fails every later call the same way,
+without retrying.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import protocol, sandbox
+from .assignment import Limits
+
+_BUILTIN_ERRORS = {name for name, obj in vars(builtins).items()
+                   if isinstance(obj, type) and issubclass(obj, BaseException)}
+_START_TIMEOUT_S = 60.0  # importing torch or keras in a cold worker can take this long
+# A function that killed or hung the worker this many times is not called again: each retry
+# costs a worker start (or a whole timeout), and the next test must not wait for it.
+MAX_CRASHES = 2
+
+
+class StudentError(Exception):
+    """A call into student code did not return a value.
+
+    Attributes
+    ----------
+    kind : str
+        ``"raised"``, ``"timeout"``, ``"memory"``, ``"crashed"``, ``"exited"``, ``"output"``, ``"disk"``,
+        ``"unsendable"``, ``"import"``, ``"missing"``, ``"budget"`` or ``"protocol"``.
+    summary : str
+        Written by the grader only; safe to show for hidden tests.
+    detail : str
+        Text that comes from student code (an exception message, a traceback); shown only
+        where the test is visible.
+    """
+
+    def __init__(self, kind: str, summary: str, detail: str = ""):
+        super().__init__(summary + (f": {detail}" if detail else ""))
+        self.kind, self.summary, self.detail = kind, summary, detail
+
+
+@dataclass
+class CallRecord:
+    """Timing of one call: wall time seen by the grader, and the worker's own measure."""
+
+    name: str
+    wall_s: float
+    student_s: float
+    ok: bool
+
+
+@dataclass
+class _Process:
+    popen: subprocess.Popen
+    reply_fd: int
+    output: bytearray = field(default_factory=bytearray)
+    output_total: int = 0
+    output_exceeded: bool = False
+    drain: threading.Thread | None = None
+    buffer: bytes = b""
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _seconds(s: float) -> str:
+    return f"{s:g} s"
+
+
+class Worker:
+    """One submission's sandboxed worker.
+
+    Parameters
+    ----------
+    source : Path
+        Folder with the submission's files.
+    scratch : Path
+        Private folder of this submission; the worker's tmp is created inside.
+    isolation : {"bwrap", "rlimits"}
+    limits : Limits
+    imports : tuple of str
+        Modules to preload in the worker.
+    env : dict
+        Extra environment variables.
+    layers : tuple of str
+        Worker lock-down layers to request (see :data:`sandbox.WORKER_LAYERS`).
+    """
+
+    def __init__(self, *, source: Path, scratch: Path, isolation: str, limits: Limits,
+                 imports: tuple[str, ...] = ("numpy",), env: dict | None = None,
+                 layers: tuple[str, ...] = sandbox.WORKER_LAYERS):
+        self.source, self.scratch, self.isolation = Path(source), Path(scratch), isolation
+        self.limits, self.imports, self.env, self.layers = limits, imports, env or {}, layers
+        self.tmp = self.scratch / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.tmp, 0o700)
+        self._tmp_fd = os.open(self.tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        self._proc: _Process | None = None
+        self._import_failures: dict[str, StudentError] = {}
+        self._loaded: set[str] = set()
+        self._crashes: dict[str, list] = {}
+        self.applied_layers: list[str] = []
+        self.calls: list[CallRecord] = []
+        self.started_s = 0.0  # wall seconds spent starting workers
+        self.used_s = 0.0  # wall seconds of calls, counted against the submission budget
+        self.starts = 0
+
+    # ----------------------------------------------------------------- life cycle
+
+    @property
+    def isolation_label(self) -> str:
+        """What protected the last worker, e.g. ``"bwrap+capabilities+seccomp+rlimits"``."""
+        layers = [self.isolation] if self.isolation == "bwrap" else []
+        layers += [layer for layer in self.applied_layers if layer != "rlimits"]
+        return "+".join(layers + ["rlimits"])
+
+    def _start(self) -> None:
+        started = time.perf_counter()
+        plan = sandbox.plan(isolation=self.isolation, source=self.source, tmp=self.tmp,
+                            limits=self.limits, imports=self.imports, env=self.env,
+                            layers=self.layers)
+        read_fd, write_fd = os.pipe()
+        os.set_inheritable(write_fd, True)
+        try:
+            popen = subprocess.Popen(
+                plan.argv + [str(write_fd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, env=plan.env, pass_fds=(write_fd,),
+                start_new_session=True, cwd=self.tmp, close_fds=True,
+            )
+        except OSError:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        proc = _Process(popen=popen, reply_fd=read_fd)
+        proc.drain = threading.Thread(target=self._drain, args=(proc,), daemon=True)
+        proc.drain.start()
+        self._proc = proc
+        self.starts += 1
+        try:
+            popen.stdin.write((json.dumps(plan.config) + "\n").encode())
+            popen.stdin.flush()
+            hello = self._read_reply(timeout=_START_TIMEOUT_S, what="starting the worker")
+        except StudentError as exc:
+            self._kill()
+            raise StudentError("crashed", "the sandboxed worker did not start", exc.summary) from None
+        except OSError:
+            self._kill()
+            raise StudentError("crashed", "the sandboxed worker did not start") from None
+        finally:
+            self.started_s += time.perf_counter() - started
+        layers = hello.get("layers")
+        if hello.get("hello") != 1 or not isinstance(layers, list):
+            self._kill()
+            raise StudentError("crashed", "the sandboxed worker did not start")
+        self.applied_layers = [str(x) for x in layers]
+
+    def _drain(self, proc: _Process) -> None:
+        """Keep the student's output (up to a cap), and kill the worker past the limit."""
+        keep, limit = 64 * 1024, self.limits.output_kib * 1024
+        stream = proc.popen.stdout
+        fd = stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            proc.output_total += len(chunk)
+            if len(proc.output) < keep:
+                proc.output += chunk[: keep - len(proc.output)]
+            if proc.output_total > limit and not proc.output_exceeded:
+                proc.output_exceeded = True
+                self._signal(proc, signal.SIGKILL)
+
+    @staticmethod
+    def _signal(proc: _Process, sig: int) -> None:
+        try:
+            os.killpg(proc.popen.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        self._signal(proc, signal.SIGKILL)
+        try:
+            proc.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (proc.popen.stdin,):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if proc.drain is not None:
+            proc.drain.join(timeout=5)
+        try:
+            proc.popen.stdout.close()
+        except OSError:
+            pass
+        os.close(proc.reply_fd)
+        self._loaded.clear()
+
+    def close(self) -> None:
+        """Stop the worker (politely, then by force) and close the tmp folder."""
+        proc = self._proc
+        if proc is not None and proc.popen.poll() is None:
+            try:
+                proc.popen.stdin.write(b'{"id": "bye", "op": "exit"}\n')
+                proc.popen.stdin.flush()
+                proc.popen.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._kill()
+        if self._tmp_fd >= 0:
+            os.close(self._tmp_fd)
+            self._tmp_fd = -1
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def output(self) -> str:
+        """What the student code printed in the current worker (the first 64 KiB)."""
+        if self._proc is None:
+            return ""
+        return bytes(self._proc.output).decode("utf-8", errors="replace")
+
+    def take_output(self) -> str:
+        """Return the output so far and start over (one test's worth at a time)."""
+        text = self.output()
+        if self._proc is not None:
+            self._proc.output.clear()
+        return text
+
+    # ----------------------------------------------------------------- replies
+
+    def _read_reply(self, *, timeout: float, what: str, limit_s: float | None = None) -> dict:
+        proc = self._proc
+        deadline = time.monotonic() + timeout
+        while b"\n" not in proc.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                shown = timeout if limit_s is None else limit_s
+                raise StudentError("timeout", f"{what} timed out after {_seconds(round(shown, 3))}")
+            ready, _, _ = select.select([proc.reply_fd], [], [], min(left, 0.5))
+            if not ready:
+                if proc.output_exceeded:
+                    raise self._limit_error(what)
+                if self._tmp_usage() > self.disk_quota:
+                    raise StudentError("disk", f"{what} wrote more than "
+                                       f"{_human_bytes(self.disk_quota)} into its working folder")
+                continue
+            chunk = os.read(proc.reply_fd, 1 << 20)
+            if not chunk:
+                raise self._death(what)
+            proc.buffer += chunk
+            if len(proc.buffer) > protocol.MAX_MESSAGE:
+                raise StudentError("protocol", f"{what}: the worker sent a reply larger than "
+                                   f"{_human_bytes(protocol.MAX_MESSAGE)}")
+        line, _, proc.buffer = proc.buffer.partition(b"\n")
+        try:
+            return protocol.parse_line(line)
+        except protocol.ProtocolError as exc:
+            raise StudentError("protocol", f"{what}: invalid reply from the worker ({exc})") from None
+
+    @property
+    def disk_quota(self) -> int:
+        """Bytes the worker's tmp may hold; a file is capped by RLIMIT_FSIZE, this caps them all."""
+        return 4 * self.limits.file_mib * 2**20
+
+    def _tmp_usage(self, max_entries: int = 20000) -> int:
+        """Bytes in the worker's tmp (more than the quota if it holds too many entries)."""
+        total, seen, stack = 0, 0, [self.tmp]
+        while stack:
+            try:
+                entries = os.scandir(stack.pop())
+            except OSError:
+                continue
+            with entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > max_entries:
+                        return self.disk_quota + 1
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            total += entry.stat(follow_symlinks=False).st_blocks * 512
+                    except OSError:
+                        pass
+        return total
+
+    def _limit_error(self, what: str) -> StudentError:
+        return StudentError("output", f"{what} printed more than "
+                            f"{_human_bytes(self.limits.output_kib * 1024)} of output")
+
+    def _death(self, what: str) -> StudentError:
+        proc = self._proc
+        try:
+            code = proc.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        if proc.output_exceeded:
+            return self._limit_error(what)
+        if code is not None and code > 128 and self.isolation == "bwrap":
+            code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
+        if code is not None and code < 0:
+            sig = -code
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            if sig == signal.SIGXCPU:
+                return StudentError("timeout", f"{what} exceeded the CPU time limit of "
+                                    f"{_seconds(self.limits.submission_timeout_s)}")
+            return StudentError("crashed", f"{what} killed the worker (signal {name}); its memory "
+                                f"limit is {_human_bytes(self.limits.memory_mib * 2**20)}")
+        return StudentError("exited", f"{what} ended the worker process (exit code {code})")
+
+    # ----------------------------------------------------------------- calls
+
+    def _ensure(self, module: str) -> None:
+        if module in self._import_failures:
+            raise self._import_failures[module]
+        if self._proc is None or self._proc.popen.poll() is not None:
+            if self._proc is not None:
+                self._kill()
+            self._start()
+        if module not in self._loaded:
+            if not (self.source / f"{module}.py").is_file():
+                failure = StudentError("missing", f"{module}.py is not in the submission")
+                self._import_failures[module] = failure
+                raise failure
+            try:
+                self._request({"op": "load", "module": module}, what=f"importing {module}.py")
+            except StudentError as exc:
+                if exc.kind != "protocol":
+                    self._import_failures[module] = exc  # deterministic: do not import it again
+                raise
+            self._loaded.add(module)
+
+    def _request(self, request: dict, *, what: str):
+        remaining = self.limits.submission_timeout_s - self.used_s
+        if remaining <= 0:
+            raise StudentError("budget", f"the submission used up its time budget of "
+                               f"{_seconds(self.limits.submission_timeout_s)}")
+        timeout = min(self.limits.call_timeout_s, remaining)
+        request = dict(request, id=protocol.new_id())
+        proc = self._proc
+        start = time.perf_counter()
+        try:
+            try:
+                proc.popen.stdin.write((json.dumps(request) + "\n").encode())
+                proc.popen.stdin.flush()
+            except OSError:
+                raise self._death(what) from None
+            while True:
+                reply = self._read_reply(timeout=max(timeout - (time.perf_counter() - start), 0.001),
+                                         what=what, limit_s=timeout)
+                if reply.get("id") == request["id"]:
+                    break
+                # A line with another id was printed by student code on our descriptor: skip it.
+        except StudentError:
+            self.used_s += time.perf_counter() - start
+            self._kill()
+            raise
+        wall = time.perf_counter() - start
+        self.used_s += wall
+        seconds = reply.get("seconds")
+        student_s = min(float(seconds), wall) if type(seconds) in (int, float) and seconds >= 0 else wall
+        ok = reply.get("ok") is True
+        self.calls.append(CallRecord(name=what, wall_s=wall, student_s=student_s, ok=ok))
+        if not ok:
+            raise self._student_exception(reply.get("error"), what)
+        return reply.get("value")
+
+    def _student_exception(self, error, what: str) -> StudentError:
+        if not isinstance(error, dict):
+            return StudentError("protocol", f"{what}: invalid reply from the worker")
+        kind = str(error.get("type", ""))[:100]
+        message = str(error.get("message", ""))[:4000]
+        tb = str(error.get("traceback", ""))[:8000]
+        builtin = error.get("builtin") is True and kind in _BUILTIN_ERRORS
+        shown = kind if builtin else "an exception"
+        if kind == "ReturnTypeError" and not error.get("builtin"):
+            return StudentError("unsendable", f"{what} returned a value that cannot be graded",
+                                message)
+        if error.get("memory") is True:
+            return StudentError("memory", f"{what} exceeded the memory limit of "
+                                f"{_human_bytes(self.limits.memory_mib * 2**20)}", tb or message)
+        if builtin and kind == "SystemExit":
+            return StudentError("exited", f"{what} called sys.exit ({message})")
+        if builtin and kind == "RecursionError":
+            return StudentError("raised", f"{what} raised RecursionError", tb or message)
+        return StudentError("raised", f"{what} raised {shown}", tb or f"{kind}: {message}")
+
+    def load(self, module: str) -> None:
+        """Import ``module`` in the worker (done implicitly by :meth:`call`)."""
+        self._ensure(module)
+
+    def call(self, module: str, name: str, *args, **kwargs):
+        """Call ``module.name(*args, **kwargs)`` in the worker and return the decoded value.
+
+        Raises
+        ------
+        StudentError
+            If the call raised, timed out, crashed the worker, printed too much or returned
+            something that cannot cross the sandbox.
+        """
+        what = f"{module}.{name}"
+        crashes = self._crashes.get(what, [])
+        if len(crashes) >= MAX_CRASHES:
+            raise StudentError(crashes[-1].kind, f"{what} is not called again: it stopped the worker "
+                               f"{len(crashes)} times (last: {crashes[-1].summary})")
+        self._ensure(module)
+        prefix = f"in-{protocol.new_id()}"
+        try:
+            payload = {"op": "call", "module": module, "name": name,
+                       "args": protocol.encode(list(args), dir_fd=self._tmp_fd, prefix=prefix),
+                       "kwargs": protocol.encode(kwargs, dir_fd=self._tmp_fd, prefix=prefix + "k")}
+        except OSError as exc:
+            raise StudentError("protocol", f"{what}: the worker's tmp folder is unusable "
+                               f"({exc.strerror})") from None
+        try:
+            value = self._request(payload, what=what)
+        except StudentError as exc:
+            if self._proc is None:  # the worker died or was killed
+                self._crashes.setdefault(what, []).append(exc)
+            raise
+        try:
+            return protocol.decode(value, dir_fd=self._tmp_fd, max_bytes=self.limits.file_mib * 2**20)
+        except protocol.ProtocolError as exc:
+            self._kill()
+            raise StudentError("protocol", f"{what} returned an invalid value ({exc})") from None
+        finally:
+            self._cleanup(prefix)
+
+    def _cleanup(self, prefix: str) -> None:
+        try:
+            names = os.listdir(self._tmp_fd)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith((prefix, "out-")) and name.endswith(".npy"):
+                try:
+                    os.unlink(name, dir_fd=self._tmp_fd)
+                except OSError:
+                    pass
+
+    # ----------------------------------------------------------------- files
+
+    def list_files(self) -> list[str]:
+        """Names of the files in the worker's tmp (what the student code wrote)."""
+        try:
+            names = os.listdir(self._tmp_fd)
+        except OSError:
+            return []
+        return sorted(n for n in names if isinstance(n, str))[:10000]
+
+    def read_file(self, name: str, *, max_bytes: int = 2**24) -> bytes:
+        """Bytes of a regular file the student code wrote into its tmp (no links, no FIFOs)."""
+        try:
+            return protocol.open_regular(name, dir_fd=self._tmp_fd, max_bytes=max_bytes)
+        except protocol.ProtocolError as exc:
+            raise StudentError("missing", f"the file {name!r} could not be read ({exc})") from None
+
+    def load_array(self, name: str):
+        """A ``.npy`` file the student code wrote into its tmp, loaded with ``allow_pickle=False``."""
+        try:
+            return protocol.read_array(name, dir_fd=self._tmp_fd,
+                                       budget=[1, self.limits.file_mib * 2**20])
+        except protocol.ProtocolError as exc:
+            raise StudentError("missing", f"the array {name!r} could not be read ({exc})") from None

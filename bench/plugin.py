@@ -1,0 +1,433 @@
+"""cnnlab's pytest plugin: points, visibility, partial credit and the ``student`` fixture.
+
+Registered as the ``cnnlab`` entry point in the ``pytest11`` group, so it is loaded in every
+pytest session; it stays quiet unless a test uses ``student`` or carries ``points``. Importing
+it imports no framework and not even numpy.
+
+In an assignment's tests::
+
+    @pytest.mark.points(4)
+    @pytest.mark.visibility("hidden")          # default: "visible" (or "hidden" under tests/hidden)
+    def test_macro_f1(student, credit):
+        for y_true, y_pred in cases:
+            with credit.part(1):               # 1 of the 4 points per case
+                got = student.metrics.precision_recall_f1(y_true, y_pred, 3)
+                assert np.allclose(got, expected(y_true, y_pred))
+
+``student.<module>.<function>(...)`` runs in the sandboxed worker and returns plain data; a call
+that fails raises :class:`bench.grading.client.StudentError`. Run ``pytest`` on an assignment's
+``tests/`` and the plugin grades its ``solution/`` (``--cnnlab-submission DIR`` grades another
+folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+_STATE = pytest.StashKey()
+_ITEM = pytest.StashKey()
+_MESSAGE_CHARS = 2000
+_OUTPUT_CHARS = 2000
+
+
+# ----------------------------------------------------------------------------- options, markers
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("cnnlab", "cnnlab grading")
+    group.addoption("--cnnlab-submission", metavar="DIR",
+                    help="submission folder the student fixture loads (default: the "
+                         "assignment's solution/, else starter/)")
+    group.addoption("--cnnlab-isolation", default="auto", choices=("auto", "bwrap", "rlimits"),
+                    help="sandbox of the student worker (default: bwrap where it works)")
+    group.addoption("--cnnlab-public-only", action="store_true",
+                    help="run only the tests whose visibility is 'visible'")
+    group.addoption("--cnnlab-results", metavar="FILE", help="write the graded records as JSON")
+    group.addoption("--cnnlab-limits", metavar="JSON", help=(
+        "override assignment limits, e.g. '{\"call_timeout_s\": 2}'"))
+    group.addoption("--cnnlab-layers", metavar="L,L", help=(
+        "worker lock-down layers (default: capabilities,landlock,seccomp); for testing the "
+        "fallback"))
+    group.addoption("--cnnlab-scratch", metavar="DIR", help="folder for worker tmp folders")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "points(n): points this test is worth (cnnlab grading); default 1")
+    config.addinivalue_line(
+        "markers", "visibility(v): who sees this test's result: "
+        "visible, hidden, after_due_date or after_published (cnnlab grading)")
+    config.stash[_STATE] = _Session(config)
+
+
+def pytest_unconfigure(config):
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
+
+
+# ----------------------------------------------------------------------------- marker values
+
+
+def _points(item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return 1.0
+    value = marker.args[0] if marker.args else marker.kwargs.get("n")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.points needs a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _visibility(item) -> str:
+    marker = item.get_closest_marker("visibility")
+    if marker is None:
+        parts = Path(str(item.path)).parts
+        return "hidden" if "hidden" in parts[-3:-1] else "visible"
+    value = marker.args[0] if marker.args else marker.kwargs.get("value")
+    if value not in VISIBILITIES:
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.visibility must be one of {', '.join(VISIBILITIES)}, "
+            f"got {value!r}")
+    return value
+
+
+def pytest_collection_modifyitems(session, config, items):
+    state = config.stash[_STATE]
+    for number, item in enumerate(items, start=1):
+        item.stash[_ITEM] = {"number": str(number), "points": _points(item),
+                             "visibility": _visibility(item),
+                             "graded": item.get_closest_marker("points") is not None}
+    if state.public_only:
+        keep = [i for i in items if i.stash[_ITEM]["visibility"] == "visible"]
+        dropped = [i for i in items if i.stash[_ITEM]["visibility"] != "visible"]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+
+
+# ----------------------------------------------------------------------------- the session
+
+
+class _Session:
+    """Workers (one per assignment and submission) and the records of this pytest session."""
+
+    def __init__(self, config):
+        self.config = config
+        opt = config.getoption
+        self.public_only = opt("--cnnlab-public-only", False)
+        self.results_path = opt("--cnnlab-results", None)
+        self.isolation = opt("--cnnlab-isolation", "auto") or "auto"
+        self.limits_override = json.loads(opt("--cnnlab-limits", None) or "{}")
+        layers = opt("--cnnlab-layers", None)
+        self.layers = None if layers is None else tuple(x for x in layers.split(",") if x)
+        self.submission = opt("--cnnlab-submission", None)
+        self.scratch = opt("--cnnlab-scratch", None)
+        self.workers: dict = {}
+        self.records: list[dict] = []
+        self.started = time.perf_counter()
+
+    def worker(self, test_path: Path, tmp_factory):
+        from bench.grading import assignment as assignments
+        from bench.grading import sandbox
+        from bench.grading.client import Worker
+
+        root = assignments.find_root(test_path)
+        if root is None:
+            raise pytest.UsageError(f"{test_path}: the student fixture needs an assignment.toml "
+                                    "in this folder or above")
+        spec = assignments.load(root)
+        if self.submission:
+            source = Path(self.submission).resolve()
+        else:
+            source = spec.solution_dir if spec.solution_dir.is_dir() else spec.starter_dir
+        key = (str(root), str(source))
+        if key not in self.workers:
+            scratch = Path(self.scratch) if self.scratch else tmp_factory.mktemp("cnnlab")
+            scratch = scratch / f"worker{len(self.workers)}"
+            limits = spec.limits.replace(**self.limits_override) if self.limits_override else spec.limits
+            options = {} if self.layers is None else {"layers": self.layers}
+            self.workers[key] = Worker(
+                source=source, scratch=scratch, isolation=sandbox.resolve(self.isolation),
+                limits=limits, imports=spec.imports, env=spec.env, **options)
+        return self.workers[key]
+
+    def summary(self) -> dict:
+        workers = list(self.workers.values())
+        calls = [c for w in workers for c in w.calls]
+        labels = sorted({w.isolation_label for w in workers if w.starts})
+        return {
+            "isolation": ", ".join(labels) or "none",
+            "worker_starts": sum(w.starts for w in workers),
+            "worker_start_s": sum(w.started_s for w in workers),
+            "calls": len(calls),
+            "call_wall_s": sum(c.wall_s for c in calls),
+            "student_s": sum(c.student_s for c in calls),
+            "session_s": time.perf_counter() - self.started,
+        }
+
+    def close(self):
+        for worker in self.workers.values():
+            worker.close()
+        self.workers.clear()
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+class Student:
+    """The submission as tests see it: ``student.<module>.<function>(*args, **kwargs)``.
+
+    Arguments and return values are plain data: numpy arrays, numbers, strings, lists, tuples
+    and dicts of them. Files the student code writes into its working folder are read with
+    :meth:`files`, :meth:`read_file` and :meth:`load_array`.
+    """
+
+    def __init__(self, worker):
+        object.__setattr__(self, "_worker", worker)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _Module(self._worker, name)
+
+    def module(self, name: str):
+        """The student module ``name`` (the same as ``student.<name>``)."""
+        return _Module(self._worker, name)
+
+    def call(self, qualified: str, *args, **kwargs):
+        """Call ``"module.function"`` with the arguments; return its value."""
+        module, _, function = qualified.rpartition(".")
+        if not module or not function:
+            raise ValueError(f"call needs 'module.function', got {qualified!r}")
+        return self._worker.call(module, function, *args, **kwargs)
+
+    def files(self) -> list[str]:
+        """Names of the files in the student code's working folder."""
+        return self._worker.list_files()
+
+    def read_file(self, name: str, *, max_bytes: int = 2**24) -> bytes:
+        """Bytes of a file the student code wrote (a plain file; links are refused)."""
+        return self._worker.read_file(name, max_bytes=max_bytes)
+
+    def load_array(self, name: str):
+        """A ``.npy`` file the student code wrote, loaded with ``allow_pickle=False``."""
+        return self._worker.load_array(name)
+
+    @property
+    def isolation(self) -> str:
+        """The sandbox layers of the worker, e.g. ``"bwrap+capabilities+seccomp+rlimits"``."""
+        return self._worker.isolation_label
+
+
+class _Module:
+    def __init__(self, worker, name):
+        self._worker, self._name = worker, name
+
+    def __getattr__(self, function: str):
+        if function.startswith("_"):
+            raise AttributeError(function)
+        worker, module = self._worker, self._name
+
+        def call(*args, **kwargs):
+            return worker.call(module, function, *args, **kwargs)
+
+        call.__name__ = call.__qualname__ = f"{module}.{function}"
+        return call
+
+
+@pytest.fixture
+def student(request, tmp_path_factory):
+    """The submission under test, behind the sandbox (see :class:`Student`)."""
+    state = request.config.stash[_STATE]
+    worker = state.worker(Path(str(request.node.path)), tmp_path_factory)
+    worker.take_output()
+    info = request.node.stash.setdefault(_ITEM, {})
+    info["worker"], info["graded"] = worker, True
+    info["calls_before"] = len(worker.calls)
+    return Student(worker)
+
+
+class Credit:
+    """Partial credit within one test: each ``with credit.part(weight):`` block that raises
+    loses its weight; the test earns ``points * passed weight / total weight``.
+
+    A failure outside the blocks fails the whole test (no points).
+    """
+
+    def __init__(self):
+        self.parts: list[dict] = []
+
+    @contextlib.contextmanager
+    def part(self, weight: float = 1.0, name: str | None = None):
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            raise ValueError(f"credit.part weight must be a positive number, got {weight!r}")
+        record = {"weight": float(weight), "name": name or f"part {len(self.parts) + 1}",
+                  "error": None}
+        self.parts.append(record)
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - any failure inside a part costs that part
+            record["error"] = exc
+
+    @property
+    def fraction(self) -> float:
+        total = sum(p["weight"] for p in self.parts)
+        return 1.0 if total == 0 else sum(p["weight"] for p in self.parts if p["error"] is None) / total
+
+
+class PartialCredit(AssertionError):
+    """Raised after a test whose credit parts did not all pass."""
+
+    def __init__(self, credit: Credit):
+        failed = [p for p in credit.parts if p["error"] is not None]
+        self.headline = f"{len(failed)} of {len(credit.parts)} parts failed"
+        self.credit = credit
+        super().__init__(_describe(self, True))
+
+
+@pytest.fixture
+def credit(request):
+    """Partial credit within a test (see :class:`Credit`)."""
+    value = Credit()
+    info = request.node.stash.setdefault(_ITEM, {})
+    info["credit"], info["graded"] = value, True
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    __tracebackhide__ = True
+    result = yield
+    value = item.stash.get(_ITEM, {}).get("credit")
+    if value is not None and any(p["error"] is not None for p in value.parts):
+        raise PartialCredit(value)
+    return result
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _describe(exc, visible: bool) -> str:
+    """A failure message. For tests that are not visible, only text the grader wrote: student
+    code must not be able to smuggle hidden inputs out through an exception or its output."""
+    from bench.grading.client import StudentError
+
+    if isinstance(exc, StudentError):
+        if visible and exc.detail:
+            return f"{exc.summary}\n{exc.detail[-1500:]}"
+        return exc.summary
+    if isinstance(exc, PartialCredit):
+        lines = [exc.headline]
+        for part in exc.credit.parts:
+            if part["error"] is not None:
+                text = _describe(part["error"], visible)
+                prefix = "" if text.startswith(part["name"]) else f"{part['name']}: "
+                lines.append(f"- {prefix}{text}")
+        return "\n".join(lines)
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        custom, _, _ = text.partition("\nassert ")  # pytest appends its explanation after a message
+        if text.startswith("assert "):
+            return text if visible else "wrong result"
+        return custom if visible else custom.splitlines()[0] if custom else "wrong result"
+    if visible:
+        return f"{type(exc).__name__}: {exc}"
+    return f"the test failed with {type(exc).__name__}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return text if len(text) <= limit else text[: limit - 15] + "\n[... clipped]"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    info = item.stash.get(_ITEM, None)
+    if info is None or "number" not in info:
+        return report
+    if call.when == "setup":
+        info["setup_exc"] = call.excinfo.value if call.excinfo and report.failed else None
+        info["skipped"] = report.skipped
+    elif call.when == "call":
+        info["call_exc"] = call.excinfo.value if call.excinfo else None
+        info["call_outcome"] = report.outcome
+        info["duration_s"] = call.duration
+    elif call.when == "teardown" and info.get("graded"):
+        item.config.stash[_STATE].records.append(_record(item, info))
+    return report
+
+
+def _record(item, info) -> dict:
+    visibility, max_points = info["visibility"], info["points"]
+    visible = visibility == "visible"
+    exc = info.get("setup_exc") or info.get("call_exc")
+    earned, status, message = 0.0, "failed", ""
+    if info.get("setup_exc") is not None:
+        status = "error"
+        message = _describe(info["setup_exc"], visible)
+    elif info.get("skipped") or info.get("call_outcome") == "skipped":
+        status, message = "skipped", "skipped"
+    elif info.get("call_outcome") == "passed":
+        earned, status = max_points, "passed"
+    elif isinstance(exc, PartialCredit):
+        earned = round(max_points * exc.credit.fraction, 6)
+        status = "partial" if earned > 0 else "failed"
+        message = _describe(exc, visible)
+    elif exc is not None:
+        message = _describe(exc, visible)
+    worker = info.get("worker")
+    output, student_s = "", 0.0
+    if worker is not None:
+        calls = worker.calls[info.get("calls_before", 0):]
+        student_s = sum(c.student_s for c in calls)
+        output = worker.take_output() if visible else ""
+        worker.take_output()
+    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines() if hasattr(item, "function") else []
+    return {
+        "test": item.nodeid.split("::", 1)[-1],
+        "file": Path(str(item.path)).name,
+        "number": info["number"],
+        "description": doc[0] if doc and visible else "",
+        "max_points": max_points,
+        "points": earned,
+        "status": status,
+        "message": _clip(message, _MESSAGE_CHARS),
+        "output": _clip(output, _OUTPUT_CHARS),
+        "visibility": visibility,
+        "duration_s": round(info.get("duration_s", 0.0), 6),
+        "student_s": round(student_s, 6),
+    }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    state = session.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    summary = state.summary()
+    state.close()
+    if state.results_path:
+        payload = {"records": state.records, **summary}
+        path = Path(state.results_path)
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(tmp, path)
+    state.final = summary
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.records:
+        return
+    got = sum(r["points"] for r in state.records)
+    total = sum(r["max_points"] for r in state.records)
+    isolation = getattr(state, "final", {}).get("isolation", "none")
+    terminalreporter.write_sep("-", f"cnnlab: {got:g} / {total:g} points (sandbox: {isolation})")

@@ -1,0 +1,252 @@
+"""Check a table of layers (CSV) with claimed output sizes and parameter counts.
+
+Each row names one layer; its input is the previous row's *correct* output (or the row's own
+``input`` column), so one wrong claim does not spoil the rows after it. Columns:
+
+========  ======================================================================================
+layer     a name to report
+type      ``input``, ``conv``, ``depthwise``, ``pointwise``, ``separable``, ``maxpool``,
+          ``avgpool``, ``gap`` (global average pooling), ``flatten``, ``dense`` or ``batchnorm``
+input     optional input shape, e.g. ``32x32x3`` (height x width x channels) or ``400``
+kernel    kernel side, ``5`` or ``5x5``
+stride    default 1 (convolutions) or the kernel size (poolings)
+padding   zeros per side, or ``same`` / ``valid``; default 0
+filters   output channels (convolutions) or units (dense); a depthwise layer keeps its channels
+bias      ``yes`` (default) or ``no``: lecture tables that count "weights" leave biases out
+output    the claimed output shape (for ``input`` rows: the input shape itself)
+params    the claimed number of learnable parameters
+========  ======================================================================================
+
+Empty claims are computed but not judged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import formulas
+
+__all__ = ["LayerCheck", "check_layer_table", "parse_shape", "format_shape", "lecture_table",
+           "LECTURE_TABLES", "LAYER_TYPES"]
+
+LAYER_TYPES = ("input", "conv", "depthwise", "pointwise", "separable", "maxpool", "avgpool", "gap",
+               "flatten", "dense", "batchnorm")
+_COLUMNS = ("layer", "type", "input", "kernel", "stride", "padding", "filters", "bias", "output",
+            "params", "note")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ops"
+#: The lecture tables shipped as fixtures, by name.
+LECTURE_TABLES = ("lenet5", "alexnet", "vgg16", "mobilenet", "lecture_errors")
+
+
+@dataclass(frozen=True)
+class LayerCheck:
+    """One row of a checked table: the correct values and whether each claim matches."""
+
+    line: int
+    layer: str
+    type: str
+    input: tuple[int, ...]
+    output: tuple[int, ...]
+    params: int
+    claimed_output: tuple[int, ...] | None
+    claimed_params: int | None
+
+    @property
+    def output_ok(self) -> bool | None:
+        return None if self.claimed_output is None else self.claimed_output == self.output
+
+    @property
+    def params_ok(self) -> bool | None:
+        return None if self.claimed_params is None else self.claimed_params == self.params
+
+    @property
+    def ok(self) -> bool:
+        """No claim in the row is wrong."""
+        return self.output_ok is not False and self.params_ok is not False
+
+
+def lecture_table(name: str) -> Path:
+    """Path of a lecture table fixture (one of :data:`LECTURE_TABLES`)."""
+    if name not in LECTURE_TABLES:
+        raise ValueError(f"unknown lecture table {name!r}; valid tables: {', '.join(LECTURE_TABLES)}")
+    return FIXTURES / f"{name}.csv"
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"28x28x6"`` (or ``28×28×6``, ``28 x 28 x 6``) to ``(28, 28, 6)``; ``"400"`` to ``(400,)``."""
+    parts = re.split(r"\s*[x×*,]\s*", str(text).strip().lower())
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"cannot read the shape {text!r}; write it like 28x28x6 or 400") from None
+    if any(d < 1 for d in shape) or len(shape) not in (1, 3):
+        raise ValueError(f"a shape is HxWxC or a single length, got {text!r}")
+    return shape
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """``(28, 28, 6)`` to ``"28x28x6"``."""
+    return "x".join(str(d) for d in shape)
+
+
+def _count(text: str) -> int:
+    cleaned = re.sub(r"[,_\s]", "", text)
+    if not cleaned.isdigit():
+        raise ValueError(f"cannot read the count {text!r}")
+    return int(cleaned)
+
+
+def _int_field(row: dict, key: str, default: int | None) -> int:
+    value = (row.get(key) or "").strip()
+    if not value:
+        if default is None:
+            raise ValueError(f"column {key!r} is required for a {row['type']} layer")
+        return default
+    side = {_count(part) for part in re.split(r"\s*[x×]\s*", value.lower())}
+    if len(side) != 1:
+        raise ValueError(f"column {key!r}: only square kernels are supported, got {value!r}")
+    return side.pop()
+
+
+def _bias(row: dict) -> bool:
+    value = (row.get("bias") or "yes").strip().lower()
+    if value in ("yes", "y", "true", "1"):
+        return True
+    if value in ("no", "n", "false", "0"):
+        return False
+    raise ValueError(f"column 'bias' must be yes or no, got {value!r}")
+
+
+def _padding(row: dict):
+    value = (row.get("padding") or "0").strip().lower()
+    return value if value in ("same", "valid") else _count(value)
+
+
+def _spatial(shape, kind):
+    if len(shape) != 3:
+        raise ValueError(f"a {kind} layer needs an HxWxC input, got {format_shape(shape)}")
+    return shape
+
+
+def _layer(row: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """(correct output shape, correct parameter count) of one row given its input shape."""
+    kind = row["type"]
+    if kind in ("conv", "depthwise", "pointwise", "separable", "maxpool", "avgpool"):
+        h, w, c = _spatial(shape, kind)
+        kernel = 1 if kind == "pointwise" else _int_field(row, "kernel", None)
+        pooling = kind in ("maxpool", "avgpool")
+        stride = _int_field(row, "stride", kernel if pooling else 1)
+        padding = _padding(row)
+        size = formulas.pool_output_size if pooling else formulas.conv_output_size
+        out_h, out_w = (size(side, kernel_size=kernel, stride=stride, padding=padding) for side in (h, w))
+        bias = _bias(row)
+        if pooling:
+            return (out_h, out_w, c), 0
+        if kind == "depthwise":
+            filters = _int_field(row, "filters", c)
+            if filters % c:
+                raise ValueError(f"a depthwise layer's filters ({filters}) must be a multiple of its "
+                                 f"input channels ({c})")
+            params = formulas.depthwise_params(channels=c, kernel_size=kernel,
+                                               depth_multiplier=filters // c, bias=bias)
+            return (out_h, out_w, filters), params
+        filters = _int_field(row, "filters", None)
+        if kind == "separable":
+            params = formulas.separable_params(in_channels=c, out_channels=filters,
+                                               kernel_size=kernel, bias=bias)
+        else:
+            params = formulas.conv_params(in_channels=c, out_channels=filters, kernel_size=kernel,
+                                          bias=bias)
+        return (out_h, out_w, filters), params
+    if kind == "gap":
+        return (_spatial(shape, kind)[2],), 0
+    if kind == "flatten":
+        n = 1
+        for d in shape:
+            n *= d
+        return (n,), 0
+    if kind == "batchnorm":
+        return shape, formulas.batchnorm_params(channels=shape[-1])
+    if kind == "dense":
+        if len(shape) != 1:
+            raise ValueError(f"a dense layer needs a flat input; add a flatten row before it "
+                             f"(input is {format_shape(shape)})")
+        units = _int_field(row, "filters", None)
+        return (units,), formulas.dense_params(in_features=shape[0], out_features=units,
+                                               bias=_bias(row))
+    raise AssertionError(kind)
+
+
+def _rows(source):
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"layer table {str(path)!r} does not exist")
+        text = path.read_text(encoding="utf-8")
+        return list(csv.DictReader(io.StringIO(text)))
+    if hasattr(source, "read"):
+        return list(csv.DictReader(source))
+    rows = list(source)
+    if not all(isinstance(r, dict) for r in rows):
+        raise ValueError("source must be a CSV path, an open CSV file or a list of dicts")
+    return rows
+
+
+def check_layer_table(source) -> list[LayerCheck]:
+    """Compute every layer's output shape and parameters and judge the claimed ones.
+
+    Parameters
+    ----------
+    source : str, Path, file object or list of dict
+        A CSV file with the columns described in this module's docstring, or its rows.
+
+    Returns
+    -------
+    list of LayerCheck
+        One per row, with the correct values; ``output_ok`` / ``params_ok`` are None where the
+        row makes no claim.
+
+    Raises
+    ------
+    ValueError
+        Naming the line and the column of a row that cannot be read.
+    """
+    rows = _rows(source)
+    if not rows:
+        raise ValueError("the layer table has no rows")
+    unknown = set(rows[0]) - set(_COLUMNS) - {None}
+    if unknown:
+        raise ValueError(f"unknown column(s) {sorted(unknown)}; valid columns: {', '.join(_COLUMNS)}")
+    checks, shape = [], None
+    for line, row in enumerate(rows, start=2):  # line 1 holds the header
+        row = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        name = row.get("layer") or f"line {line}"
+        try:
+            kind = row.get("type", "").lower()
+            if kind not in LAYER_TYPES:
+                raise ValueError(f"column 'type' must be one of {', '.join(LAYER_TYPES)}; got {kind!r}")
+            row["type"] = kind
+            if row.get("input"):
+                shape = parse_shape(row["input"])
+            if kind == "input":
+                given = row.get("input") or row.get("output")
+                if not given:
+                    raise ValueError("an input row needs its shape in 'input' or 'output'")
+                shape = parse_shape(given)
+                output, params = shape, 0
+            elif shape is None:
+                raise ValueError("the first layer needs an 'input' shape (or an input row before it)")
+            else:
+                output, params = _layer(row, shape)
+            claimed_output = parse_shape(row["output"]) if row.get("output") else None
+            claimed_params = _count(row["params"]) if row.get("params") else None
+        except ValueError as exc:
+            raise ValueError(f"layer table line {line} ({name}): {exc}") from None
+        checks.append(LayerCheck(line, name, kind, shape, output, params, claimed_output,
+                                 claimed_params))
+        shape = output
+    return checks

@@ -1,0 +1,316 @@
+"""Grading reports, rendered from gradebook records (never recomputed).
+
+A record is one student's newest gradebook row (``student``, ``status``, ``score``,
+``max_score``, ``isolation``, ``wall_s``, ``student_s``, ``message`` ...) with ``tests``: one dict
+per test (``test``, ``number``, ``description``, ``points``, ``max_points``, ``status``,
+``message``, ``output``, ``visibility``, ``duration_s``). See
+:meth:`bench.grading.Gradebook.latest`.
+
+Visibility in what students read (feedback, Gradescope): ``visible`` tests are shown in full;
+``hidden`` tests by name and message only (the grader wrote those messages without student
+data); ``after_due_date`` and ``after_published`` tests are withheld until the due date passes or
+the grades are published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import statistics
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def fmt(points) -> str:
+    """Points with at most two decimals: 10, 7.5, 3.33."""
+    return f"{points:.2f}".rstrip("0").rstrip(".") if points is not None else ""
+
+
+def _clean(text) -> str:
+    return _CONTROL.sub("", "" if text is None else str(text))
+
+
+def test_names(records: list[dict]) -> list[str]:
+    """Every test that occurs in ``records``, in test order."""
+    order = {}
+    for record in records:
+        for t in record.get("tests", []):
+            number = t.get("number") or ""
+            key = (int(number) if number.isdigit() else 10**9, t["test"])
+            order.setdefault(t["test"], key)
+    return sorted(order, key=order.get)
+
+
+def _short(name: str) -> str:
+    name = name.split("[")[0]
+    return name[5:] if name.startswith("test_") else name
+
+
+def class_stats(records: list[dict]) -> dict:
+    """Mean and median score and per-test pass rates of the graded submissions.
+
+    Returns
+    -------
+    dict
+        ``submissions`` (counted: graded or failed to grade), ``missing``, ``mean``,
+        ``median``, ``max_score`` and ``pass_rate`` (test -> fraction that passed in full).
+    """
+    counted = [r for r in records if r["status"] in ("graded", "error")]
+    scores = [r["score"] for r in counted]
+    rates = {}
+    for name in test_names(records):
+        results = [t for r in counted for t in r.get("tests", []) if t["test"] == name]
+        if results:
+            rates[name] = sum(t["status"] == "passed" for t in results) / len(counted)
+    return {
+        "submissions": len(counted),
+        "missing": sum(r["status"] == "missing" for r in records),
+        "mean": statistics.fmean(scores) if scores else float("nan"),
+        "median": statistics.median(scores) if scores else float("nan"),
+        "max_score": max((r["max_score"] for r in counted), default=0.0),
+        "pass_rate": rates,
+    }
+
+
+def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bool = True,
+          tablefmt: str = "simple") -> str:
+    """Students x tests with totals, then class statistics and a legend of the tests.
+
+    Parameters
+    ----------
+    records : list of dict
+        Gradebook records.
+    names : dict, optional
+        student -> display name (from the roster).
+    stats : bool, default=True
+        Append the maximum points, per-test pass rates, mean and median.
+    tablefmt : str, default="simple"
+        A tabulate format.
+
+    Returns
+    -------
+    str
+        Test columns are headed ``T1``, ``T2`` ...; the legend below names them.
+    """
+    from tabulate import tabulate
+
+    tests = test_names(records)
+    header = ["student"] + [f"T{i}" for i in range(1, len(tests) + 1)] + ["total", "status"]
+    rows = []
+    for record in records:
+        by_name = {t["test"]: t for t in record.get("tests", [])}
+        cells = [fmt(by_name[t]["points"]) if t in by_name else "" for t in tests]
+        label = record["student"]
+        if names and names.get(label):
+            label += f" ({names[label]})"
+        status = record["status"] if record["status"] != "graded" else ""
+        rows.append([label, *cells, f"{fmt(record['score'])}/{fmt(record['max_score'])}", status])
+    s = class_stats(records)
+    if stats and records:
+        maxima = {t: max(x["max_points"] for r in records for x in r.get("tests", []) if x["test"] == t)
+                  for t in tests}
+        rows.append(["max points", *[fmt(maxima[t]) for t in tests], fmt(s["max_score"]), ""])
+        rows.append(["passed", *[f"{100 * s['pass_rate'].get(t, 0):.0f}%" for t in tests], "", ""])
+    text = tabulate(rows, headers=header, tablefmt=tablefmt, disable_numparse=True)
+    if stats and records:
+        visibility = {x["test"]: x["visibility"] for r in records for x in r.get("tests", [])}
+        text += (f"\n\n{s['submissions']} submissions"
+                 + (f", {s['missing']} missing" if s["missing"] else "")
+                 + f": mean {s['mean']:.1f}, median {s['median']:.1f} of {fmt(s['max_score'])} points\n")
+        text += "\n".join(f"T{i}: {t} ({visibility[t]})" for i, t in enumerate(tests, start=1))
+    return text
+
+
+def to_frame(records: list[dict], *, names: dict[str, str] | None = None):
+    """A pandas DataFrame: one row per student, one column per test, total, max, status."""
+    import pandas as pd
+
+    tests = test_names(records)
+    rows = []
+    for record in records:
+        by_name = {t["test"]: t["points"] for t in record.get("tests", [])}
+        row = {"student": record["student"]}
+        if names is not None:
+            row["name"] = names.get(record["student"], "")
+        row.update({t: by_name.get(t) for t in tests})
+        row.update(total=record["score"], max=record["max_score"], status=record["status"],
+                   isolation=record.get("isolation") or "")
+        rows.append(row)
+    columns = ["student"] + (["name"] if names is not None else []) + tests + ["total", "max", "status", "isolation"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def write_csv(records: list[dict], path: str | Path, *, names: dict[str, str] | None = None) -> Path:
+    """``grades.csv``: one row per student, one column per test, and the total."""
+    path = Path(path)
+    to_frame(records, names=names).to_csv(path, index=False)
+    return path
+
+
+def shown(visibility: str, *, due: dt.datetime | None, published: bool, now: dt.datetime) -> str:
+    """How a test appears to the student: ``"full"``, ``"name"`` (name and message) or ``"withheld"``."""
+    if visibility == "visible":
+        return "full"
+    if visibility == "hidden":
+        return "name"
+    if visibility == "after_due_date":
+        return "full" if due is None or now >= due else "withheld"
+    if visibility == "after_published":
+        return "full" if published else "withheld"
+    return "withheld"
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}text\n{text.rstrip()}\n{ticks}"
+
+
+def _now(now):
+    return now or dt.datetime.now(dt.timezone.utc)
+
+
+def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None = None,
+                      published: bool = False, now: dt.datetime | None = None) -> str:
+    """A student's feedback: each test with points, status and message, visibility respected.
+
+    Hidden tests show their name and message only, never their code or the student's output.
+    Text from student code sits in code fences, so it cannot format the page.
+    """
+    now = _now(now)
+    lines = [f"# Feedback: {title}".rstrip(": ") if title else "# Feedback", "",
+             f"Student: `{record['student']}`", ""]
+    if record["status"] == "missing":
+        return "\n".join(lines + ["No submission was received.", ""])
+    if record["status"] == "error":
+        lines += ["Your submission could not be graded:", "", _fence(_clean(record.get("message"))), ""]
+    withheld = [t for t in record.get("tests", []) if shown(t["visibility"], due=due, published=published, now=now) == "withheld"]
+    visible = [t for t in record.get("tests", []) if t not in withheld]
+    got = sum(t["points"] for t in visible)
+    out_of = sum(t["max_points"] for t in visible)
+    lines.append(f"**Score: {fmt(got)} / {fmt(out_of)}**")
+    if withheld:
+        lines.append(f"({len(withheld)} more test(s) worth {fmt(sum(t['max_points'] for t in withheld))} "
+                     "points are shown after the due date or when grades are published.)")
+    if record.get("isolation"):
+        lines.append(f"\nGraded in a sandbox: {record['isolation']}.")
+    lines.append("")
+    for t in record.get("tests", []):
+        mode = shown(t["visibility"], due=due, published=published, now=now)
+        if mode == "withheld":
+            lines += [f"## {t['test']}", "", "Result shown later.", ""]
+            continue
+        mark = {"passed": "passed", "partial": "partly passed"}.get(t["status"], t["status"])
+        lines += [f"## {t['test']} ({fmt(t['points'])} / {fmt(t['max_points'])}, {mark})", ""]
+        if mode == "full" and t.get("description"):
+            lines += [_clean(t["description"]), ""]
+        if t.get("message"):
+            lines += [_fence(_clean(t["message"])), ""]
+        if mode == "full" and t.get("output"):
+            lines += ["Your code printed:", "", _fence(_clean(t["output"])), ""]
+    return "\n".join(lines)
+
+
+def gradescope_json(record: dict) -> dict:
+    """A submission in Gradescope's ``results.json`` format.
+
+    Follows the autograder specification (score, execution_time, output, visibility,
+    stdout_visibility, tests with name, number, score, max_score, status, output, tags,
+    visibility); Gradescope itself applies each test's visibility.
+    """
+    tests = []
+    for t in record.get("tests", []):
+        text = _clean(t.get("message"))
+        if t.get("output") and t["visibility"] == "visible":
+            text += ("\n\n" if text else "") + "Your code printed:\n" + _clean(t["output"])
+        tests.append({
+            "name": t["test"],
+            "number": t.get("number") or "",
+            "score": t["points"],
+            "max_score": t["max_points"],
+            "status": "passed" if t["status"] == "passed" else "failed",
+            "output": text,
+            "tags": [t["status"]] + ([t["file"]] if t.get("file") else []),
+            "visibility": t["visibility"],
+        })
+    output = _clean(record.get("message"))
+    if record.get("isolation"):
+        output = (output + "\n" if output else "") + f"Sandbox: {record['isolation']}"
+    return {
+        "score": record["score"],
+        "execution_time": round(record.get("wall_s") or 0.0, 3),
+        "output": output,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def junit_xml(record: dict) -> str:
+    """A submission as a JUnit XML test suite (for CI systems)."""
+    tests = record.get("tests", [])
+    suite = ET.Element("testsuite", {
+        "name": record["student"],
+        "tests": str(len(tests)),
+        "failures": str(sum(t["status"] in ("failed", "partial") for t in tests)),
+        "errors": str(sum(t["status"] == "error" for t in tests) + (record["status"] == "error")),
+        "skipped": str(sum(t["status"] == "skipped" for t in tests)),
+        "time": f"{record.get('wall_s') or 0.0:.3f}",
+    })
+    props = ET.SubElement(suite, "properties")
+    for key in ("score", "max_score", "isolation", "status"):
+        ET.SubElement(props, "property", name=key, value=_clean(record.get(key)))
+    for t in tests:
+        case = ET.SubElement(suite, "testcase", classname=_clean(t.get("file") or record["student"]),
+                             name=t["test"], time=f"{t.get('duration_s') or 0.0:.3f}")
+        message = _clean(t.get("message"))
+        if t["status"] in ("failed", "partial"):
+            failure = ET.SubElement(case, "failure", message=message.splitlines()[0] if message else t["status"],
+                                    type=t["status"])
+            failure.text = f"{fmt(t['points'])} / {fmt(t['max_points'])} points\n{message}"
+        elif t["status"] == "error":
+            ET.SubElement(case, "error", message=message.splitlines()[0] if message else "error").text = message
+        elif t["status"] == "skipped":
+            ET.SubElement(case, "skipped")
+        if t.get("output"):
+            ET.SubElement(case, "system-out").text = _clean(t["output"])
+    if record["status"] == "error" and not tests:
+        case = ET.SubElement(suite, "testcase", classname=record["student"], name="grading")
+        ET.SubElement(case, "error", message=_clean(record.get("message")))
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_all(records: list[dict], out: str | Path, *, title: str = "",
+              due: dt.datetime | None = None, published: bool = False,
+              now: dt.datetime | None = None, names: dict[str, str] | None = None) -> dict[str, Path]:
+    """Write every report into ``out``.
+
+    Returns
+    -------
+    dict
+        ``grades.csv``, ``feedback``, ``gradescope``, ``junit``, ``report.html``, ``table.txt``
+        -> their paths.
+    """
+    from .grading_html import write_html
+
+    out = Path(out)
+    now = _now(now)
+    paths = {"grades.csv": write_csv(records, out / "grades.csv", names=names or None)}
+    for folder in ("feedback", "gradescope", "junit"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    for record in records:
+        student = record["student"]
+        (out / "feedback" / f"{student}.md").write_text(
+            feedback_markdown(record, title=title, due=due, published=published, now=now), encoding="utf-8")
+        (out / "gradescope" / student).mkdir(exist_ok=True)
+        (out / "gradescope" / student / "results.json").write_text(
+            json.dumps(gradescope_json(record), indent=2), encoding="utf-8")
+        (out / "junit" / f"{student}.xml").write_text(junit_xml(record), encoding="utf-8")
+    paths.update(feedback=out / "feedback", gradescope=out / "gradescope", junit=out / "junit")
+    (out / "table.txt").write_text(table(records, names=names) + "\n", encoding="utf-8")
+    paths["table.txt"] = out / "table.txt"
+    paths["report.html"] = write_html(records, out / "report.html", title=title, names=names)
+    return paths

@@ -1,0 +1,34 @@
+"""Shared set-up of the grading tests: paths, the isolation modes this machine offers, and a
+helper that writes a one-file submission."""
+
+from pathlib import Path
+
+import pytest
+
+from bench.grading import sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+METRICS = REPO / "assignments" / "metrics"
+EXAMPLES = REPO / "assignments" / "examples" / "metrics"
+# Short limits keep the attack examples cheap: an endless loop costs 1.5 s per try.
+FAST_LIMITS = {"call_timeout_s": 1.5, "submission_timeout_s": 60}
+
+
+def isolation_modes():
+    """bwrap where it works here (it does on the CI image, which installs bubblewrap), and the
+    fallback, which never needs anything."""
+    modes = ["rlimits"]
+    if sandbox.bwrap_problem() is None:
+        modes.insert(0, "bwrap")
+    return modes
+
+
+@pytest.fixture(params=isolation_modes())
+def isolation(request):
+    return request.param
+
+
+def write_submission(folder: Path, source: str, name: str = "metrics.py") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(source, encoding="utf-8")
+    return folder

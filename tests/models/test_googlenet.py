@@ -1,0 +1,279 @@
+"""GoogLeNet in PyTorch and Keras: parameter counts, output shapes, identity with torchvision.
+
+Expected numbers: parameter counts from torchvision 0.29 (the catalog; re-checked here against a
+live torchvision model), feature-map sizes from the paper's Table 1 (Szegedy et al. 2014, "Going
+deeper with convolutions"), outputs from torchvision's own GoogLeNet holding the same weights.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from reference import build
+from reference.catalog import get
+
+VARIANTS = ["default", "aux"]
+
+# The paper's Table 1 at 224x224: output (channels, side) of each layer of the stem and body.
+PAPER_TABLE_1 = {
+    "conv1": (64, 112),
+    "maxpool1": (64, 56),
+    "conv3": (192, 56),
+    "maxpool2": (192, 28),
+    "inception3a": (256, 28),
+    "inception3b": (480, 28),
+    "maxpool3": (480, 14),
+    "inception4a": (512, 14),
+    "inception4b": (512, 14),
+    "inception4c": (512, 14),
+    "inception4d": (528, 14),
+    "inception4e": (832, 14),
+    "maxpool4": (832, 7),
+    "inception5a": (832, 7),
+    "inception5b": (1024, 7),
+}
+
+
+def assert_close(ours, theirs):
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.shape == theirs.shape
+    bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
+    assert float(np.abs(ours - theirs).max()) <= bound
+
+
+def torch_count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def keras_counts(model):
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return model.count_params(), trainable
+
+
+@pytest.fixture(scope="module")
+def keras_models():
+    """Keras builds are slow; each (variant, include_top) is built once for this module."""
+    import keras
+
+    cache = {}
+
+    def get_model(variant, include_top=True):
+        key = (variant, include_top)
+        if key not in cache:
+            cache[key] = build("googlenet", "keras", variant=variant, include_top=include_top)
+        return cache[key]
+
+    yield get_model
+    cache.clear()
+    keras.backend.clear_session()
+
+
+# ---------------------------------------------------------------------------------------- counts
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_torch_counts_equal_catalog(variant):
+    """torchvision's counts; include_top=False drops fc and the auxiliary classifiers."""
+    spec = get("googlenet").variant(variant)
+    with torch.device("meta"):
+        top = build("googlenet", "torch", variant=variant)
+        base = build("googlenet", "torch", variant=variant, include_top=False)
+    assert torch_count(top) == spec.params.value
+    assert torch_count(base) == spec.base_params.value
+
+
+@pytest.mark.parametrize("include_top", [True, False], ids=["top", "base"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_keras_counts_equal_catalog(keras_models, variant, include_top):
+    """Trainable = torchvision's parameters; total adds torchvision's BN running statistics."""
+    spec = get("googlenet").variant(variant)
+    expected = (
+        (spec.keras_params, spec.params) if include_top else (spec.base_keras_params, spec.base_params)
+    )
+    assert keras_counts(keras_models(variant, include_top)) == tuple(f.value for f in expected)
+
+
+def test_keras_weighted_layers_are_named_and_shaped_as_their_torch_twins(keras_models):
+    """The porting contract: one Keras layer per torch module with weights, same name and shape."""
+    with torch.device("meta"):
+        torch_modules = {
+            name: module
+            for name, module in build("googlenet", "torch", variant="aux").named_modules()
+            if next(module.parameters(recurse=False), None) is not None
+        }
+    keras_layers = {layer.name: layer for layer in keras_models("aux").layers if layer.weights}
+    assert set(keras_layers) == set(torch_modules)
+    for name, module in torch_modules.items():
+        layer = keras_layers[name]
+        if isinstance(module, nn.Conv2d):  # torch OIHW, Keras HWIO
+            assert tuple(layer.kernel.shape) == tuple(module.weight.permute(2, 3, 1, 0).shape)
+            assert not layer.use_bias and module.bias is None
+        elif isinstance(module, nn.Linear):
+            assert tuple(layer.kernel.shape) == tuple(module.weight.shape)[::-1]
+        else:
+            assert (layer.epsilon, layer.momentum) == (module.eps, pytest.approx(1 - module.momentum))
+            assert tuple(layer.gamma.shape) == tuple(module.weight.shape)
+
+
+# ---------------------------------------------------------------------------------------- shapes
+
+
+def _torch_stage_shapes(model, x):
+    shapes = {}
+
+    def record(name):
+        def hook(module, args, out):
+            shapes[name] = tuple(out.shape)  # returns None: the output stays as it is
+
+        return hook
+
+    hooks = [getattr(model, name).register_forward_hook(record(name)) for name in PAPER_TABLE_1]
+    out = model(x)
+    for hook in hooks:
+        hook.remove()
+    return shapes, out
+
+
+def test_torch_stage_shapes_follow_the_paper():
+    with torch.device("meta"):
+        model = build("googlenet", "torch").eval()
+        shapes, logits = _torch_stage_shapes(model, torch.empty(2, 3, 224, 224))
+        base = build("googlenet", "torch", include_top=False)
+        features = base(torch.empty(2, 3, 224, 224))
+    assert shapes == {name: (2, c, side, side) for name, (c, side) in PAPER_TABLE_1.items()}
+    assert tuple(logits.shape) == (2, 1000)
+    spec = get("googlenet")
+    assert tuple(features.shape) == (2, spec.base_channels, spec.base_side, spec.base_side)
+
+
+def test_torch_aux_outputs_only_in_training_mode():
+    """torchvision's convention: GoogLeNetOutputs(logits, aux_logits2, aux_logits1) in train."""
+    with torch.device("meta"):
+        model = build("googlenet", "torch", 10, variant="aux")
+        x = torch.empty(2, 3, 224, 224)
+        train_out = model.train()(x)
+        eval_out = model.eval()(x)
+        plain_train_out = build("googlenet", "torch", 10).train()(x)
+    assert train_out._fields == ("logits", "aux_logits2", "aux_logits1")
+    assert [tuple(t.shape) for t in train_out] == [(2, 10)] * 3
+    assert isinstance(eval_out, torch.Tensor) and tuple(eval_out.shape) == (2, 10)
+    assert isinstance(plain_train_out, torch.Tensor) and tuple(plain_train_out.shape) == (2, 10)
+
+
+def test_keras_stage_shapes_follow_the_paper(keras_models):
+    model = keras_models("default")
+    for name, (channels, side) in PAPER_TABLE_1.items():
+        layer = f"{name}.relu" if name.startswith("conv") else name
+        layer = f"{name}.cat" if name.startswith("inception") else layer
+        assert tuple(model.get_layer(layer).output.shape) == (None, side, side, channels), name
+    assert tuple(model.output.shape) == (None, 1000)
+    spec = get("googlenet")
+    base = keras_models("default", include_top=False)
+    assert tuple(base.output.shape) == (None, spec.base_side, spec.base_side, spec.base_channels)
+
+
+def test_keras_aux_model_outputs_logits_then_aux2_then_aux1(keras_models):
+    model = keras_models("aux")
+    assert [t._keras_history.operation.name for t in model.outputs] == ["fc", "aux2.fc2", "aux1.fc2"]
+    assert [tuple(t.shape) for t in model.outputs] == [(None, 1000)] * 3
+    # the paper: "an average pooling layer ... resulting in an 4x4x512 output for the (4a), and
+    # 4x4x528 for the (4d) stage", then 128 1x1 filters and a 1024-unit fully connected layer
+    assert tuple(model.get_layer("aux1.avgpool").output.shape) == (None, 4, 4, 512)
+    assert tuple(model.get_layer("aux2.avgpool").output.shape) == (None, 4, 4, 528)
+    assert tuple(model.get_layer("aux1.flatten").output.shape) == (None, 4 * 4 * 128)
+    assert tuple(model.get_layer("aux2.fc1").output.shape) == (None, 1024)
+    # include_top=False has no classifier at all, auxiliary ones included
+    assert len(keras_models("aux", include_top=False).outputs) == 1
+
+
+@pytest.mark.parametrize("side,out", [(14, 4), (6, 4), (2, 4), (7, 3), (17, 5)])
+def test_keras_adaptive_average_pooling_equals_torch(side, out):
+    """Uneven, overlapping windows (14 -> 4: 0-4, 3-7, 7-11, 10-14), as torch computes them."""
+    from reference.keras_models.googlenet import AdaptiveAveragePooling2D
+
+    x = np.random.default_rng(side).normal(size=(2, side, side + 3, 5)).astype("float32")
+    ours = AdaptiveAveragePooling2D((out, out))(x)
+    theirs = nn.functional.adaptive_avg_pool2d(torch.from_numpy(x).permute(0, 3, 1, 2), out)
+    assert_close(ours, theirs.permute(0, 2, 3, 1).numpy())
+
+
+# ---------------------------------------------------------------------------------------- identity
+
+
+def _calibrate_batch_norm(model, x, generator):
+    """Running statistics from one batch, random gamma and beta: every BatchNorm then shapes the
+    eval-mode output (torchvision starts them as the identity, hiding a wrong epsilon or order)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.momentum = 1.0
+    with torch.no_grad():
+        model.train()(x)
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+            m.weight.uniform_(0.5, 1.5, generator=generator)
+            m.bias.uniform_(-0.2, 0.2, generator=generator)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_torch_equals_torchvision(variant):
+    """torchvision's random state_dict loads strictly and gives the same outputs, eval and train.
+
+    Dropout is 0 in both so that training mode is deterministic; training mode uses batch
+    statistics (batch of 2) and must update the running statistics alike (same momentum).
+    """
+    aux = variant == "aux"
+    generator = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    theirs = torchvision.models.googlenet(
+        weights=None, aux_logits=aux, init_weights=True, dropout=0.0, dropout_aux=0.0
+    )
+    assert torch_count(theirs) == get("googlenet").variant(variant).params.value
+    x = torch.randn(2, 3, 96, 96, generator=generator)
+    _calibrate_batch_norm(theirs, torch.randn(4, 3, 96, 96, generator=generator), generator)
+    with torch.device("meta"):
+        ours = build("googlenet", "torch", variant=variant, dropout=0.0, dropout_aux=0.0)
+    state = {key: value.clone() for key, value in theirs.state_dict().items()}
+    ours.load_state_dict(state, strict=True, assign=True)
+    with torch.no_grad():
+        assert_close(ours.eval()(x), theirs.eval()(x))
+        ours_train, theirs_train = ours.train()(x), theirs.train()(x)
+    if aux:
+        assert type(ours_train).__name__ == type(theirs_train).__name__ == "GoogLeNetOutputs"
+        assert ours_train._fields == theirs_train._fields
+        for mine, reference in zip(ours_train, theirs_train, strict=True):
+            assert_close(mine, reference)
+    else:
+        assert_close(ours_train, theirs_train)
+    reference_state = theirs.state_dict()
+    for key, value in ours.state_dict().items():
+        if "running" in key:
+            assert_close(value, reference_state[key])
+
+
+# ---------------------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        pytest.param({"aux_logits": "yes"}, "aux_logits must be True or False", id="aux"),
+        pytest.param({"dropout": 1.0}, "dropout must be a number in [0, 1)", id="dropout"),
+        pytest.param({"dropout_aux": -0.1}, "dropout_aux must be a number in [0, 1)", id="aux-drop"),
+        pytest.param({"input_size": (224, 16)}, "each at least 32", id="input-size"),
+        pytest.param({"num_classes": 0}, "num_classes must be a positive int", id="classes"),
+        pytest.param({"in_channels": 0}, "in_channels must be a positive int", id="channels"),
+    ],
+)
+def test_builder_rejects_bad_options(framework, options, message):
+    module = importlib.import_module(f"reference.{framework}_models.googlenet")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        module.googlenet(**options)
