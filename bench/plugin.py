@@ -179,6 +179,14 @@ class _Session:
         self.workers.clear()
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the workers it has reaped."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 # ----------------------------------------------------------------------------- fixtures
 
 
@@ -414,6 +422,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     summary = state.summary()
     state.close()
+    summary["cpu_s"] = _cpu_seconds()  # after close: the workers are reaped and counted
     if state.results_path:
         payload = {"records": state.records, **summary}
         path = Path(state.results_path)

@@ -170,7 +170,7 @@ def _fence(text: str) -> str:
 
 
 def _now(now):
-    return now or dt.datetime.now(dt.timezone.utc)
+    return now or dt.datetime.now(dt.UTC)
 
 
 def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None = None,

@@ -44,8 +44,12 @@ def _heatmap(ax, matrix: np.ndarray, labels: Sequence[str], title: str, *, integ
     ax.set_xlabel("Predicted label")
     ax.set_ylabel("True label")
     if n <= MAX_TICK_LABELS:
-        ax.set_xticks(range(n), labels, rotation=45 if max(map(len, labels)) > 3 else 0,
-                      ha="right" if max(map(len, labels)) > 3 else "center")
+        ax.set_xticks(
+            range(n),
+            labels,
+            rotation=45 if max(map(len, labels)) > 3 else 0,
+            ha="right" if max(map(len, labels)) > 3 else "center",
+        )
         ax.set_yticks(range(n), labels)
     else:
         ax.set_xticks([])
@@ -56,8 +60,15 @@ def _heatmap(ax, matrix: np.ndarray, labels: Sequence[str], title: str, *, integ
         size = 10 if n <= 10 else 7
         for (i, j), value in np.ndenumerate(matrix):
             text = f"{int(value)}" if integer else f"{value:.2f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=size,
-                    color="white" if value > middle else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="white" if value > middle else "black",
+            )
 
 
 def _check_matrix(matrix, labels, name: str) -> np.ndarray:
@@ -65,9 +76,7 @@ def _check_matrix(matrix, labels, name: str) -> np.ndarray:
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
     if len(labels) != matrix.shape[0]:
-        raise ValueError(
-            f"labels has {len(labels)} names but {name} has {matrix.shape[0]} classes"
-        )
+        raise ValueError(f"labels has {len(labels)} names but {name} has {matrix.shape[0]} classes")
     return matrix
 
 
@@ -144,17 +153,32 @@ def plot_roc_curves(record: dict, *, path: str | Path | None = None, title: str 
         if many:
             ax.plot(curve["fpr"], curve["tpr"], color="0.75", linewidth=0.6)
         else:
-            ax.plot(curve["fpr"], curve["tpr"], linewidth=1.4,
-                    label=f"{curve['name']} (AUC = {curve['auc']:.3f})")
+            ax.plot(
+                curve["fpr"],
+                curve["tpr"],
+                linewidth=1.4,
+                label=f"{curve['name']} (AUC = {curve['auc']:.3f})",
+            )
     if many:
         ax.plot([], [], color="0.75", label=f"{len(classes)} classes, one vs rest")
     for curve in averages:
         micro = curve["name"].startswith("micro")
-        ax.plot(curve["fpr"], curve["tpr"], linestyle="--" if micro else ":", linewidth=2.6,
-                color="black" if micro else "deeppink",
-                label=f"{curve['name']} (AUC = {curve['auc']:.3f})")
-    ax.plot([0, 1], [0, 1], color="0.5", linestyle=(0, (2, 4)), linewidth=1,
-            label="chance (AUC = 0.500)")
+        ax.plot(
+            curve["fpr"],
+            curve["tpr"],
+            linestyle="--" if micro else ":",
+            linewidth=2.6,
+            color="black" if micro else "deeppink",
+            label=f"{curve['name']} (AUC = {curve['auc']:.3f})",
+        )
+    ax.plot(
+        [0, 1],
+        [0, 1],
+        color="0.5",
+        linestyle=(0, (2, 4)),
+        linewidth=1,
+        label="chance (AUC = 0.500)",
+    )
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
     ax.set_aspect("equal")

@@ -141,7 +141,9 @@ def add_label_calls(case: Case, *, labels=None, target_names=None, pos_label=Non
         for normalize in normalizations:
             kw = dict(extra, **({} if normalize is None else {"normalize": normalize}))
             case.add(
-                "confusion_matrix", ["y_true", "y_pred"], kw,
+                "confusion_matrix",
+                ["y_true", "y_pred"],
+                kw,
                 expected=skm.confusion_matrix(yt, yp, labels=lab, normalize=normalize),
                 source="sklearn.metrics.confusion_matrix",
             )
@@ -149,14 +151,18 @@ def add_label_calls(case: Case, *, labels=None, target_names=None, pos_label=Non
         tn, fp, fn, tp = mcm[:, 0, 0], mcm[:, 0, 1], mcm[:, 1, 0], mcm[:, 1, 1]
         used = np.asarray(lab) if lab is not None else unique_labels(yt, yp)
         case.add(
-            "per_class_counts", ["y_true", "y_pred"], dict(extra),
+            "per_class_counts",
+            ["y_true", "y_pred"],
+            dict(extra),
             expected={"labels": used, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "support": tp + fn},
             source="sklearn.metrics.multilabel_confusion_matrix",
         )
         for zero in (0.0,) if big else ZERO_DIVISIONS:
             kw = dict(extra, **({} if zero == 0.0 else {"zero_division": zero}))
             case.add(
-                "per_class_rates", ["y_true", "y_pred"], kw,
+                "per_class_rates",
+                ["y_true", "y_pred"],
+                kw,
                 expected={"labels": used, **_rates(tn, fp, fn, tp, zero)},
                 source="ratios of sklearn.metrics.multilabel_confusion_matrix counts",
             )
@@ -169,7 +175,10 @@ def add_label_calls(case: Case, *, labels=None, target_names=None, pos_label=Non
                     yt, yp, labels=lab, average=average, zero_division=zero
                 )
                 case.add(
-                    "precision_recall_f1", ["y_true", "y_pred"], kw, expected=[p, r, f, s],
+                    "precision_recall_f1",
+                    ["y_true", "y_pred"],
+                    kw,
+                    expected=[p, r, f, s],
                     source="sklearn.metrics.precision_recall_fscore_support",
                 )
         names = target_names if lab is not None or labels is None else None
@@ -178,24 +187,33 @@ def add_label_calls(case: Case, *, labels=None, target_names=None, pos_label=Non
             if names is not None:
                 kw["target_names"] = names
             case.add(
-                "classification_report", ["y_true", "y_pred"], kw,
+                "classification_report",
+                ["y_true", "y_pred"],
+                kw,
                 expected=skm.classification_report(
-                    yt, yp, labels=lab, target_names=names, digits=digits,
-                    output_dict=output_dict, zero_division=0.0,
+                    yt,
+                    yp,
+                    labels=lab,
+                    target_names=names,
+                    digits=digits,
+                    output_dict=output_dict,
+                    zero_division=0.0,
                 ),
                 source="sklearn.metrics.classification_report",
             )
         if not big:
             kw = dict(extra, zero_division=float("nan"))
             case.add(
-                "classification_report", ["y_true", "y_pred"], kw,
-                expected=skm.classification_report(
-                    yt, yp, labels=lab, zero_division=float("nan")
-                ),
+                "classification_report",
+                ["y_true", "y_pred"],
+                kw,
+                expected=skm.classification_report(yt, yp, labels=lab, zero_division=float("nan")),
                 source="sklearn.metrics.classification_report",
             )
     case.add(
-        "accuracy", ["y_true", "y_pred"], expected=skm.accuracy_score(yt, yp),
+        "accuracy",
+        ["y_true", "y_pred"],
+        expected=skm.accuracy_score(yt, yp),
         source="sklearn.metrics.accuracy_score",
     )
     if pos_label is not None:
@@ -207,7 +225,10 @@ def add_label_calls(case: Case, *, labels=None, target_names=None, pos_label=Non
                 yt, yp, average="binary", pos_label=pos_label, zero_division=zero
             )
             case.add(
-                "precision_recall_f1", ["y_true", "y_pred"], kw, expected=[p, r, f, s],
+                "precision_recall_f1",
+                ["y_true", "y_pred"],
+                kw,
+                expected=[p, r, f, s],
                 source="sklearn.metrics.precision_recall_fscore_support",
             )
 
@@ -221,7 +242,9 @@ def add_score_calls(case: Case, *, labels=None, ks=(1, 2, 3, 5), per_class_roc=T
     for k in ks:
         if k <= n_classes:
             case.add(
-                "top_k_accuracy", ["y_true", "scores"], dict(kw_labels, k=k),
+                "top_k_accuracy",
+                ["y_true", "scores"],
+                dict(kw_labels, k=k),
                 expected=skm.top_k_accuracy_score(yt, scores, k=k, labels=labels),
                 source="sklearn.metrics.top_k_accuracy_score",
             )
@@ -229,14 +252,18 @@ def add_score_calls(case: Case, *, labels=None, ks=(1, 2, 3, 5), per_class_roc=T
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         beyond = skm.top_k_accuracy_score(yt, scores, k=n_classes + 1, labels=labels)
     case.add(
-        "top_k_accuracy", ["y_true", "scores"], dict(kw_labels, k=n_classes + 1),
+        "top_k_accuracy",
+        ["y_true", "scores"],
+        dict(kw_labels, k=n_classes + 1),
         raises="out of range",
         source=f"sklearn warns that k >= n_classes is meaningless and returns {beyond}; "
         "cnnlab raises",
     )
     if scores.ndim == 1:
         case.add(
-            "roc_auc", ["y_true", "scores"], expected=skm.roc_auc_score(yt, scores),
+            "roc_auc",
+            ["y_true", "scores"],
+            expected=skm.roc_auc_score(yt, scores),
             source="sklearn.metrics.roc_auc_score",
         )
         return
@@ -247,39 +274,65 @@ def add_score_calls(case: Case, *, labels=None, ks=(1, 2, 3, 5), per_class_roc=T
         kw = dict(kw_labels, average=average)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)
-            value = skm.roc_auc_score(yt, scores, multi_class="ovr", average=average,
-                                      labels=labels)
+            value = skm.roc_auc_score(yt, scores, multi_class="ovr", average=average, labels=labels)
         if defined or average == "micro" or (average == "weighted" and weighted_defined):
-            case.add("roc_auc", ["y_true", "scores"], kw, expected=value,
-                     source="sklearn.metrics.roc_auc_score(multi_class='ovr')")
+            case.add(
+                "roc_auc",
+                ["y_true", "scores"],
+                kw,
+                expected=value,
+                source="sklearn.metrics.roc_auc_score(multi_class='ovr')",
+            )
         else:
             assert np.any(np.isnan(value)), value
-            case.add("roc_auc", ["y_true", "scores"], kw, raises="undefined",
-                     source="sklearn warns (UndefinedMetricWarning) and returns nan; cnnlab "
-                     "raises")
+            case.add(
+                "roc_auc",
+                ["y_true", "scores"],
+                kw,
+                raises="undefined",
+                source="sklearn warns (UndefinedMetricWarning) and returns nan; cnnlab raises",
+            )
     if per_class_roc:
         for j, label in enumerate(classes.tolist()):
             arg = [{"input": "scores", "column": j}]
             if 0 < support[j] < yt.shape[0]:
                 fpr, tpr, thr = skm.roc_curve(yt, scores[:, j], pos_label=label)
-                case.add("roc_curve", ["y_true", *arg], {"pos_label": label},
-                         expected=[fpr, tpr, thr], source="sklearn.metrics.roc_curve")
+                case.add(
+                    "roc_curve",
+                    ["y_true", *arg],
+                    {"pos_label": label},
+                    expected=[fpr, tpr, thr],
+                    source="sklearn.metrics.roc_curve",
+                )
             else:
-                case.add("roc_curve", ["y_true", *arg], {"pos_label": label},
-                         raises="no sample of the positive class" if support[j] == 0
-                         else "every sample",
-                         source="sklearn warns and returns nan rates; cnnlab raises")
+                case.add(
+                    "roc_curve",
+                    ["y_true", *arg],
+                    {"pos_label": label},
+                    raises="no sample of the positive class" if support[j] == 0 else "every sample",
+                    source="sklearn warns and returns nan rates; cnnlab raises",
+                )
 
 
 def add_binary_roc(case: Case, *, pos_label=None):
     yt, scores = case.inputs["y_true"], case.inputs["scores"]
     kw = {} if pos_label is None else {"pos_label": pos_label}
     fpr, tpr, thr = skm.roc_curve(yt, scores, pos_label=pos_label)
-    case.add("roc_curve", ["y_true", "scores"], kw, expected=[fpr, tpr, thr],
-             source="sklearn.metrics.roc_curve")
+    case.add(
+        "roc_curve",
+        ["y_true", "scores"],
+        kw,
+        expected=[fpr, tpr, thr],
+        source="sklearn.metrics.roc_curve",
+    )
     fpr, tpr, thr = skm.roc_curve(yt, scores, pos_label=pos_label, drop_intermediate=False)
-    case.add("roc_curve", ["y_true", "scores"], dict(kw, drop_intermediate=False),
-             expected=[fpr, tpr, thr], source="sklearn.metrics.roc_curve")
+    case.add(
+        "roc_curve",
+        ["y_true", "scores"],
+        dict(kw, drop_intermediate=False),
+        expected=[fpr, tpr, thr],
+        source="sklearn.metrics.roc_curve",
+    )
 
 
 # ---------------------------------------------------------------------------- cases
@@ -287,8 +340,11 @@ def add_binary_roc(case: Case, *, pos_label=None):
 
 def balanced_3class():
     rng = np.random.default_rng(101)
-    case = Case("balanced_3class", "60 samples, 3 classes of 20, softmax probabilities",
-                ["balanced classes", "probabilities"])
+    case = Case(
+        "balanced_3class",
+        "60 samples, 3 classes of 20, softmax probabilities",
+        ["balanced classes", "probabilities"],
+    )
     yt = rng.permutation(np.repeat(np.arange(3), 20))
     scores = _probabilities(rng, yt, 3, signal=1.5)
     case.inputs.update(y_true=yt, y_pred=scores.argmax(axis=1), scores=scores)
@@ -299,9 +355,12 @@ def balanced_3class():
 
 def imbalanced_4class():
     rng = np.random.default_rng(202)
-    case = Case("imbalanced_4class",
-                "200 samples, classes in proportions 70/20/8/2 %; labels= a subset gives the "
-                "'micro avg' row", ["imbalanced classes", "labels subset"])
+    case = Case(
+        "imbalanced_4class",
+        "200 samples, classes in proportions 70/20/8/2 %; labels= a subset gives the "
+        "'micro avg' row",
+        ["imbalanced classes", "labels subset"],
+    )
     yt = rng.permutation(np.repeat(np.arange(4), [140, 40, 16, 4]))
     scores = _probabilities(rng, yt, 4, signal=1.0)
     case.inputs.update(y_true=yt, y_pred=scores.argmax(axis=1), scores=scores)
@@ -312,8 +371,11 @@ def imbalanced_4class():
 
 def never_predicted():
     rng = np.random.default_rng(303)
-    case = Case("never_predicted", "40 samples of 4 classes; class 3 is never predicted, so its "
-                "precision divides by zero", ["class never predicted", "zero division"])
+    case = Case(
+        "never_predicted",
+        "40 samples of 4 classes; class 3 is never predicted, so its precision divides by zero",
+        ["class never predicted", "zero division"],
+    )
     yt = rng.permutation(np.repeat(np.arange(4), 10))
     yp = np.where(rng.random(40) < 0.6, yt, rng.integers(0, 3, 40))
     yp[yp == 3] = 2
@@ -325,16 +387,20 @@ def never_predicted():
 
 def absent_from_true():
     rng = np.random.default_rng(404)
-    case = Case("absent_from_true",
-                "30 samples; class 3 is predicted but never true (recall divides by zero), "
-                "labels= adds class 4 found nowhere; scores have a column for class 3, whose "
-                "ROC is undefined", ["class absent from y_true", "zero division", "labels given"])
+    case = Case(
+        "absent_from_true",
+        "30 samples; class 3 is predicted but never true (recall divides by zero), "
+        "labels= adds class 4 found nowhere; scores have a column for class 3, whose "
+        "ROC is undefined",
+        ["class absent from y_true", "zero division", "labels given"],
+    )
     yt = rng.permutation(np.repeat(np.arange(3), 10))
     yp = np.where(rng.random(30) < 0.5, yt, rng.integers(0, 4, 30))
     yp[:2] = 3
     case.inputs.update(y_true=yt, y_pred=yp, scores=_probabilities(rng, yt, 4, signal=1.0))
-    add_label_calls(case, labels=[0, 1, 2, 3, 4],
-                    target_names=["zero", "one", "two", "three", "four"])
+    add_label_calls(
+        case, labels=[0, 1, 2, 3, 4], target_names=["zero", "one", "two", "three", "four"]
+    )
     add_score_calls(case, labels=[0, 1, 2, 3])
     return case
 
@@ -342,8 +408,11 @@ def absent_from_true():
 def string_labels():
     rng = np.random.default_rng(505)
     names = np.array(["cat", "dog", "fox", "tiger", "wolf"])
-    case = Case("string_labels", "50 samples with string labels; score columns in sorted label "
-                "order", ["string labels"])
+    case = Case(
+        "string_labels",
+        "50 samples with string labels; score columns in sorted label order",
+        ["string labels"],
+    )
     idx = rng.integers(0, 5, 50)
     idx[:5] = np.arange(5)
     scores = _probabilities(rng, idx, 5, signal=1.2)
@@ -355,8 +424,11 @@ def string_labels():
 
 def tied_scores():
     rng = np.random.default_rng(606)
-    case = Case("tied_scores", "80 samples, 5 classes, probabilities in eighths (many exact "
-                "ties in every row and column)", ["ties in scores"])
+    case = Case(
+        "tied_scores",
+        "80 samples, 5 classes, probabilities in eighths (many exact ties in every row and column)",
+        ["ties in scores"],
+    )
     yt = rng.integers(0, 5, 80)
     yt[:5] = np.arange(5)
     eighths = np.array([rng.multinomial(8, np.full(5, 0.2)) for _ in range(80)])
@@ -368,13 +440,17 @@ def tied_scores():
 
 
 def lecture_top_k():
-    case = Case("lecture_top_k",
-                "The lecture example: classes Cat, Dog, Fox, Wolf, Tiger (0-4) scored .25, .40, "
-                ".20, .10, .05; the truth is Fox, the prediction Dog. Top-1 and top-2 are wrong, "
-                "top-3 is right.", ["lecture example", "single sample", "labels given"])
+    case = Case(
+        "lecture_top_k",
+        "The lecture example: classes Cat, Dog, Fox, Wolf, Tiger (0-4) scored .25, .40, "
+        ".20, .10, .05; the truth is Fox, the prediction Dog. Top-1 and top-2 are wrong, "
+        "top-3 is right.",
+        ["lecture example", "single sample", "labels given"],
+    )
     labels = [0, 1, 2, 3, 4]
     case.inputs.update(
-        y_true=np.array([2]), y_pred=np.array([1]),
+        y_true=np.array([2]),
+        y_pred=np.array([1]),
         scores=np.array([[0.25, 0.40, 0.20, 0.10, 0.05]]),
     )
     add_score_calls(case, labels=labels, ks=(1, 2, 3, 4, 5))
@@ -383,41 +459,70 @@ def lecture_top_k():
 
 
 def single_sample():
-    case = Case("single_sample", "One sample, predicted right; its ROC is undefined (no "
-                "negatives)", ["single sample"])
+    case = Case(
+        "single_sample",
+        "One sample, predicted right; its ROC is undefined (no negatives)",
+        ["single sample"],
+    )
     case.inputs.update(y_true=np.array([1]), y_pred=np.array([1]), scores=np.array([0.9]))
     add_label_calls(case)
-    case.add("top_k_accuracy", ["y_true", "scores"], {"k": 1, "labels": [0, 1]},
-             expected=skm.top_k_accuracy_score([1], [0.9], k=1, labels=[0, 1]),
-             source="sklearn.metrics.top_k_accuracy_score")
-    case.add("roc_curve", ["y_true", "scores"], raises="every sample",
-             source="sklearn warns and returns nan false positive rates; cnnlab raises")
-    case.add("roc_auc", ["y_true", "scores"], raises="every sample",
-             source="sklearn warns and returns nan; cnnlab raises")
+    case.add(
+        "top_k_accuracy",
+        ["y_true", "scores"],
+        {"k": 1, "labels": [0, 1]},
+        expected=skm.top_k_accuracy_score([1], [0.9], k=1, labels=[0, 1]),
+        source="sklearn.metrics.top_k_accuracy_score",
+    )
+    case.add(
+        "roc_curve",
+        ["y_true", "scores"],
+        raises="every sample",
+        source="sklearn warns and returns nan false positive rates; cnnlab raises",
+    )
+    case.add(
+        "roc_auc",
+        ["y_true", "scores"],
+        raises="every sample",
+        source="sklearn warns and returns nan; cnnlab raises",
+    )
     return case
 
 
 def binary_probabilities():
     rng = np.random.default_rng(707)
-    case = Case("binary_probabilities", "2 classes (0/1), 100 samples, 1-D probabilities of "
-                "class 1 in steps of 0.05 (ties); scores_2col holds [1 - p, p]",
-                ["2 classes", "ties in scores", "binary average"])
+    case = Case(
+        "binary_probabilities",
+        "2 classes (0/1), 100 samples, 1-D probabilities of "
+        "class 1 in steps of 0.05 (ties); scores_2col holds [1 - p, p]",
+        ["2 classes", "ties in scores", "binary average"],
+    )
     yt = (rng.random(100) < 0.4).astype(np.int64)
     p = np.clip(np.round((0.35 + 0.3 * yt + rng.normal(0, 0.2, 100)) * 20) / 20, 0, 1)
-    case.inputs.update(y_true=yt, y_pred=(p > 0.5).astype(np.int64), scores=p,
-                       scores_2col=np.stack([1 - p, p], axis=1))
+    case.inputs.update(
+        y_true=yt,
+        y_pred=(p > 0.5).astype(np.int64),
+        scores=p,
+        scores_2col=np.stack([1 - p, p], axis=1),
+    )
     add_label_calls(case, pos_label=1)
     add_score_calls(case, ks=(1, 2))
     add_binary_roc(case)
-    case.add("roc_auc", ["y_true", "scores_2col"], expected=skm.roc_auc_score(yt, p),
-             source="sklearn.metrics.roc_auc_score on column 1 (the greater class)")
+    case.add(
+        "roc_auc",
+        ["y_true", "scores_2col"],
+        expected=skm.roc_auc_score(yt, p),
+        source="sklearn.metrics.roc_auc_score on column 1 (the greater class)",
+    )
     return case
 
 
 def binary_strings():
     rng = np.random.default_rng(808)
-    case = Case("binary_strings", "2 string classes ('neg', 'pos'), 60 samples, 1-D logits",
-                ["2 classes", "string labels", "logits", "binary average"])
+    case = Case(
+        "binary_strings",
+        "2 string classes ('neg', 'pos'), 60 samples, 1-D logits",
+        ["2 classes", "string labels", "logits", "binary average"],
+    )
     yt = np.where(rng.random(60) < 0.5, "pos", "neg")
     logit = np.round(rng.normal(0, 1.5, 60) + 1.2 * (yt == "pos"), 2)
     case.inputs.update(y_true=yt, y_pred=np.where(logit > 0, "pos", "neg"), scores=logit)
@@ -429,8 +534,11 @@ def binary_strings():
 
 def thousand_classes_labels():
     rng = np.random.default_rng(909)
-    case = Case("thousand_classes_labels", "100,000 samples of 1,000 classes, 60 % predicted "
-                "right", ["1,000 classes", "100,000 samples"])
+    case = Case(
+        "thousand_classes_labels",
+        "100,000 samples of 1,000 classes, 60 % predicted right",
+        ["1,000 classes", "100,000 samples"],
+    )
     yt = rng.integers(0, 1000, 100_000)
     yt[:1000] = np.arange(1000)
     yp = np.where(rng.random(100_000) < 0.6, yt, rng.integers(0, 1000, 100_000))
@@ -441,30 +549,42 @@ def thousand_classes_labels():
 
 def thousand_classes_scores():
     rng = np.random.default_rng(1010)
-    case = Case("thousand_classes_scores", "1,200 samples of 1,000 classes; probabilities are "
-                "multiples of 1/4096 summing exactly to 1 (float32), so ties are common",
-                ["1,000 classes", "ties in scores", "float32 scores"])
+    case = Case(
+        "thousand_classes_scores",
+        "1,200 samples of 1,000 classes; probabilities are "
+        "multiples of 1/4096 summing exactly to 1 (float32), so ties are common",
+        ["1,000 classes", "ties in scores", "float32 scores"],
+    )
     yt = np.concatenate([np.arange(1000), rng.integers(0, 1000, 200)])
     yt = rng.permutation(yt)
     pvals = _probabilities(rng, yt, 1000, signal=4.0)
     counts = np.array([rng.multinomial(4096, row / row.sum()) for row in pvals])
     scores = (counts / 4096).astype(np.float32)
-    case.inputs.update(y_true=yt.astype(np.int16), y_pred=scores.argmax(axis=1).astype(np.int16),
-                       scores=scores)
+    case.inputs.update(
+        y_true=yt.astype(np.int16), y_pred=scores.argmax(axis=1).astype(np.int16), scores=scores
+    )
     add_label_calls(case, big=True)
     add_score_calls(case, ks=(1, 5, 10, 1000), per_class_roc=False)
     for j in (0, 999):
         fpr, tpr, thr = skm.roc_curve(yt, scores[:, j], pos_label=j)
-        case.add("roc_curve", ["y_true", {"input": "scores", "column": j}], {"pos_label": j},
-                 expected=[fpr, tpr, thr], source="sklearn.metrics.roc_curve")
+        case.add(
+            "roc_curve",
+            ["y_true", {"input": "scores", "column": j}],
+            {"pos_label": j},
+            expected=[fpr, tpr, thr],
+            source="sklearn.metrics.roc_curve",
+        )
     return case
 
 
 def hundred_thousand_binary():
     rng = np.random.default_rng(1111)
-    case = Case("hundred_thousand_binary", "100,000 samples, 2 classes, 1-D scores rounded to "
-                "3 decimals (1,001 distinct values, heavy ties)",
-                ["100,000 samples", "2 classes", "ties in scores"])
+    case = Case(
+        "hundred_thousand_binary",
+        "100,000 samples, 2 classes, 1-D scores rounded to "
+        "3 decimals (1,001 distinct values, heavy ties)",
+        ["100,000 samples", "2 classes", "ties in scores"],
+    )
     yt = (rng.random(100_000) < 0.3).astype(np.int8)
     p = np.clip(np.round(0.35 + 0.3 * yt + rng.normal(0, 0.2, 100_000), 3), 0, 1)
     case.inputs.update(y_true=yt, y_pred=(p > 0.5).astype(np.int8), scores=p)
@@ -475,9 +595,19 @@ def hundred_thousand_binary():
 
 
 CASES = (
-    balanced_3class, imbalanced_4class, never_predicted, absent_from_true, string_labels,
-    tied_scores, lecture_top_k, single_sample, binary_probabilities, binary_strings,
-    thousand_classes_labels, thousand_classes_scores, hundred_thousand_binary,
+    balanced_3class,
+    imbalanced_4class,
+    never_predicted,
+    absent_from_true,
+    string_labels,
+    tied_scores,
+    lecture_top_k,
+    single_sample,
+    binary_probabilities,
+    binary_strings,
+    thousand_classes_labels,
+    thousand_classes_scores,
+    hundred_thousand_binary,
 )
 
 
@@ -521,14 +651,16 @@ def build() -> tuple[dict, dict[str, tuple[str, dict]]]:
             case = make()
             text, arrays = render(case)
             files[case.name] = (text, arrays)
-            entries.append({
-                "name": case.name,
-                "description": case.description,
-                "covers": case.covers,
-                "calls": len(case.calls),
-                "json_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "npz_arrays_sha256": arrays_digest(arrays) if arrays else None,
-            })
+            entries.append(
+                {
+                    "name": case.name,
+                    "description": case.description,
+                    "covers": case.covers,
+                    "calls": len(case.calls),
+                    "json_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                    "npz_arrays_sha256": arrays_digest(arrays) if arrays else None,
+                }
+            )
     manifest = {
         "version": VERSION,
         "generator": "scripts/make_metric_fixtures.py",

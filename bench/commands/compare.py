@@ -49,6 +49,9 @@ def run(args) -> int:
     from reports.models import compare_table
     from reports.tables import to_json
 
+    from reference._frameworks import prepare
+
+    prepare(("torch", "keras"))
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")
     records = collect(selected_archs(args), args.variant, args.direction, batch=args.batch,

@@ -40,7 +40,10 @@ SECTIONS = [architecture_table]
 def run(args) -> int:
     from reference import check_framework
 
+    from reference._frameworks import prepare
+
     frameworks = [check_framework(f) for f in args.framework]
+    prepare(("torch", "keras"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

@@ -18,19 +18,30 @@ DEFAULT_K = (1, 5)
 
 def configure(parser) -> None:
     parser.add_argument(
-        "predictions", type=Path, metavar="PREDICTIONS.csv",
+        "predictions",
+        type=Path,
+        metavar="PREDICTIONS.csv",
         help="columns y_true and y_pred, or y_true and one score column per class",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("out") / "evaluate", metavar="DIR",
+        "--out",
+        type=Path,
+        default=Path("out") / "evaluate",
+        metavar="DIR",
         help="folder for the plots and evaluation.json (default: out/evaluate)",
     )
     parser.add_argument(
-        "--k", type=int, nargs="+", metavar="K",
+        "--k",
+        type=int,
+        nargs="+",
+        metavar="K",
         help="top-k accuracies to report (default: 1 and 5, those not above the classes)",
     )
     parser.add_argument(
-        "--digits", type=int, default=2, metavar="N",
+        "--digits",
+        type=int,
+        default=2,
+        metavar="N",
         help="decimal places in the classification report (default: 2)",
     )
     parser.add_argument("--json", action="store_true", help="print the record as JSON")
@@ -162,18 +173,26 @@ def _tables(record: dict, digits: int) -> str:
     parts = [record["report_text"]]
     if record["top_k"]:
         rows = [[f"top-{k}", number(v)] for k, v in record["top_k"].items()]
-        parts.append(tabulate(rows, headers=["", "accuracy"], disable_numparse=True,
-                              colalign=("left", "right")))
+        parts.append(
+            tabulate(
+                rows, headers=["", "accuracy"], disable_numparse=True, colalign=("left", "right")
+            )
+        )
     aucs = record["roc_auc"]
     if aucs is not None:
         if "binary" in aucs:
             rows = [[f"class {aucs['positive_class']} vs rest", number(aucs["binary"])]]
         else:
-            rows = [[f"class {name} vs rest", number(v, "undefined (no positive samples)")]
-                    for name, v in aucs["per_class"].items()]
+            rows = [
+                [f"class {name} vs rest", number(v, "undefined (no positive samples)")]
+                for name, v in aucs["per_class"].items()
+            ]
             rows += [[f"{avg} avg", number(aucs[avg])] for avg in ("macro", "weighted", "micro")]
-        parts.append(tabulate(rows, headers=["ROC", "AUC"], disable_numparse=True,
-                              colalign=("left", "right")))
+        parts.append(
+            tabulate(
+                rows, headers=["ROC", "AUC"], disable_numparse=True, colalign=("left", "right")
+            )
+        )
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 
@@ -188,8 +207,10 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     plots = [out / "confusion_matrix.png"]
     plot_confusion_matrix(
-        record["confusion_matrix"], labels=record["labels"],
-        normalized=record["confusion_matrix_normalized"], path=plots[0],
+        record["confusion_matrix"],
+        labels=record["labels"],
+        normalized=record["confusion_matrix_normalized"],
+        path=plots[0],
     )
     roc = record.pop("roc", None)
     if roc is not None:

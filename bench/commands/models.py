@@ -37,7 +37,11 @@ def run(args) -> int:
     from reports.models import models_table, side_by_side
     from reports.tables import to_json
 
-    records = collect(selected_archs(args), selected_frameworks(args), args.variant, quiet=args.json)
+    from reference._frameworks import prepare
+
+    frameworks = selected_frameworks(args)
+    prepare(frameworks)
+    records = collect(selected_archs(args), frameworks, args.variant, quiet=args.json)
     if args.json:
         print(to_json(records))
     else:

@@ -18,7 +18,10 @@ def run(args) -> int:
     from reference.catalog import get
     from reference.porting import convert_checkpoint
 
+    from reference._frameworks import prepare
+
     get(args.arch).variant(args.variant)
+    prepare(("torch", "keras"))
     report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
                                 num_classes=args.num_classes)
     print(f"ported {len(report.layers)} layers ({report.values:,} values) of {args.arch} "

@@ -207,7 +207,7 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
         due = dt.datetime.combine(due, dt.time(23, 59, 59))
     if due is not None and due.tzinfo is None:
-        due = due.replace(tzinfo=dt.timezone.utc)
+        due = due.replace(tzinfo=dt.UTC)
     if meta:
         raise ValueError(f"{where}: unknown key(s) {sorted(meta)}; valid: title, points, files, due")
     limits = _limits(data.get("limits", {}), where=f"{toml_path} [limits]")
@@ -231,7 +231,7 @@ def _pop(table: dict, key: str, kind, where: str, **default):
             return default["default"]
         raise ValueError(f"{where}: missing required key {key!r}")
     value = table.pop(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind != bool:
+    if not isinstance(value, kind) or isinstance(value, bool):  # TOML has no bool keys here
         names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise ValueError(f"{where}: {key} must be {names}, got {value!r}")
     return value

@@ -13,6 +13,7 @@ import builtins
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -265,11 +266,13 @@ class Worker:
             if left <= 0:
                 shown = timeout if limit_s is None else limit_s
                 raise StudentError("timeout", f"{what} timed out after {_seconds(round(shown, 3))}")
-            ready, _, _ = select.select([proc.reply_fd], [], [], min(left, 0.5))
+            ready, _, _ = select.select([proc.reply_fd], [], [], min(left, 0.25))
             if not ready:
                 if proc.output_exceeded:
                     raise self._limit_error(what)
                 if self._tmp_usage() > self.disk_quota:
+                    self._kill()
+                    self._empty_tmp()
                     raise StudentError("disk", f"{what} wrote more than "
                                        f"{_human_bytes(self.disk_quota)} into its working folder")
                 continue
@@ -312,6 +315,16 @@ class Worker:
                     except OSError:
                         pass
         return total
+
+    def _empty_tmp(self) -> None:
+        for entry in os.scandir(self.tmp):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
 
     def _limit_error(self, what: str) -> StudentError:
         return StudentError("output", f"{what} printed more than "

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,8 @@ class Summary:
     reports : dict
         Report name -> path written.
     warnings : list of str
+    names : dict
+        student -> name, from the roster.
     """
 
     run_id: int
@@ -72,11 +75,13 @@ class Summary:
     records: list[dict] = field(default_factory=list)
     reports: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     def table(self, **kwargs) -> str:
         """The terminal table of the records (see :func:`reports.grading.table`)."""
         from reports import grading as report
 
+        kwargs.setdefault("names", self.names or None)
         return report.table(self.records, **kwargs)
 
 
@@ -106,43 +111,93 @@ def read_roster(path: str | Path) -> dict[str, str]:
     return roster
 
 
-class _Children:
-    """The running grader children, so that an interruption can stop them all."""
+class _Server:
+    """One ``runner --serve`` process: it forks a fresh grader child per submission."""
 
     def __init__(self):
-        self.lock, self.procs, self.stopping = threading.Lock(), set(), False
+        env = dict(os.environ)
+        paths = [str(_REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env.update(PYTHONPATH=os.pathsep.join(paths), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+                   PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1")  # no BLAS threads in a process that forks
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.grading.runner", "--serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                     start_new_session=True)
+        self.child: int | None = None
+        self._buffer = b""
 
-    def add(self, proc):
+    def _line(self, timeout: float | None) -> dict | None:
+        fd = self.proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0)
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise RuntimeError("the grader server stopped")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def run(self, job_file: Path, log_file: Path, timeout_s: float) -> int | None:
+        """Grade one job; its exit status, or None if it ran past ``timeout_s`` (and was killed)."""
+        self.proc.stdin.write((json.dumps({"job": str(job_file), "log": str(log_file)}) + "\n").encode())
+        self.proc.stdin.flush()
+        self.child = self._line(60)["pid"]
+        try:
+            done = self._line(timeout_s)
+            if done is None:
+                _kill_group(self.child)
+                self._line(None)
+                return None
+            return done["exit"]
+        finally:
+            self.child = None
+
+    def stop(self) -> None:
+        if self.child is not None:
+            _kill_group(self.child)
+        _kill_group(self.proc.pid)
+        self.proc.wait()
+
+
+class _Children:
+    """The grader servers, one per job slot, so that an interruption can stop them all."""
+
+    def __init__(self):
+        self.lock, self.idle, self.all, self.stopping = threading.Lock(), [], [], False
+
+    def take(self) -> _Server:
         with self.lock:
             if self.stopping:
-                _kill_group(proc)
-            self.procs.add(proc)
+                raise KeyboardInterrupt
+            if self.idle:
+                return self.idle.pop()
+            server = _Server()
+            self.all.append(server)
+            return server
 
-    def discard(self, proc):
+    def give_back(self, server: _Server) -> None:
         with self.lock:
-            self.procs.discard(proc)
+            self.idle.append(server)
 
-    def stop(self):
+    def stop(self) -> None:
         with self.lock:
             self.stopping = True
-            for proc in list(self.procs):
-                _kill_group(proc)
+            for server in self.all:
+                server.stop()
 
 
-def _kill_group(proc) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _runner_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(_REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+def _kill_group(pid: int) -> None:
+    """Kill a process's session (the process and anything it started)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Path) -> dict:
@@ -151,20 +206,17 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job), encoding="utf-8")
     started = time.perf_counter()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bench.grading.runner", str(job_file)],
-                                cwd=work, env=_runner_env(), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        children.add(proc)
-        try:
-            code = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.wait()
-            code = None
-        finally:
-            _kill_group(proc)  # a grader child leaves nothing behind
-            children.discard(proc)
+    try:
+        server = children.take()
+    except KeyboardInterrupt:
+        return {"status": "interrupted"}
+    try:
+        code = server.run(job_file, log_path, timeout_s)
+    except (RuntimeError, OSError, ValueError, TypeError):
+        if children.stopping:
+            return {"status": "interrupted"}
+        raise
+    children.give_back(server)
     wall = time.perf_counter() - started
     result = {"wall_s": wall, "records": [], "status": "graded", "message": ""}
     results = Path(job["results"])
@@ -255,7 +307,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                "layers": list(layers) if layers is not None else None}
     book = Gradebook(out / "gradebook.db")
     run_id = book.start_run(spec.name, isolation=resolved, options=options)
-    summary = Summary(run_id=run_id, assignment=spec.name, out=out)
+    summary = Summary(run_id=run_id, assignment=spec.name, out=out, names=names)
     scratch = Path(tempfile.mkdtemp(prefix="cnnlab-grade-"))
     os.chmod(scratch, 0o700)
     children = _Children()
@@ -301,9 +353,9 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                   progress=progress)
     except KeyboardInterrupt:
         status = "interrupted"
-        children.stop()
         raise
     finally:
+        children.stop()
         book.finish_run(run_id, status)
         summary.records = book.latest(spec.name)
         book.close()
@@ -356,6 +408,7 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                     "score": sum(t["points"] for t in tests),
                     "max_score": sum(t["max_points"] for t in tests) if tests else spec.points,
                     "isolation": result.get("isolation"), "wall_s": result["wall_s"],
+                    "cpu_s": result.get("cpu_s"),
                     "student_s": result.get("student_s"), "worker_start_s": result.get("worker_start_s"),
                     "message": result.get("message", ""),
                 }

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     max_score REAL NOT NULL,
     isolation TEXT,
     wall_s REAL,
+    cpu_s REAL,
     student_s REAL,
     worker_start_s REAL,
     message TEXT,
@@ -66,7 +67,7 @@ _TEST_FIELDS = ("test", "number", "file", "description", "points", "max_points",
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Gradebook:
@@ -120,12 +121,12 @@ class Gradebook:
         with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO submissions (run_id, assignment, student, scope, source, digest, "
-                "status, score, max_score, isolation, wall_s, student_s, worker_start_s, message, graded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, score, max_score, isolation, wall_s, cpu_s, student_s, worker_start_s, message, graded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, assignment, row["student"], row.get("scope", "all"), row.get("source"),
                  row.get("digest"), row["status"], float(row.get("score", 0.0)),
                  float(row.get("max_score", 0.0)), row.get("isolation"), row.get("wall_s"),
-                 row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now()))
+                 row.get("cpu_s"), row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now()))
             self.db.execute("DELETE FROM results WHERE run_id = ? AND student = ?",
                             (run_id, row["student"]))
             self.db.executemany(

@@ -1,12 +1,16 @@
 """The trusted grader child: runs an assignment's pytest tests against one submission.
 
-``python -m bench.grading.runner JOB.json`` runs ``pytest.main`` in this fresh process with
-cnnlab's plugin, which sends every call into student code to the sandboxed worker and writes the
-records to ``results``. A fresh process per submission keeps the grading of one student from
-leaking into the next (imported test modules, fixtures with module state, a crash in a test)
-and lets ``--jobs`` run several at once; it costs a Python start-up and a pytest collection per
-submission (measured in docs/grading.md). Third-party pytest plugins are not auto-loaded: this
-process only runs cnnlab's plugin and the assignment's own tests.
+``python -m bench.grading.runner JOB.json`` runs ``pytest.main`` with cnnlab's plugin, which
+sends every call into student code to the sandboxed worker and writes the records to the job's
+``results`` file. Each submission gets a fresh process, so the grading of one student cannot leak
+into the next (imported test modules, fixtures with module state, a crash in a test), and
+``--jobs`` runs several at once.
+
+``python -m bench.grading.runner --serve`` is what the engine starts instead, once per job slot:
+a server that imports pytest and numpy once (:data:`PRELOAD`) and then forks one fresh grader
+child per submission it is sent, which halves the CPU cost per submission. (multiprocessing's
+forkserver would re-import the caller's ``__main__`` script in every child.) Third-party pytest
+plugins are not auto-loaded: a grader child runs cnnlab's plugin and the assignment's tests only.
 """
 
 from __future__ import annotations
@@ -14,6 +18,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+
+# Imported once by the forkserver, inherited by every grader child. (Not bench.plugin itself:
+# pytest rewrites the asserts of a plugin it imports, and warns about one already imported.)
+PRELOAD = ["pytest", "_pytest.python", "_pytest.fixtures", "numpy", "numpy.lib.format",
+           "bench.grading.client", "bench.grading.protocol", "bench.grading.assignment"]
 
 
 def pytest_args(job: dict) -> list[str]:
@@ -54,8 +63,57 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _child(job_file: str, log_file: str) -> int:
+    """A forked grader child: its own session, output to the log, dies with the server."""
+    os.setsid()
+    _die_with_parent()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    for extra in (null, fd):
+        os.close(extra)
+    try:
+        return main([job_file])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - reported through the exit status and the log
+        import traceback
+
+        traceback.print_exc()
+        return 3
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def serve() -> int:
+    """Read ``{"job": ..., "log": ...}`` lines on stdin; for each, fork a grader child, answer
+    ``{"pid": ...}`` at once and ``{"exit": ...}`` when it ends."""
+    _die_with_parent()
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(request["job"], request["log"]))
+        print(json.dumps({"pid": pid}), flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--serve"]:
+        return serve()
     _die_with_parent()
     with open(argv[0], encoding="utf-8") as fh:
         job = json.load(fh)

@@ -229,7 +229,7 @@ def _seccomp():
     for name in handlers:
         offsets[name] = pos
         pos += len(blocks[name])
-    for i, (nr, handler) in enumerate(checks):
+    for nr, handler in checks:
         here = len(prog)
         op(0x15, nr, offsets[handler] - here - 1, 0)
     op(0x06, allow)

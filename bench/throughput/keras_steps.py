@@ -105,7 +105,7 @@ def prepare(spec, device: str, batch_size: int) -> Prepared:
     try:
         model = build(spec.arch, "keras")
     except KeyError as exc:
-        if BACKEND == "torch" and "can't contain" in str(exc):
+        if BACKEND == "torch" and "can't contain" in str(exc.args[0] if exc.args else ""):
             # torch.nn.Module refuses parameter names with dots, and cnnlab's Keras layers carry
             # the dotted names of their PyTorch twins (the porting contract).
             raise Unsupported(

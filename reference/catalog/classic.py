@@ -63,9 +63,7 @@ def alexnet_layers(cfg: str) -> tuple:
     try:
         return ALEXNET_CFGS[cfg]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown cfg {cfg!r}; valid cfgs: {', '.join(ALEXNET_CFGS)}"
-        ) from None
+        raise ValueError(f"unknown cfg {cfg!r}; valid cfgs: {', '.join(ALEXNET_CFGS)}") from None
 
 
 def _side(layers, side: int) -> int:

@@ -71,15 +71,14 @@ for _name, (_cfg, _plain, _bn, _gmacs, _base_plain, _base_bn) in _TABLE.items():
         _arch = _name + ("_bn" if _batch_norm else "")
         _count, _base = (_bn, _base_bn) if _batch_norm else (_plain, _base_plain)
         _stats = _moving_stats(_cfg) if _batch_norm else 0
-        _keras_source = (
-            "keras.applications" if _arch in _KERAS_APPLICATIONS else "torchvision"
-        )
+        _keras_source = "keras.applications" if _arch in _KERAS_APPLICATIONS else "torchvision"
+        _with_bn = " with BatchNorm" if _batch_norm else ""
         ENTRIES.append(
             ArchSpec(
                 name=_arch,
                 family="vgg",
                 builder="vgg",
-                description=f"VGG configuration {_cfg}" + (" with BatchNorm" if _batch_norm else ""),
+                description=f"VGG configuration {_cfg}{_with_bn}",
                 kwargs={"cfg": _cfg, "batch_norm": _batch_norm},
                 input_size=(224, 224),
                 fixed_input_size=True,

@@ -218,8 +218,9 @@ def classification_report(
     # scikit-learn's supports turn into floats ("1.0") when no prediction at all is right; the
     # text follows suit so that it stays identical.
     support_type = float if totals.n_correct == 0 else int
-    return _report_text(names, per_class, summary, support_type(total_support), digits,
-                        support_type)
+    return _report_text(
+        names, per_class, summary, support_type(total_support), digits, support_type
+    )
 
 
 def _report_dict(names, per_class, summary, total_support) -> dict:

@@ -14,6 +14,7 @@ from ._validation import (
     check_choice,
     check_given_labels,
     check_labels,
+    check_same_kind,
     check_same_length,
     check_zero_division,
     divide,
@@ -247,5 +248,8 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     >>> accuracy([0, 1, 2, 2], [0, 2, 2, 2])
     0.75
     """
-    yt, yp, _ = check_pair(y_true, y_pred)
+    yt = check_labels(y_true, name="y_true")
+    yp = check_labels(y_pred, name="y_pred")
+    check_same_length(yt, yp, names=("y_true", "y_pred"))
+    check_same_kind(yt, yp, names=("y_true", "y_pred"))
     return float(np.count_nonzero(yt == yp) / yt.shape[0])

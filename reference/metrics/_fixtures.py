@@ -10,8 +10,9 @@ use Python's ``NaN`` and ``Infinity`` tokens where they occur.
 
 >>> from reference.metrics import fixture_names, load_fixture
 >>> case = load_fixture("lecture_top_k")
->>> [c["expected"] for c in case["calls"] if c["routine"] == "top_k_accuracy"][:3]
-[0.0, 0.0, 1.0]
+>>> [(c["kwargs"]["k"], c.get("expected")) for c in case["calls"]
+...  if c["routine"] == "top_k_accuracy"]
+[(1, 0.0), (2, 0.0), (3, 1.0), (4, 1.0), (5, 1.0), (6, None)]
 """
 
 from __future__ import annotations

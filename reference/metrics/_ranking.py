@@ -34,23 +34,32 @@ MULTI_CLASS_CHOICES = ("ovr",)
 _BLOCK = 1 << 22
 
 
-def _column_classes(y_true: np.ndarray, labels: Any, n_columns: int) -> np.ndarray:
-    """The class of each score column: ``labels`` or the sorted classes of ``y_true``."""
+def _column_classes(y_true: np.ndarray, labels: Any, scores: np.ndarray) -> np.ndarray:
+    """The class of each score column: ``labels`` or the sorted classes of ``y_true``.
+
+    1-D scores stand for the greater of two classes, so they count as two columns.
+    """
+    n_columns = 2 if scores.ndim == 1 else scores.shape[1]
+    width = "is 1-D (two classes)" if scores.ndim == 1 else f"has {n_columns} columns"
     if labels is not None:
         classes = check_given_labels(labels, like=y_true)
         if classes.shape[0] != n_columns:
             raise ValueError(
-                f"labels has {classes.shape[0]} classes but scores has {n_columns} columns; "
-                "give the class of every score column, in column order"
+                f"labels has {_classes(classes.shape[0])} but scores {width}; give the class "
+                "of every score column, in column order"
             )
         return classes
     classes = np.unique(y_true)
     if classes.shape[0] != n_columns:
         raise ValueError(
-            f"y_true holds {classes.shape[0]} classes but scores has {n_columns} columns; pass "
-            "labels= listing the class of every score column, in column order"
+            f"y_true holds {_classes(classes.shape[0])} but scores {width}; pass labels= "
+            "listing the class of every score column, in column order"
         )
     return classes
+
+
+def _classes(n: int) -> str:
+    return f"{n} class" if n == 1 else f"{n} classes"
 
 
 def _true_index(y_true: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -155,10 +164,8 @@ def top_k_accuracy(y_true: Any, scores: Any, *, k: int = 5, labels: Any = None) 
     if s.ndim == 2 and s.shape[1] == 1:
         s = s[:, 0]
     n_columns = 2 if s.ndim == 1 else s.shape[1]
-    classes = _column_classes(yt, labels, n_columns)
-    k = check_int(
-        k, name="k", low=1, high=n_columns, why=f" (scores has {n_columns} classes)"
-    )
+    classes = _column_classes(yt, labels, s)
+    k = check_int(k, name="k", low=1, high=n_columns, why=f" (scores has {n_columns} classes)")
     index = _true_index(yt, classes)
     if s.ndim == 1:
         if k >= 2:
@@ -361,7 +368,7 @@ def _prepare_auc(y_true, scores, labels):
         )
     if s.ndim == 1 and labels is None and np.unique(yt).shape[0] < 2:
         _check_both_sides(yt.shape[0], yt.shape[0], repr(yt[0].item()))
-    classes = _column_classes(yt, labels, 2 if s.ndim == 1 else s.shape[1])
+    classes = _column_classes(yt, labels, s)
     if classes.shape[0] < 2:
         raise ValueError("ROC AUC needs at least two classes; scores has one column")
     return s, classes, _true_index(yt, classes)

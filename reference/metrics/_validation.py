@@ -43,8 +43,7 @@ def to_numpy(x: Any, *, name: str) -> np.ndarray:
         return np.asarray(x)
     except (TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise ValueError(
-            f"{name} could not be read as an array ({type(x).__module__}.{type(x).__name__}): "
-            f"{exc}"
+            f"{name} could not be read as an array ({type(x).__module__}.{type(x).__name__}): {exc}"
         ) from None
 
 
@@ -78,9 +77,7 @@ def check_labels(y: Any, *, name: str) -> np.ndarray:
         return _whole_floats(arr, name=name)
     if kind == "O":
         return _labels_from_objects(arr, name=name)
-    raise ValueError(
-        f"{name} must hold integer or string class labels, got dtype {arr.dtype}"
-    )
+    raise ValueError(f"{name} must hold integer or string class labels, got dtype {arr.dtype}")
 
 
 def _whole_floats(arr: np.ndarray, *, name: str) -> np.ndarray:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ..catalog.densenet import COMPRESSION, Layout, check_options
 
@@ -113,7 +114,6 @@ class DenseNet(nn.Module):
         stages["relu5"] = nn.ReLU(inplace=True)
         self.features = nn.Sequential(stages)
         if include_top:
-            self.avgpool = nn.AdaptiveAvgPool2d(1)
             self.classifier = nn.Linear(channels, num_classes)
         self._init_weights()
 
@@ -132,7 +132,8 @@ class DenseNet(nn.Module):
         x = self.features(x)
         if not self.include_top:
             return x
-        return self.classifier(self.avgpool(x).flatten(1))
+        # global average pooling as a function, as torchvision has it (no module)
+        return self.classifier(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def densenet(

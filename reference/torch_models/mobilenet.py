@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from torch import nn
+from torch.nn import functional as F
 
 from ..catalog.mobilenet import Block, Layout, Plan, check_options
 
@@ -101,7 +102,6 @@ class MobileNetV2(nn.Module):
         )
         self.features = nn.Sequential(*stages)
         if plan.include_top:
-            self.avgpool = nn.AdaptiveAvgPool2d(1)
             self.classifier = nn.Sequential(
                 nn.Dropout(plan.dropout), nn.Linear(plan.head_channels, plan.num_classes)
             )
@@ -123,7 +123,8 @@ class MobileNetV2(nn.Module):
         x = self.features(x)
         if not self.include_top:
             return x
-        return self.classifier(self.avgpool(x).flatten(1))
+        # global average pooling as a function, as torchvision has it (no module)
+        return self.classifier(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def mobilenet_v2(

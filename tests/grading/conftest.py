@@ -1,6 +1,9 @@
 """Shared set-up of the grading tests: paths, the isolation modes this machine offers, and a
 helper that writes a one-file submission."""
 
+import fcntl
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -10,8 +13,9 @@ from bench.grading import sandbox
 REPO = Path(__file__).resolve().parents[2]
 METRICS = REPO / "assignments" / "metrics"
 EXAMPLES = REPO / "assignments" / "examples" / "metrics"
-# Short limits keep the attack examples cheap: an endless loop costs 1.5 s per try.
-FAST_LIMITS = {"call_timeout_s": 1.5, "submission_timeout_s": 60}
+# Short limits keep the attack examples cheap: an endless loop costs 1.5 s per try, a memory
+# bomb fills 512 MiB before it fails.
+FAST_LIMITS = {"call_timeout_s": 1.5, "submission_timeout_s": 60, "memory_mib": 512}
 
 
 def isolation_modes():
@@ -32,3 +36,17 @@ def write_submission(folder: Path, source: str, name: str = "metrics.py") -> Pat
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(source, encoding="utf-8")
     return folder
+
+
+def computed_once(tmp_path_factory, key, compute):
+    """``compute(folder)`` once per test run, even under pytest-xdist: the first worker computes
+    and stores its JSON result, the others wait for it and read it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of one run
+    result = root / f"{key}.json"
+    with open(root / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_text(json.dumps(compute(root / key)))
+    return json.loads(result.read_text())

@@ -16,7 +16,7 @@ def test_metrics_assignment_loads_by_name_and_by_path():
     assert spec == assignments.load(METRICS) == assignments.load(METRICS / "assignment.toml")
     assert spec.name == "metrics" and spec.points == 100 and spec.files == ("metrics.py",)
     assert spec.modules == ("metrics",) and spec.imports == ("numpy",)
-    assert spec.due == dt.datetime(2030, 6, 30, 23, 59, tzinfo=dt.timezone.utc)
+    assert spec.due == dt.datetime(2030, 6, 30, 23, 59, tzinfo=dt.UTC)
     assert spec.limits.call_timeout_s == 10 and spec.limits.memory_mib == 1024
     assert "metrics" in assignments.available()
     assert assignments.find_root(METRICS / "tests" / "public" / "test_public.py") == METRICS
@@ -51,7 +51,7 @@ def test_malformed_assignment_toml(tmp_path, text, message):
 
 def test_date_only_due_is_end_of_day_utc(tmp_path):
     spec = assignments.load(_write(tmp_path, "[assignment]\npoints = 5\nfiles = ['m.py']\ndue = 2031-01-02\n"))
-    assert spec.due == dt.datetime(2031, 1, 2, 23, 59, 59, tzinfo=dt.timezone.utc)
+    assert spec.due == dt.datetime(2031, 1, 2, 23, 59, 59, tzinfo=dt.UTC)
     assert spec.title == tmp_path.name
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from reports import grading as report
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DUE = dt.datetime(2030, 1, 1, tzinfo=UTC)
 BEFORE, AFTER = DUE - dt.timedelta(days=1), DUE + dt.timedelta(days=1)
 

@@ -11,7 +11,9 @@ ATOL = 1e-12
 def assert_matches(actual, expected, path: str = "result") -> None:
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{path}: expected a dict, got {type(actual).__name__}"
-        assert list(actual) == list(expected), f"{path}: keys {list(actual)[:8]} != {list(expected)[:8]}"
+        assert list(actual) == list(expected), (
+            f"{path}: keys {list(actual)[:8]} != {list(expected)[:8]}"
+        )
         for key in expected:
             assert_matches(actual[key], expected[key], f"{path}[{key!r}]")
     elif isinstance(expected, str):
@@ -19,9 +21,11 @@ def assert_matches(actual, expected, path: str = "result") -> None:
         assert actual == expected, f"{path}: text differs\n{actual}\n!=\n{expected}"
     elif expected is None:
         assert actual is None, f"{path}: expected None, got {actual!r}"
-    elif isinstance(expected, (list, tuple)) and any(
-        isinstance(e, (dict, str)) or e is None for e in expected
-    ) and not all(isinstance(e, str) for e in expected):
+    elif (
+        isinstance(expected, (list, tuple))
+        and any(isinstance(e, (dict, str)) or e is None for e in expected)
+        and not all(isinstance(e, str) for e in expected)
+    ):
         assert len(actual) == len(expected), f"{path}: length {len(actual)} != {len(expected)}"
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_matches(a, e, f"{path}[{i}]")
@@ -36,6 +40,10 @@ def assert_matches(actual, expected, path: str = "result") -> None:
             assert np.array_equal(a, e), f"{path}: {a.tolist()[:10]} != {e.tolist()[:10]}"
         else:
             np.testing.assert_allclose(
-                a.astype(np.float64), e.astype(np.float64), rtol=0, atol=ATOL, equal_nan=True,
+                a.astype(np.float64),
+                e.astype(np.float64),
+                rtol=0,
+                atol=ATOL,
+                equal_nan=True,
                 err_msg=path,
             )

@@ -17,9 +17,7 @@ from reference import metrics
 
 from ._compare import assert_matches
 
-SETTINGS = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = ["ant", "bee", "cat", "dog", "eel", "fox"]
 
 
@@ -42,14 +40,19 @@ def scored(draw, min_classes=3, max_classes=6):
     n_classes = draw(st.integers(min_classes, max_classes))
     extra = draw(st.integers(1, 30))
     y_true = np.array(
-        list(range(n_classes)) + draw(st.lists(st.integers(0, n_classes - 1), min_size=extra,
-                                               max_size=extra))
+        list(range(n_classes))
+        + draw(st.lists(st.integers(0, n_classes - 1), min_size=extra, max_size=extra))
     )
     y_true = np.array(draw(st.permutations(y_true.tolist())))
     levels = draw(st.sampled_from([2, 4, 8, 1000]))  # few levels mean many ties
     counts = np.array(
-        draw(st.lists(st.lists(st.integers(1, levels), min_size=n_classes, max_size=n_classes),
-                      min_size=len(y_true), max_size=len(y_true)))
+        draw(
+            st.lists(
+                st.lists(st.integers(1, levels), min_size=n_classes, max_size=n_classes),
+                min_size=len(y_true),
+                max_size=len(y_true),
+            )
+        )
     )
     return y_true, counts / counts.sum(axis=1, keepdims=True)
 
@@ -91,8 +94,11 @@ def test_per_class_counts_and_rates(pair):
 
 
 @SETTINGS
-@given(labellings(), st.sampled_from([None, "micro", "macro", "weighted"]),
-       st.sampled_from([0.0, 1.0, float("nan")]))
+@given(
+    labellings(),
+    st.sampled_from([None, "micro", "macro", "weighted"]),
+    st.sampled_from([0.0, 1.0, float("nan")]),
+)
 def test_precision_recall_f1(pair, average, zero_division):
     y_true, y_pred = pair
     expected = skm.precision_recall_fscore_support(
@@ -142,7 +148,9 @@ def test_classification_report_with_labels_and_names(pair, data):
     expected = skm.classification_report(
         y_true, y_pred, labels=labels, target_names=names, zero_division=0.0
     )
-    assert metrics.classification_report(y_true, y_pred, labels=labels, target_names=names) == expected
+    assert (
+        metrics.classification_report(y_true, y_pred, labels=labels, target_names=names) == expected
+    )
 
 
 @SETTINGS
@@ -169,8 +177,9 @@ def test_top_1_of_two_columns(case):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.booleans(), st.integers(0, 6)), min_size=2, max_size=60),
-       st.booleans())
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 6)), min_size=2, max_size=60), st.booleans()
+)
 def test_binary_roc_curve_and_auc(points, drop_intermediate):
     y_true = np.array([int(t) for t, _ in points])
     scores = np.array([s / 6 for _, s in points])
@@ -180,8 +189,9 @@ def test_binary_roc_curve_and_auc(points, drop_intermediate):
     actual = metrics.roc_curve(y_true, scores, drop_intermediate=drop_intermediate)
     assert_matches(list(actual), list(expected))
     assert_matches(metrics.roc_auc(y_true, scores), skm.roc_auc_score(y_true, scores))
-    assert_matches(metrics.top_k_accuracy(y_true, scores, k=1),
-                   skm.top_k_accuracy_score(y_true, scores, k=1))
+    assert_matches(
+        metrics.top_k_accuracy(y_true, scores, k=1), skm.top_k_accuracy_score(y_true, scores, k=1)
+    )
 
 
 @SETTINGS
@@ -208,8 +218,12 @@ def test_ovr_roc_curves_equal_sklearn_curves(case):
     onehot = np.eye(scores.shape[1])[y_true]
     fpr, tpr, _ = skm.roc_curve(onehot.ravel(), scores.ravel())
     assert_matches([micro["fpr"], micro["tpr"]], [fpr, tpr])
-    assert_matches(micro["auc"], skm.roc_auc_score(y_true, scores, multi_class="ovr", average="micro"))
-    assert_matches(macro["auc"], skm.roc_auc_score(y_true, scores, multi_class="ovr", average="macro"))
+    assert_matches(
+        micro["auc"], skm.roc_auc_score(y_true, scores, multi_class="ovr", average="micro")
+    )
+    assert_matches(
+        macro["auc"], skm.roc_auc_score(y_true, scores, multi_class="ovr", average="macro")
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -220,9 +234,12 @@ def test_logits_are_ranked_by_their_softmax(n_classes, seed):
     y_true = rng.permutation(np.arange(40) % n_classes)
     logits = rng.normal(0, 3, size=(40, n_classes))
     for average in ("macro", "weighted", "micro"):
-        expected = skm.roc_auc_score(y_true, softmax(logits, axis=1), multi_class="ovr",
-                                     average=average)
-        assert metrics.roc_auc(y_true, logits, average=average) == pytest.approx(expected, abs=1e-12)
+        expected = skm.roc_auc_score(
+            y_true, softmax(logits, axis=1), multi_class="ovr", average=average
+        )
+        assert metrics.roc_auc(y_true, logits, average=average) == pytest.approx(
+            expected, abs=1e-12
+        )
     expected = skm.top_k_accuracy_score(y_true, logits, k=2)
     assert metrics.top_k_accuracy(y_true, logits, k=2) == expected
 
@@ -232,7 +249,9 @@ def test_two_column_scores_score_the_greater_class():
     y_true = rng.integers(0, 2, 50)
     p = rng.random(50)
     expected = skm.roc_auc_score(y_true, p)
-    assert metrics.roc_auc(y_true, np.stack([1 - p, p], axis=1)) == pytest.approx(expected, abs=1e-12)
+    assert metrics.roc_auc(y_true, np.stack([1 - p, p], axis=1)) == pytest.approx(
+        expected, abs=1e-12
+    )
     logit = rng.normal(size=(50, 2))  # logits: column 1 against column 0
     expected = skm.roc_auc_score(y_true, logit[:, 1] - logit[:, 0])
     assert metrics.roc_auc(y_true, logit) == pytest.approx(expected, abs=1e-12)

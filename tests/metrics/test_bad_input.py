@@ -44,12 +44,15 @@ def test_score_width_must_match_the_classes():
         metrics.roc_auc(Y3, np.linspace(0, 1, 6))
 
 
-@pytest.mark.parametrize(("k", "message"), [
-    (0, r"k=0 is out of range: it must be between 1 and 3 \(scores has 3 classes\)"),
-    (4, r"k=4 is out of range: it must be between 1 and 3"),
-    (1.5, r"k must be an integer, got 1.5"),
-    (True, r"k must be an integer, got True"),
-])
+@pytest.mark.parametrize(
+    ("k", "message"),
+    [
+        (0, r"k=0 is out of range: it must be between 1 and 3 \(scores has 3 classes\)"),
+        (4, r"k=4 is out of range: it must be between 1 and 3"),
+        (1.5, r"k must be an integer, got 1.5"),
+        (True, r"k must be an integer, got True"),
+    ],
+)
 def test_k_out_of_range(k, message):
     with pytest.raises(ValueError, match=message):
         metrics.top_k_accuracy(Y3, P3, k=k)
@@ -64,12 +67,15 @@ def test_roc_of_a_class_without_positive_samples():
     with pytest.raises(ValueError, match=r"every sample of y_true is of the positive class"):
         metrics.roc_curve([1, 1], [0.3, 0.4])
     with pytest.raises(ValueError, match=r"class 'cat' .* no positive samples"):
-        metrics.ovr_roc_curves(["dog", "eel", "dog"], np.full((3, 3), 1 / 3),
-                               labels=["cat", "dog", "eel"])
+        metrics.ovr_roc_curves(
+            ["dog", "eel", "dog"], np.full((3, 3), 1 / 3), labels=["cat", "dog", "eel"]
+        )
 
 
 def test_roc_curve_needs_pos_label_unless_implied():
-    with pytest.raises(ValueError, match=r"y_true holds the classes \['cat', 'dog'\]; pass pos_label="):
+    with pytest.raises(
+        ValueError, match=r"y_true holds the classes \['cat', 'dog'\]; pass pos_label="
+    ):
         metrics.roc_curve(["cat", "dog"], [0.1, 0.9])
     with pytest.raises(ValueError, match=r"pass pos_label="):
         metrics.roc_curve([1, 2], [0.1, 0.9])
@@ -84,22 +90,39 @@ def test_probabilities_that_do_not_sum_to_one():
         metrics.roc_auc(Y3, np.full((6, 3), 0.2))
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: metrics.confusion_matrix(Y3, Y3, normalize="rows"),
-     r"normalize='rows' is not valid; choose one of None, 'true', 'pred', 'all'"),
-    (lambda: metrics.precision_recall_f1(Y3, Y3, average="samples"),
-     r"average='samples' is not valid; choose one of None, 'micro', 'macro', 'weighted', 'binary'"),
-    (lambda: metrics.roc_auc(Y3, P3, average="binary"),
-     r"average='binary' is not valid; choose one of 'macro', 'micro', 'weighted', None"),
-    (lambda: metrics.roc_auc(Y3, P3, multi_class="ovo"),
-     r"multi_class='ovo' is not valid; choose one of 'ovr'"),
-    (lambda: metrics.precision_recall_f1(Y3, Y3, zero_division="warn"),
-     r"zero_division='warn' is not valid; choose one of 0.0, 1.0 or nan"),
-    (lambda: metrics.per_class_rates(Y3, Y3, zero_division=0.5),
-     r"zero_division=0.5 is not valid"),
-    (lambda: metrics.classification_report(Y3, Y3, digits=-1),
-     r"digits=-1 is out of range: it must be at least 0"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: metrics.confusion_matrix(Y3, Y3, normalize="rows"),
+            r"normalize='rows' is not valid; choose one of None, 'true', 'pred', 'all'",
+        ),
+        (
+            lambda: metrics.precision_recall_f1(Y3, Y3, average="samples"),
+            r"average='samples' is not valid; choose one of None, 'micro', 'macro', 'weighted', 'binary'",
+        ),
+        (
+            lambda: metrics.roc_auc(Y3, P3, average="binary"),
+            r"average='binary' is not valid; choose one of 'macro', 'micro', 'weighted', None",
+        ),
+        (
+            lambda: metrics.roc_auc(Y3, P3, multi_class="ovo"),
+            r"multi_class='ovo' is not valid; choose one of 'ovr'",
+        ),
+        (
+            lambda: metrics.precision_recall_f1(Y3, Y3, zero_division="warn"),
+            r"zero_division='warn' is not valid; choose one of 0.0, 1.0 or nan",
+        ),
+        (
+            lambda: metrics.per_class_rates(Y3, Y3, zero_division=0.5),
+            r"zero_division=0.5 is not valid",
+        ),
+        (
+            lambda: metrics.classification_report(Y3, Y3, digits=-1),
+            r"digits=-1 is out of range: it must be at least 0",
+        ),
+    ],
+)
 def test_unknown_options_list_the_valid_ones(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -35,8 +35,9 @@ def scores_csv(tmp_path):
 
 def test_scores_csv_prints_report_top_k_and_aucs(capsys, scores_csv, tmp_path):
     out_dir = tmp_path / "eval"
-    code, out, err = run(capsys, "evaluate", scores_csv, "--out", out_dir, "--k", "1", "2", "3",
-                         "--digits", "3")
+    code, out, err = run(
+        capsys, "evaluate", scores_csv, "--out", out_dir, "--k", "1", "2", "3", "--digits", "3"
+    )
     assert code == 0, err
     y_pred = SCORES.argmax(axis=1)  # no ties in these scores
     assert skm.classification_report(Y_TRUE, y_pred, digits=3) in out
@@ -88,22 +89,34 @@ def test_class_without_samples_has_an_undefined_auc(capsys, tmp_path):
     assert code == 0
     assert re.search(r"class 3 vs rest +undefined \(no positive samples\)\n", out)
     assert re.search(r"macro avg +undefined\n", out)
-    weighted = skm.roc_auc_score(Y_TRUE[Y_TRUE != 3], SCORES[Y_TRUE != 3], multi_class="ovr",
-                                 average="weighted", labels=[0, 1, 2, 3])
+    weighted = skm.roc_auc_score(
+        Y_TRUE[Y_TRUE != 3],
+        SCORES[Y_TRUE != 3],
+        multi_class="ovr",
+        average="weighted",
+        labels=[0, 1, 2, 3],
+    )
     assert re.search(rf"weighted avg +{weighted:.4f}\n", out)
 
 
-@pytest.mark.parametrize(("content", "argv", "needle"), [
-    (None, [], "no such file"),
-    ("a,b\n1,2\n", [], "has no y_true column; its columns are ['a', 'b']"),
-    ("y_true\n1\n", [], "needs a y_pred column or one score column per class"),
-    ("y_true,y_pred\n1,1\n,0\n", [], "y_true is empty on line 3"),
-    ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "0"], "--k=0 is out of range"),
-    ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "3"], "k=3 is out of range"),
-    ("y_true,0,1\n0,nan,0.8\n1,0.6,0.4\n", [], "scores contains 1 non-finite value(s)"),
-    ("y_true,cat,dog\n0,0.2,0.8\n1,0.6,0.4\n", [], "score columns must be named by class number"),
-    ("y_true,y_pred\n0,1\n", ["--k", "1"], "--k needs score columns"),
-])
+@pytest.mark.parametrize(
+    ("content", "argv", "needle"),
+    [
+        (None, [], "no such file"),
+        ("a,b\n1,2\n", [], "has no y_true column; its columns are ['a', 'b']"),
+        ("y_true\n1\n", [], "needs a y_pred column or one score column per class"),
+        ("y_true,y_pred\n1,1\n,0\n", [], "y_true is empty on line 3"),
+        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "0"], "--k=0 is out of range"),
+        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "3"], "k=3 is out of range"),
+        ("y_true,0,1\n0,nan,0.8\n1,0.6,0.4\n", [], "scores contains 1 non-finite value(s)"),
+        (
+            "y_true,cat,dog\n0,0.2,0.8\n1,0.6,0.4\n",
+            [],
+            "score columns must be named by class number",
+        ),
+        ("y_true,y_pred\n0,1\n", ["--k", "1"], "--k needs score columns"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_code_2(capsys, tmp_path, content, argv, needle):
     path = tmp_path / "bad.csv"
     if content is not None:

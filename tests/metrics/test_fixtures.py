@@ -19,20 +19,33 @@ from reference.metrics._fixtures import FIXTURE_DIR, manifest
 from ._compare import assert_matches
 
 LABEL_ROUTINES = {
-    "confusion_matrix", "per_class_counts", "per_class_rates", "accuracy",
-    "precision_recall_f1", "classification_report",
+    "confusion_matrix",
+    "per_class_counts",
+    "per_class_rates",
+    "accuracy",
+    "precision_recall_f1",
+    "classification_report",
 }
 SCORE_ROUTINES = {"top_k_accuracy", "roc_curve", "roc_auc"}
 
 # The situations issue 4 asks the fixture set to cover.
 REQUIRED_COVERAGE = {
-    "balanced classes", "imbalanced classes", "class never predicted", "zero division",
-    "class absent from y_true", "string labels", "ties in scores", "single sample",
-    "2 classes", "1,000 classes", "100,000 samples", "lecture example",
+    "balanced classes",
+    "imbalanced classes",
+    "class never predicted",
+    "zero division",
+    "class absent from y_true",
+    "string labels",
+    "ties in scores",
+    "single sample",
+    "2 classes",
+    "1,000 classes",
+    "100,000 samples",
+    "lecture example",
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _case(name: str) -> dict:
     return metrics.load_fixture(name)
 

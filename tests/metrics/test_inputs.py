@@ -45,10 +45,14 @@ def test_numpy_results_equal_sklearn():
     assert_matches(EXPECTED["confusion"], skm.confusion_matrix(Y_TRUE, Y_PRED))
     assert EXPECTED["report"] == skm.classification_report(Y_TRUE, Y_PRED, digits=4)
     assert EXPECTED["top2"] == skm.top_k_accuracy_score(Y_TRUE, SCORES, k=2)
-    assert_matches(EXPECTED["auc"], skm.roc_auc_score(Y_TRUE, SCORES, multi_class="ovr", average=None))
+    assert_matches(
+        EXPECTED["auc"], skm.roc_auc_score(Y_TRUE, SCORES, multi_class="ovr", average=None)
+    )
 
 
-@pytest.mark.parametrize("kind", ["list", "pandas", "column", "float labels", "fortran", "read-only"])
+@pytest.mark.parametrize(
+    "kind", ["list", "pandas", "column", "float labels", "fortran", "read-only"]
+)
 def test_python_and_numpy_variants(kind):
     y_true, y_pred, scores = Y_TRUE, Y_PRED, SCORES
     column = scores[:, 1]

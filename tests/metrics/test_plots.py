@@ -27,7 +27,8 @@ def test_confusion_heatmap_counts_and_normalised(tmp_path):
     figure = plot_confusion_matrix(counts, labels=LABELS, normalized=normalized, path=path)
     heatmaps = [ax for ax in figure.axes if ax.get_title()]
     assert [ax.get_title() for ax in heatmaps] == [
-        "Confusion matrix (counts)", "Confusion matrix (normalised by true class)"
+        "Confusion matrix (counts)",
+        "Confusion matrix (normalised by true class)",
     ]
     # one number per cell, row by row, as scikit-learn counted them
     assert _panel_texts(heatmaps[0]) == [str(v) for v in counts.ravel()]

@@ -133,8 +133,11 @@ def test_keras_equals_the_course_sequential(arch):
     keras.utils.set_random_seed(0)
     theirs = course_sequential(side, channels)
     ours = build(arch, "keras")
-    pairs = {"features.0": theirs.layers[0], "classifier.0": theirs.layers[3],
-             "classifier.2": theirs.layers[4]}
+    pairs = {
+        "features.0": theirs.layers[0],
+        "classifier.0": theirs.layers[3],
+        "classifier.2": theirs.layers[4],
+    }
     assert {layer.name for layer in ours.layers if layer.weights} == set(pairs)
     for name, layer in pairs.items():
         ours.get_layer(name).set_weights(layer.get_weights())
@@ -177,7 +180,9 @@ def test_smallest_input_is_4():
     # (4 - 2) // 2 = 1; a 3x3 input leaves a 1x1 map that the 2x2 pooling cannot cover.
     assert get("course_mnist").min_input_size == get("course_cifar").min_input_size == 4
     with torch.no_grad():
-        out = build("course_cifar", "torch", include_top=False, input_size=4)(torch.randn(1, 3, 4, 4))
+        out = build("course_cifar", "torch", include_top=False, input_size=4)(
+            torch.randn(1, 3, 4, 4)
+        )
     assert out.shape == (1, 32, 1, 1)
     for builder in (torch_course_cnn, keras_course_cnn):
         with pytest.raises(ValueError, match="each side must be at least 4"):

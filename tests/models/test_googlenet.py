@@ -41,8 +41,16 @@ PAPER_TABLE_1 = {
 }
 
 
+def _numpy(value):
+    """A torch tensor, a TensorFlow tensor or an array, as a NumPy array."""
+    if hasattr(value, "detach"):
+        value = value.detach()
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+
+
 def assert_close(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    """max |diff| <= 1e-5 * max(1, max |theirs|): float32 noise, not a different function."""
+    ours, theirs = _numpy(ours), _numpy(theirs)
     assert ours.shape == theirs.shape
     bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
     assert float(np.abs(ours - theirs).max()) <= bound

@@ -109,8 +109,19 @@ def test_include_top_false_returns_the_s4_maps():
 def test_layout_is_the_papers_tanh_and_average_pooling():
     model = build("lenet5", "torch")
     kinds = [type(m) for m in [*model.features, *model.classifier]]
-    assert kinds == [nn.Conv2d, nn.Tanh, nn.AvgPool2d, nn.Conv2d, nn.Tanh, nn.AvgPool2d,
-                     nn.Linear, nn.Tanh, nn.Linear, nn.Tanh, nn.Linear]
+    assert kinds == [
+        nn.Conv2d,
+        nn.Tanh,
+        nn.AvgPool2d,
+        nn.Conv2d,
+        nn.Tanh,
+        nn.AvgPool2d,
+        nn.Linear,
+        nn.Tanh,
+        nn.Linear,
+        nn.Tanh,
+        nn.Linear,
+    ]
     kmodel = build("lenet5", "keras")
     assert kmodel.get_layer("features.1").get_config()["activation"] == "tanh"
     assert isinstance(kmodel.get_layer("features.2"), keras.layers.AveragePooling2D)
@@ -128,8 +139,11 @@ def torch_macs(model, x):
         nonlocal total
         total += out.numel() * module.weight[0].numel()  # one MAC per weight of an output unit
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
     with torch.no_grad():
         model(x)
     for handle in handles:
@@ -140,8 +154,6 @@ def torch_macs(model, x):
 def test_gmacs_match_the_paper_arithmetic():
     macs = 28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10
     assert get("lenet5").variant().gmacs.value == pytest.approx(macs / 1e9)
-    # A real (tiny) forward pass: on the meta device Tanh loads torch._dynamo, whose triton import
-    # aborts the process once TensorFlow is loaded.
     assert torch_macs(build("lenet5", "torch"), torch.zeros(1, 1, 32, 32)) == macs
 
 
@@ -152,7 +164,10 @@ def test_smallest_input_is_16():
         out = build("lenet5", "torch", include_top=False, input_size=16)(torch.randn(1, 1, 16, 16))
     assert out.shape == (1, 16, 1, 1)
     assert tuple(build("lenet5", "keras", include_top=False, input_size=16).output.shape) == (
-        None, 1, 1, 16,
+        None,
+        1,
+        1,
+        16,
     )
     for builder in (torch_lenet5, keras_lenet5):
         with pytest.raises(ValueError, match="too small for lenet5: each side must be at least 16"):

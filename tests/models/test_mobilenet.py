@@ -34,11 +34,11 @@ PAPER_STAGES = [
     (17, 7, 320),  # t=6, c=320, n=1, s=1
     (18, 7, 1280),  # conv2d 1x1
 ]
-# The first block of each stride-2 stage, and the stem: where keras.applications pads explicitly.
+# The stride-2 convolutions: the stem, and the depthwise conv opening each stride-2 stage.
 STRIDE_2 = ["features.0", "features.2.conv.1", "features.4.conv.1", "features.7.conv.1",
             "features.14.conv.1"]  # fmt: skip
-# A width at which keras.applications' channel rounding (int() before rounding to 8) and
-# torchvision's part: 0.56 * 16 = 8.96 rounds to 16, int(8.96) = 8 to 8.
+# A width at which the two channel roundings part: torchvision rounds 0.56 * 16 = 8.96 to 16;
+# keras.applications truncates it to 8 first, which stays 8.
 PARTING_WIDTH = 0.56
 
 
@@ -122,6 +122,9 @@ def test_torch_output_shapes_non_square(variant):
             x = torch.empty(2, 3, *size)
             assert tuple(top(x).shape) == (2, 10)
             assert tuple(base(x).shape) == (2, 1280, *final)
+        gray = build(ARCH, "torch", variant=variant, in_channels=1, input_size=(75, 101))
+        assert tuple(gray.features[0].get_submodule("0").weight.shape) == (32, 1, 3, 3)
+        assert tuple(gray(torch.empty(2, 1, 75, 101)).shape) == (2, 1000)
 
 
 def test_torch_keras_layout_batchnorm_padding_and_dropout():
@@ -139,6 +142,22 @@ def test_torch_keras_layout_batchnorm_padding_and_dropout():
     assert pads == [f"{name}.pad" for name in STRIDE_2]
     assert not any(isinstance(m, torch.nn.ZeroPad2d) for m in default.modules())
     assert (ours.classifier[0].p, default.classifier[0].p) == (0.0, 0.2)
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"layout": "tf"}, "layout must be one of 'torchvision', 'keras'; got 'tf'"),
+        ({"width_mult": 0}, "width_mult must be a positive number; got 0"),
+        ({"width_mult": "wide"}, "width_mult must be a positive number; got 'wide'"),
+        ({"dropout": 1.0}, "dropout must be a number in [0, 1); got 1.0"),
+        ({"dropout": -0.1}, "dropout must be a number in [0, 1); got -0.1"),
+    ],
+)
+def test_bad_options_raise_value_errors_naming_them(framework, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build(ARCH, framework, **options)
 
 
 def _randomize_batch_norm(model, generator):
@@ -174,38 +193,41 @@ def test_torch_equals_torchvision_at_224():
 def test_torch_keras_layout_pads_like_tensorflow_same(size):
     """Each stride-2 conv of the torch ``"keras"`` layout equals TensorFlow's ``'same'`` conv.
 
-    The convolution's input is caught in the built network; Keras' own ``padding="same"``
-    convolution of that input with the same kernel is the oracle. On an even side 'same' pads
-    bottom/right only, on an odd side both, so both sizes are tried.
+    The input of each padded block and its convolution's output are caught as the network runs;
+    Keras' own ``padding="same"`` convolution of that input with the same kernel is the oracle.
+    On an even side 'same' pads bottom/right only, on an odd side both, so both sizes are tried.
     """
     from keras import ops
 
     torch.manual_seed(0)
     model = build(ARCH, "torch", variant="keras", input_size=size).eval()
-    seen = {}
-    hooks = [
-        model.get_submodule(name).register_forward_hook(
-            lambda m, args, out, name=name: seen.__setitem__(name, (args[0], out))
+    inputs, outputs, hooks = {}, {}, []
+    for name in STRIDE_2:
+        block, conv = model.get_submodule(name), model.get_submodule(f"{name}.0")
+        hooks.append(
+            block.register_forward_pre_hook(
+                lambda m, args, name=name: inputs.__setitem__(name, args[0].clone())
+            )
         )
-        for name in STRIDE_2
-    ]
+        hooks.append(
+            conv.register_forward_hook(
+                lambda m, args, out, name=name: outputs.__setitem__(name, out.clone())
+            )
+        )
     with torch.no_grad():
         model(torch.randn(1, 3, *size))
     for hook in hooks:
         hook.remove()
-    assert sorted(seen) == sorted(STRIDE_2)
+    assert sorted(inputs) == sorted(outputs) == sorted(STRIDE_2)
     for name in STRIDE_2:
-        block_input, _ = seen[name]
         conv = model.get_submodule(f"{name}.0")
-        with torch.no_grad():
-            ours = conv(model.get_submodule(f"{name}.pad")(block_input)).numpy()
-        x = block_input.numpy().transpose(0, 2, 3, 1)
+        x = inputs[name].numpy().transpose(0, 2, 3, 1)
         kernel = conv.weight.detach().numpy()
         if conv.groups == 1:
             same = ops.conv(x, kernel.transpose(2, 3, 1, 0), strides=2, padding="same")
         else:
             same = ops.depthwise_conv(x, kernel.transpose(2, 3, 0, 1), strides=2, padding="same")
-        assert_close(ours, np.asarray(same).transpose(0, 3, 1, 2))
+        assert_close(outputs[name].numpy(), np.asarray(same).transpose(0, 3, 1, 2))
 
 
 # ---------------------------------------------------------------------------------------- keras
@@ -308,6 +330,29 @@ def test_keras_weight_names_are_torch_module_paths(keras_model):
     assert depthwise == grouped and len(grouped) == 17
 
 
+def random_weights(layer, rng):
+    """Fresh random weights for a keras.applications layer, at a scale that keeps signals near 1.
+
+    Keras' default Glorot kernels with identity BatchNorms shrink the logits of a deep random
+    network towards zero (MobileNetV2's to about 1e-11), where a 1e-5 bound sees nothing; He-normal
+    kernels and random BatchNorm statistics keep them near 1, so a misplaced pad or BN shows.
+    """
+    import keras
+
+    shapes = [tuple(w.shape) for w in layer.weights]
+    if isinstance(layer, keras.layers.BatchNormalization):
+        gamma, beta, mean, var = shapes
+        values = [rng.uniform(0.5, 1.5, gamma), rng.normal(0.0, 0.1, beta),
+                  rng.normal(0.0, 0.1, mean), rng.uniform(0.5, 1.5, var)]  # fmt: skip
+    else:
+        kernel, *bias = shapes
+        depthwise = isinstance(layer, keras.layers.DepthwiseConv2D)
+        fan_in = kernel[0] * kernel[1] if depthwise else int(np.prod(kernel[:-1]))
+        values = [rng.normal(0.0, np.sqrt(2.0 / fan_in), kernel)]
+        values += [rng.normal(0.0, 0.1, shape) for shape in bias]
+    return [v.astype("float32") for v in values]
+
+
 def keras_applications_name(name):
     """Our dotted name for a keras.applications MobileNetV2 layer, e.g. block_3_expand_BN."""
     fixed = {
@@ -349,15 +394,13 @@ def test_keras_layout_equals_keras_applications(keras_model, size):
             continue
         target = ours.get_layer(keras_applications_name(layer.name))
         if isinstance(layer, keras.layers.BatchNormalization):
-            # random statistics make BN placement observable; the constants must be keras'
             assert (target.epsilon, target.momentum) == (layer.epsilon, layer.momentum)
-            gamma, beta, mean, var = (w.shape for w in layer.weights)
-            values = [rng.uniform(0.5, 1.5, gamma), rng.normal(0.0, 0.1, beta),
-                      rng.normal(0.0, 0.1, mean), rng.uniform(0.5, 1.5, var)]  # fmt: skip
-            layer.set_weights([v.astype("float32") for v in values])
+        layer.set_weights(random_weights(layer, rng))
         target.set_weights(layer.get_weights())
         copied.add(target.name)
     assert copied == {layer.name for layer in ours.layers if layer.weights}
     x = rng.standard_normal((1, *size, 3)).astype("float32")
-    assert_close(ours(x, training=False), reference(x, training=False))
+    logits = np.asarray(reference(x, training=False))
+    assert np.abs(logits).max() > 0.1  # large enough for the bound to be a relative one
+    assert_close(ours(x, training=False), logits)
     del reference

@@ -6,16 +6,12 @@ torchvision 0.29 (parameter counts and ``meta["_ops"]`` of its weight enums, and
 themselves); keras.applications 3.15 (``VGG16`` and ``VGG19`` with ``weights=None``).
 """
 
+import keras
 import numpy as np
 import pytest
 import torch
 import torchvision
 from torch import nn
-
-# isort: split
-# torchvision must come before keras: once TensorFlow is loaded, torchvision's import of triton
-# aborts the process (two LLVM copies register the same options).
-import keras
 
 from reference import build
 from reference.catalog import get
@@ -23,15 +19,23 @@ from reference.keras_models.vgg import vgg as keras_vgg
 from reference.torch_models.vgg import vgg as torch_vgg
 
 # Paper Table 1: convolutions per stage for each configuration.
-STAGES = {"vgg11": (1, 1, 2, 2, 2), "vgg13": (2, 2, 2, 2, 2), "vgg16": (2, 2, 3, 3, 3),
-          "vgg19": (2, 2, 4, 4, 4)}
+STAGES = {
+    "vgg11": (1, 1, 2, 2, 2),
+    "vgg13": (2, 2, 2, 2, 2),
+    "vgg16": (2, 2, 3, 3, 3),
+    "vgg19": (2, 2, 4, 4, 4),
+}
 WIDTHS = (64, 128, 256, 512, 512)
 ARCHS = [name + bn for name in STAGES for bn in ("", "_bn")]
 ENUMS = {
-    "vgg11": torchvision.models.VGG11_Weights, "vgg11_bn": torchvision.models.VGG11_BN_Weights,
-    "vgg13": torchvision.models.VGG13_Weights, "vgg13_bn": torchvision.models.VGG13_BN_Weights,
-    "vgg16": torchvision.models.VGG16_Weights, "vgg16_bn": torchvision.models.VGG16_BN_Weights,
-    "vgg19": torchvision.models.VGG19_Weights, "vgg19_bn": torchvision.models.VGG19_BN_Weights,
+    "vgg11": torchvision.models.VGG11_Weights,
+    "vgg11_bn": torchvision.models.VGG11_BN_Weights,
+    "vgg13": torchvision.models.VGG13_Weights,
+    "vgg13_bn": torchvision.models.VGG13_BN_Weights,
+    "vgg16": torchvision.models.VGG16_Weights,
+    "vgg16_bn": torchvision.models.VGG16_BN_Weights,
+    "vgg19": torchvision.models.VGG19_Weights,
+    "vgg19_bn": torchvision.models.VGG19_BN_Weights,
 }
 KERAS_APPLICATIONS = {"vgg16": "VGG16", "vgg19": "VGG19"}
 
@@ -40,7 +44,7 @@ def paper_arithmetic(arch, num_classes=1000):
     """(conv-base params, all params, BatchNorm channels) from Table 1."""
     batch_norm = arch.endswith("_bn")
     base, cin, bn_channels = 0, 3, 0
-    for convs, width in zip(STAGES[arch.removesuffix("_bn")], WIDTHS):
+    for convs, width in zip(STAGES[arch.removesuffix("_bn")], WIDTHS, strict=True):
         for _ in range(convs):
             base += 9 * cin * width + width + (2 * width if batch_norm else 0)
             bn_channels += width if batch_norm else 0
@@ -121,7 +125,7 @@ def test_torch_shapes_and_gmacs(arch):
         out = model(torch.empty(1, 3, 224, 224))
         base_out = build(arch, "torch", include_top=False)(torch.empty(1, 3, 224, 224))
     sides = [112, 56, 28, 14, 7]
-    assert list(seen.values()) == [(1, w, s, s) for w, s in zip(WIDTHS, sides)]
+    assert list(seen.values()) == [(1, w, s, s) for w, s in zip(WIDTHS, sides, strict=True)]
     assert out.shape == (1, 1000)
     assert base_out.shape == (1, 512, 7, 7)
     assert round(macs / 1e9, 3) == get(arch).variant().gmacs.value
@@ -135,7 +139,7 @@ def test_keras_base_matches_catalog(arch):
     assert keras_trainable(base) == variant.base_params.value
     assert tuple(base.output.shape) == (None, 7, 7, 512)
     pools = [tuple(base.get_layer(path).output.shape) for path in pool_paths(arch)]
-    assert pools == [(None, s, s, w) for w, s in zip(WIDTHS, [112, 56, 28, 14, 7])]
+    assert pools == [(None, s, s, w) for w, s in zip(WIDTHS, [112, 56, 28, 14, 7], strict=True)]
 
 
 def test_include_top_false_takes_other_sizes():
@@ -169,52 +173,60 @@ def test_bad_arguments_are_clear_errors(framework):
 # Identity with torchvision ---------------------------------------------------------------------
 
 
+@pytest.fixture(scope="class")
+def shared_classifier():
+    """Random weights for the classifier all eight VGGs share (25088-4096-4096-1000), drawn once
+    and freed when the class below is done."""
+    gen = torch.Generator().manual_seed(1)
+    state = {}
+    for path, (out, inp) in {
+        "classifier.0": (4096, 25088),
+        "classifier.3": (4096, 4096),
+        "classifier.6": (1000, 4096),
+    }.items():
+        state[f"{path}.weight"] = torch.randn(out, inp, generator=gen) * (2 / inp) ** 0.5
+        state[f"{path}.bias"] = torch.randn(out, generator=gen) * 0.1
+    return state
+
+
+def random_state(model, classifier, seed):
+    """A state_dict for ``model``: He-scaled convolutions, BatchNorm with random statistics."""
+    gen = torch.Generator().manual_seed(seed)
+    state = dict(classifier)
+    for path, module in model.features.named_modules():
+        key = f"features.{path}"
+        if isinstance(module, nn.Conv2d):
+            fan_in = module.weight[0].numel()
+            shape = module.weight.shape
+            state[f"{key}.weight"] = torch.randn(shape, generator=gen) * (2 / fan_in) ** 0.5
+            state[f"{key}.bias"] = torch.randn(shape[0], generator=gen) * 0.1
+        elif isinstance(module, nn.BatchNorm2d):
+            n = module.num_features
+            state[f"{key}.weight"] = torch.rand(n, generator=gen) + 0.5
+            state[f"{key}.bias"] = torch.randn(n, generator=gen) * 0.1
+            state[f"{key}.running_mean"] = torch.randn(n, generator=gen) * 0.1
+            state[f"{key}.running_var"] = torch.rand(n, generator=gen) + 0.5
+            state[f"{key}.num_batches_tracked"] = torch.tensor(0)
+    return state
+
+
 class TestTorchvisionIdentity:
     """torchvision's VGG state_dict loads strictly into ours and gives the same logits.
 
-    Both models are torchvision's and ours as built; the weights are drawn here rather than by
-    torchvision's initialisation, for two reasons: BatchNorm gets random statistics and affine
-    parameters (torchvision's 0/1 start would make it nearly the identity and test little), and
-    the 120M-value classifier, the same in all eight models, is drawn once instead of eight times.
+    Both models are torchvision's and ours as built (on ``meta``); the weights are drawn here
+    rather than by torchvision's initialisation, for two reasons: BatchNorm gets random
+    statistics and affine parameters (torchvision's 0/1 start would make it nearly the identity
+    and test little), and the 120M-value classifier, the same in all eight models, is drawn once
+    instead of eight times.
     """
 
-    @pytest.fixture(scope="class")
-    def classifier(self):
-        gen = torch.Generator().manual_seed(1)
-        state = {}
-        for path, (out, inp) in {"classifier.0": (4096, 25088), "classifier.3": (4096, 4096),
-                                 "classifier.6": (1000, 4096)}.items():
-            state[f"{path}.weight"] = torch.randn(out, inp, generator=gen) * (2 / inp) ** 0.5
-            state[f"{path}.bias"] = torch.randn(out, generator=gen) * 0.1
-        return state
-
-    @staticmethod
-    def random_weights(model, classifier, seed):
-        gen = torch.Generator().manual_seed(seed)
-        state = dict(classifier)
-        for path, module in model.features.named_modules():
-            key = f"features.{path}"
-            if isinstance(module, nn.Conv2d):
-                fan_in = module.weight[0].numel()
-                shape = module.weight.shape
-                state[f"{key}.weight"] = torch.randn(shape, generator=gen) * (2 / fan_in) ** 0.5
-                state[f"{key}.bias"] = torch.randn(shape[0], generator=gen) * 0.1
-            elif isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                state[f"{key}.weight"] = torch.rand(n, generator=gen) + 0.5
-                state[f"{key}.bias"] = torch.randn(n, generator=gen) * 0.1
-                state[f"{key}.running_mean"] = torch.randn(n, generator=gen) * 0.1
-                state[f"{key}.running_var"] = torch.rand(n, generator=gen) + 0.5
-                state[f"{key}.num_batches_tracked"] = torch.tensor(0)
-        return state
-
     @pytest.mark.parametrize("arch", ARCHS)
-    def test_same_logits(self, arch, classifier):
+    def test_same_logits(self, arch, shared_classifier):
         with torch.device("meta"):
             theirs = getattr(torchvision.models, arch)(weights=None)
             ours = build(arch, "torch")
-        theirs.load_state_dict(self.random_weights(theirs, classifier, seed=ARCHS.index(arch)),
-                               strict=True, assign=True)
+        state = random_state(theirs, shared_classifier, seed=ARCHS.index(arch))
+        theirs.load_state_dict(state, strict=True, assign=True)
         ours.load_state_dict(theirs.state_dict(), strict=True, assign=True)
         theirs.eval()
         ours.eval()
@@ -242,6 +254,18 @@ def keras_applications_names(theirs):
     return names
 
 
+def copy_weights(theirs, ours, names):
+    """Assign keras.applications' variables to ours, layer by mapped name."""
+    for layer in theirs.layers:
+        if not layer.weights:
+            continue
+        target = ours.get_layer(names[layer.name])
+        assert len(target.weights) == len(layer.weights), layer.name
+        for mine, their in zip(target.weights, layer.weights, strict=True):
+            assert mine.shape == their.shape, (layer.name, mine.shape, their.shape)
+            mine.assign(their)
+
+
 @pytest.fixture(scope="module", params=list(KERAS_APPLICATIONS))
 def keras_pair(request):
     """Ours and keras.applications' model (logits, weights=None) with the same weights."""
@@ -255,9 +279,7 @@ def keras_pair(request):
     assert {layer.name for layer in ours.layers if layer.weights} == {
         names[layer.name] for layer in theirs.layers if layer.weights
     }
-    for layer in theirs.layers:
-        if layer.weights:
-            ours.get_layer(names[layer.name]).set_weights(layer.get_weights())
+    copy_weights(theirs, ours, names)
     return arch, ours, theirs, names
 
 
@@ -292,11 +314,10 @@ def test_keras_base_equals_keras_applications_base(arch):
         weights=None, include_top=False, input_shape=(64, 96, 3)
     )
     ours = build(arch, "keras", include_top=False, input_size=(64, 96))
-    assert ours.count_params() == theirs.count_params() == get(arch).variant().base_keras_params.value
-    names = keras_applications_names(theirs)
-    for layer in theirs.layers:
-        if layer.weights:
-            ours.get_layer(names[layer.name]).set_weights(layer.get_weights())
+    assert (
+        ours.count_params() == theirs.count_params() == get(arch).variant().base_keras_params.value
+    )
+    copy_weights(theirs, ours, keras_applications_names(theirs))
     x = np.random.default_rng(1).standard_normal((1, 64, 96, 3)).astype(np.float32)
     expected = np.asarray(theirs(x, training=False))
     got = np.asarray(ours(x, training=False))

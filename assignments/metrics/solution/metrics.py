@@ -53,7 +53,7 @@ def _binary_auc(positive, score):
     sorted_scores = score[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_scores)) + 1]
     ends = np.r_[starts[1:], len(score)]
-    for start, end in zip(starts, ends):
+    for start, end in zip(starts, ends, strict=True):
         ranks[order[start:end]] = (start + end + 1) / 2.0
     n_pos = positive.sum()
     n_neg = len(score) - n_pos

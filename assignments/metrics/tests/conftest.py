@@ -55,7 +55,7 @@ class Checks:
                                            labels=np.arange(num_classes), zero_division=0.0)[:3]
         assert isinstance(got, (tuple, list)) and len(got) == 3, \
             f"{what}: expected a (precision, recall, f1) tuple"
-        for name, g, e in zip(("precision", "recall", "f1"), got, expected):
+        for name, g, e in zip(("precision", "recall", "f1"), got, expected, strict=True):
             _close(g, e, f"{what} {name}")
 
     def top_k(self, got, y_true, scores, k, what):

@@ -1,0 +1,40 @@
+"""Transfer learning for torch modules and Keras models alike: freezing and unfreezing, trainable
+summaries, classification heads and the two-phase recipe (feature extraction, then fine-tuning).
+
+Importing this package imports no framework; each function imports the one its model comes
+from.
+
+>>> from reference import build
+>>> from reference.transfer import freeze, unfreeze, trainable_summary
+>>> base = build("vgg16", "torch", include_top=False)     # doctest: +SKIP
+>>> unfreeze(freeze(base), last=4)                          # doctest: +SKIP
+>>> trainable_summary(base).trainable                       # doctest: +SKIP
+7079424
+"""
+
+from __future__ import annotations
+
+from .freezing import freeze, layer_names, trainable_summary, unfreeze
+from .heads import HEADS, lecture_head, linear_head, with_head
+from .recipe import EpochRecord, Recipe, TransferHistory, evaluate, fit, predict, two_phase
+from .summary import LayerState, TrainableSummary
+
+__all__ = [
+    "HEADS",
+    "EpochRecord",
+    "LayerState",
+    "Recipe",
+    "TrainableSummary",
+    "TransferHistory",
+    "evaluate",
+    "fit",
+    "freeze",
+    "layer_names",
+    "lecture_head",
+    "linear_head",
+    "predict",
+    "trainable_summary",
+    "two_phase",
+    "unfreeze",
+    "with_head",
+]

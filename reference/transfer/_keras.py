@@ -1,0 +1,214 @@
+"""Transfer learning in Keras 3: layers, freezing, heads and a training loop with early stopping.
+
+The twin of ``_torch.py``: the same functions in the same order. Keras needs no BatchNorm trick:
+a ``BatchNormalization`` layer whose ``trainable`` is False runs in inference mode (moving
+statistics, no updates) even in ``fit``. What needs care is that a model's ``trainable`` flag
+hides every weight beneath it: after ``model.trainable = False``, switching one inner layer back
+on changes nothing until the model itself is trainable again. And setting a model's flag only
+sometimes reaches its layers (measured with Keras 3.15 on TensorFlow: ``model.trainable = True``
+on a model that already is leaves a frozen inner layer frozen). So both functions here set the
+flag of every model and every layer explicitly.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from ..ops.early_stopping import EarlyStopping
+from .summary import LayerState
+
+POOLS = (
+    layers.MaxPooling1D, layers.MaxPooling2D, layers.MaxPooling3D,
+    layers.AveragePooling1D, layers.AveragePooling2D, layers.AveragePooling3D,
+    layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D, layers.GlobalAveragePooling3D,
+    layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D, layers.GlobalMaxPooling3D,
+)
+BATCH_NORMS = (layers.BatchNormalization,)
+
+
+def _models(model):
+    """``model`` and the models nested in it."""
+    yield model
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _models(layer)
+
+
+def _leaves(model, trainable=True):
+    """(layer, effectively trainable) for every layer that is not a model, in ``model.layers``
+    order, looking into nested models."""
+    for layer in model.layers:
+        on = trainable and layer.trainable
+        if isinstance(layer, keras.Model):
+            yield from _leaves(layer, on)
+        else:
+            yield layer, on
+
+
+def units(model) -> list[tuple[str, object]]:
+    """(name, layer) of every layer that has weights, or pools, in ``model.layers`` order."""
+    return [(layer.name, layer) for layer, _ in _leaves(model)
+            if layer.weights or isinstance(layer, POOLS)]
+
+
+def is_eval_locked(layer) -> bool:
+    """Whether ``layer`` (a BatchNorm) runs in inference mode in training: Keras does that for
+    every non-trainable BatchNorm."""
+    return not layer.trainable
+
+
+def freeze(model):
+    """No weight trains, every BatchNorm runs in inference mode (``trainable = False`` on the
+    model and on each of its layers)."""
+    for container in _models(model):
+        container.trainable = False
+    for layer, _ in _leaves(model):
+        layer.trainable = False
+    return model
+
+
+def unfreeze(model, picked: list):
+    """The ``picked`` layers train again; others keep their state."""
+    leaves = list(_leaves(model))
+    wanted = {id(layer) for layer, on in leaves if on} | {id(layer) for layer in picked}
+    for container in _models(model):
+        container.trainable = True
+    for layer, _ in leaves:
+        layer.trainable = id(layer) in wanted
+    return model
+
+
+def _size(variable) -> int:
+    return int(np.prod(variable.shape))
+
+
+def layer_states(model) -> tuple[list[LayerState], int, int]:
+    """Rows of the trainable summary, the total and the trainable parameter count."""
+    trainable_ids = {id(v) for v in model.trainable_weights}
+    effective = {id(layer): on for layer, on in _leaves(model)}
+    rows = []
+    for name, layer in units(model):
+        params = sum(_size(v) for v in layer.weights)
+        trainable = sum(_size(v) for v in layer.weights if id(v) in trainable_ids)
+        if not layer.weights:
+            state = "-"
+        else:
+            state = "trainable" if effective[id(layer)] else "frozen"
+        note = ""
+        if isinstance(layer, BATCH_NORMS):
+            note = "batch statistics" if effective[id(layer)] else "inference"
+        rows.append(LayerState(name, type(layer).__name__, params, trainable, state, note))
+    total = int(model.count_params())
+    return rows, total, int(sum(_size(v) for v in model.trainable_weights))
+
+
+def base_output_shape(base) -> tuple[int, ...]:
+    """``(H, W, C)`` of the base's output."""
+    shape = tuple(base.output.shape[1:])
+    if len(shape) != 3:
+        raise ValueError(f"the base returns shape {tuple(base.output.shape)}; a head needs a "
+                         "feature map (N, H, W, C): build it with include_top=False")
+    return shape
+
+
+def with_head(base, num_classes: int, table, *, pooling: str, name: str, input_size=None):
+    """``base`` and a head built from a :data:`~reference.transfer.heads.HEADS` table."""
+    base_output_shape(base)
+    if input_size is not None and tuple(base.input.shape[1:3]) != tuple(input_size):
+        raise ValueError(f"input_size {input_size} differs from the base's input "
+                         f"{tuple(base.input.shape[1:3])}")
+    if pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="head.0")(base.output)
+    else:
+        x = layers.Flatten(name="head.1")(base.output)
+    for index, (kind, value) in enumerate(table, start=2):
+        if kind == "dense":
+            x = layers.Dense(value, name=f"head.{index}")(x)
+        elif kind == "relu":
+            x = layers.ReLU(name=f"head.{index}")(x)
+        else:
+            x = layers.Dropout(value, name=f"head.{index}")(x)
+    out = layers.Dense(num_classes, activation="softmax", name=f"head.{len(table) + 2}")(x)
+    return keras.Model(base.inputs, out, name=f"{base.name}_{name}_head")
+
+
+def _arrays(data, what: str):
+    try:
+        x, y = data
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a pair (images, labels), got {type(data).__name__}") from None
+    x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+    if x.ndim != 4 or len(x) != len(y) or len(y) == 0:
+        raise ValueError(f"{what}: expected images (N, H, W, C) and N labels, got "
+                         f"{x.shape} and {y.shape}")
+    return x, y
+
+
+def evaluate(model, data, *, batch_size: int = 256) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` (probabilities) on ``(images, labels)``."""
+    x, y = _arrays(data, "data")
+    probs = predict(model, x, batch_size=batch_size)
+    picked = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)  # Keras clips the same way
+    return float(-np.log(picked).mean()), float((probs.argmax(1) == y).mean())
+
+
+class _BestWeights(keras.callbacks.Callback):
+    """Early stopping on the validation loss with :class:`~reference.ops.EarlyStopping`, the
+    same rule as the torch loop; the best epoch's weights are kept and put back at the end."""
+
+    def __init__(self, *, patience, checkpoint, on_epoch):
+        super().__init__()
+        self.stopper = EarlyStopping(patience=patience)
+        self.checkpoint, self.on_epoch = checkpoint, on_epoch
+        self.history, self.best = [], None
+
+    def on_train_begin(self, logs=None):
+        self.best = self.model.get_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = (float(logs["loss"]), float(logs["val_loss"]), float(logs["val_accuracy"]))
+        self.history.append(row)
+        stop = self.stopper.step(row[1])
+        if self.stopper.best_epoch == epoch:
+            self.best = self.model.get_weights()
+            if self.checkpoint is not None:
+                self.model.save_weights(str(self.checkpoint))
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, row)
+        if stop:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.model.set_weights(self.best)
+
+
+def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
+        batch_size: int, seed: int, checkpoint=None, on_epoch=None):
+    """Adam on the trainable weights, early stopping on the validation loss, and the best
+    epoch's weights restored at the end (and written to ``checkpoint`` at each improvement).
+
+    Returns
+    -------
+    (list of (train_loss, val_loss, val_accuracy), best_epoch)
+    """
+    x, y = _arrays(train, "train")
+    val = _arrays(val, "val")
+    if not model.trainable_weights:
+        raise ValueError("nothing to train: every parameter of the model is frozen")
+    keras.utils.set_random_seed(seed)
+    # compile again in every phase: Keras reads the trainable flags when it compiles
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    callback = _BestWeights(patience=patience, checkpoint=checkpoint, on_epoch=on_epoch)
+    model.fit(x, y, batch_size=batch_size, epochs=max_epochs, validation_data=val,
+              shuffle=True, verbose=0, callbacks=[callback])
+    return callback.history, callback.stopper.best_epoch
+
+
+def predict(model, images, *, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities for ``images`` (N, H, W, C), in inference mode."""
+    x = np.asarray(images, dtype=np.float32)
+    out = [np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    return np.concatenate(out)

@@ -1,0 +1,220 @@
+"""The two-phase transfer recipe: feature extraction, then fine-tuning, with early stopping.
+
+Phase ``"extract"``: the base is frozen and only the head trains (Adam, learning rate 1e-4).
+Phase ``"finetune"``: the base's last layers are unfrozen and everything trainable continues at a
+ten times smaller rate (1e-5), so the pretrained features are adjusted, not overwritten. Each
+phase stops when the validation loss has not improved for ``patience`` epochs and ends with the
+weights of its best epoch (kept in memory, and written to ``checkpoint_dir`` if given).
+
+Data are ``(images, labels)`` pairs of numpy arrays in the framework's layout: torch
+``(N, C, H, W)``, Keras ``(N, H, W, C)``; labels are class indices.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..summary import framework_of
+from .freezing import freeze, unfreeze
+
+__all__ = ["Recipe", "EpochRecord", "TransferHistory", "fit", "two_phase", "evaluate", "predict"]
+
+_CHECKPOINT_SUFFIX = {"torch": ".pt", "keras": ".weights.h5"}
+
+
+def _positive(value, name: str, kind=(int,)) -> None:
+    if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Settings of :func:`two_phase`; the defaults are the lecture's.
+
+    Attributes
+    ----------
+    extract_lr : float, default=1e-4
+        Adam's learning rate while the base is frozen.
+    finetune_lr : float, default=1e-5
+        Adam's learning rate once the last layers are unfrozen.
+    finetune_last : int, default=4
+        Layers to unfreeze (layers with weights or pooling); 0 skips the fine-tuning phase.
+    max_epochs : int, default=30
+        Upper bound of each phase.
+    patience : int, default=3
+        Epochs without a lower validation loss before a phase stops.
+    batch_size : int, default=32
+    """
+
+    extract_lr: float = 1e-4
+    finetune_lr: float = 1e-5
+    finetune_last: int = 4
+    max_epochs: int = 30
+    patience: int = 3
+    batch_size: int = 32
+
+    def __post_init__(self):
+        _positive(self.extract_lr, "extract_lr", (int, float))
+        _positive(self.finetune_lr, "finetune_lr", (int, float))
+        _positive(self.max_epochs, "max_epochs")
+        _positive(self.patience, "patience")
+        _positive(self.batch_size, "batch_size")
+        if isinstance(self.finetune_last, bool) or not isinstance(self.finetune_last, int) \
+                or self.finetune_last < 0:
+            raise ValueError(f"finetune_last must be an int >= 0, got {self.finetune_last!r}")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch: the phase, its epoch number (from 0), the mean training loss over the epoch's
+    batches, and the loss and accuracy on the validation data after the epoch."""
+
+    phase: str
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+
+
+@dataclass
+class TransferHistory:
+    """Epochs of one or more phases, and the best (restored) epoch of each."""
+
+    records: list[EpochRecord] = field(default_factory=list)
+    best_epochs: dict[str, int] = field(default_factory=dict)
+
+    def phase(self, name: str) -> list[EpochRecord]:
+        return [r for r in self.records if r.phase == name]
+
+    def as_records(self) -> list[dict]:
+        return [asdict(r) for r in self.records]
+
+    def extend(self, other: TransferHistory) -> None:
+        self.records += other.records
+        self.best_epochs.update(other.best_epochs)
+
+
+def _twin(model):
+    framework = framework_of(model)
+    return framework, importlib.import_module(f"._{framework}", __package__)
+
+
+def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3,
+        batch_size: int = 32, seed: int = 0, phase: str = "train",
+        checkpoint: str | Path | None = None, on_epoch=None) -> TransferHistory:
+    """Train the trainable weights of ``model`` with Adam and early stopping on the validation
+    loss; end with the best epoch's weights.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or keras.Model
+        Torch models return logits, Keras models probabilities (as ``with_head`` builds them).
+    train, val : (images, labels)
+        Numpy arrays in the framework's layout.
+    lr : float
+        Adam's learning rate.
+    max_epochs, patience, batch_size : int
+    seed : int
+        Seeds the framework's generator (initial dropout masks, shuffling).
+    phase : str
+        Name written into the records.
+    checkpoint : path, optional
+        File the best weights are written to at each improvement (``.pt`` state_dict for torch,
+        ``.weights.h5`` for Keras).
+    on_epoch : callable, optional
+        Called as ``on_epoch(EpochRecord)`` after each epoch (for a progress bar).
+
+    Returns
+    -------
+    TransferHistory
+
+    Raises
+    ------
+    ValueError
+        For malformed data, or a model with nothing to train.
+    """
+    for value, name in ((max_epochs, "max_epochs"), (patience, "patience"), (batch_size, "batch_size")):
+        _positive(value, name)
+    _positive(lr, "lr", (int, float))
+    framework, twin = _twin(model)
+    if checkpoint is not None and not str(checkpoint).endswith(_CHECKPOINT_SUFFIX[framework]):
+        raise ValueError(f"a {framework} checkpoint file must end in "
+                         f"{_CHECKPOINT_SUFFIX[framework]!r}, got {str(checkpoint)!r}")
+
+    def report(epoch, row):
+        if on_epoch is not None:
+            on_epoch(EpochRecord(phase, epoch, *row))
+
+    rows, best = twin.fit(model, train, val, lr=lr, max_epochs=max_epochs, patience=patience,
+                          batch_size=batch_size, seed=seed, checkpoint=checkpoint, on_epoch=report)
+    return TransferHistory([EpochRecord(phase, i, *row) for i, row in enumerate(rows)], {phase: best})
+
+
+def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int = 0,
+              checkpoint_dir: str | Path | None = None, on_epoch=None,
+              on_phase_end=None) -> TransferHistory:
+    """Feature extraction, then fine-tuning of the base's last layers.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or keras.Model
+        ``base`` with a head (see :func:`~reference.transfer.with_head`).
+    base : torch.nn.Module or keras.Model
+        The pretrained part of ``model``; frozen for phase 1, its last
+        ``recipe.finetune_last`` layers unfrozen for phase 2.
+    train, val : (images, labels)
+    recipe : Recipe
+    seed : int
+    checkpoint_dir : path, optional
+        Folder for ``extract.best.*`` and ``finetune.best.*``.
+    on_epoch : callable, optional
+        As in :func:`fit`.
+    on_phase_end : callable, optional
+        Called as ``on_phase_end(phase)`` after each phase, once its best weights are back (to
+        evaluate the model as each phase leaves it).
+
+    Returns
+    -------
+    TransferHistory
+        Records of phase ``"extract"`` then ``"finetune"``.
+    """
+    if not isinstance(recipe, Recipe):
+        raise ValueError(f"recipe must be a Recipe, got {type(recipe).__name__}")
+    framework = framework_of(model)
+    if framework_of(base) != framework:
+        raise ValueError("model and base must come from the same framework")
+    folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint(phase):
+        return None if folder is None else folder / f"{phase}.best{_CHECKPOINT_SUFFIX[framework]}"
+
+    common = dict(max_epochs=recipe.max_epochs, patience=recipe.patience,
+                  batch_size=recipe.batch_size, seed=seed, on_epoch=on_epoch)
+    freeze(base)
+    history = fit(model, train, val, lr=recipe.extract_lr, phase="extract",
+                  checkpoint=checkpoint("extract"), **common)
+    if on_phase_end is not None:
+        on_phase_end("extract")
+    if recipe.finetune_last:
+        unfreeze(base, last=recipe.finetune_last)
+        history.extend(fit(model, train, val, lr=recipe.finetune_lr, phase="finetune",
+                           checkpoint=checkpoint("finetune"), **common))
+        if on_phase_end is not None:
+            on_phase_end("finetune")
+    return history
+
+
+def evaluate(model, data, *, batch_size: int = 256) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` on ``(images, labels)``, in inference mode."""
+    _, twin = _twin(model)
+    return twin.evaluate(model, data, batch_size=batch_size)
+
+
+def predict(model, images, *, batch_size: int = 256):
+    """Class probabilities for ``images``, in inference mode (a numpy array)."""
+    _, twin = _twin(model)
+    return twin.predict(model, images, batch_size=batch_size)

@@ -1,0 +1,23 @@
+"""The examples in the docstrings of reference.metrics run and print what they claim."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "reference.metrics",
+    "reference.metrics._confusion",
+    "reference.metrics._classification",
+    "reference.metrics._ranking",
+    "reference.metrics._fixtures",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
