@@ -34,7 +34,12 @@ def architecture_table(frameworks) -> None:
           + (": " + ", ".join(f"{r['arch']}/{r['framework']}/{r['variant']}" for r in bad) if bad else "."))
 
 
-SECTIONS = [architecture_table]
+def grading_metrics(out: Path) -> None:
+    from bench.grading import examples, grade
+
+    _section("Grading the bundled `metrics` examples (correct, wrong, broken, and attacks)")
+    summary = grade("metrics", examples("metrics"), out / "grades-metrics", jobs=2, progress=True)
+    print(summary.table())
 
 
 def run(args) -> int:
@@ -48,5 +53,6 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     architecture_table(frameworks)
+    grading_metrics(out)
     print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; reports in {out}/")
     return 0

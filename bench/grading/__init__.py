@@ -1,7 +1,7 @@
 """cnnlab's grading engine: assignments, submissions, the sandboxed worker, the gradebook.
 
->>> from bench.grading import grade
->>> summary = grade("metrics", "assignments/examples/metrics", "out/grades", jobs=2)  # doctest: +SKIP
+>>> from bench.grading import examples, grade
+>>> summary = grade("metrics", examples("metrics"), "out/grades", jobs=2)  # doctest: +SKIP
 >>> print(summary.table())  # doctest: +SKIP
 
 Importing this package imports only the standard library.
@@ -9,7 +9,7 @@ Importing this package imports only the standard library.
 
 from __future__ import annotations
 
-from .assignment import Assignment, Limits, available
+from .assignment import Assignment, Limits, available, examples
 from .assignment import load as load_assignment
 from .client import StudentError
 from .engine import Summary, grade, read_roster
@@ -25,6 +25,7 @@ __all__ = [
     "Summary",
     "available",
     "bwrap_problem",
+    "examples",
     "grade",
     "load_assignment",
     "read_roster",

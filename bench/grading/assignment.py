@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
+EXAMPLES_DIR = ASSIGNMENTS_DIR / "examples"  # sample submissions, one folder per assignment
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
@@ -141,6 +142,21 @@ def available() -> list[str]:
     if not ASSIGNMENTS_DIR.is_dir():
         return []
     return sorted(p.name for p in ASSIGNMENTS_DIR.iterdir() if (p / "assignment.toml").is_file())
+
+
+def examples(name: str) -> Path:
+    """The folder of sample submissions of a bundled assignment (what ``cnnlab demo`` grades).
+
+    Raises
+    ------
+    ValueError
+        If the assignment has no examples; the message lists the ones that do.
+    """
+    folder = EXAMPLES_DIR / name
+    if not folder.is_dir():
+        have = sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.is_dir()) if EXAMPLES_DIR.is_dir() else []
+        raise ValueError(f"no examples for assignment {name!r}; examples exist for: {', '.join(have) or 'none'}")
+    return folder
 
 
 def find_root(path: str | Path) -> Path | None:

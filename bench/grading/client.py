@@ -347,12 +347,16 @@ class Worker:
                 return StudentError("timeout", f"{what} exceeded the CPU time limit of "
                                     f"{_seconds(self.limits.submission_timeout_s)}")
             return StudentError("crashed", f"{what} killed the worker (signal {name}); its memory "
-                                f"limit is {_human_bytes(self.limits.memory_mib * 2**20)}")
-        return StudentError("exited", f"{what} ended the worker process (exit code {code})")
+                                f"limit is {_human_bytes(self.limits.memory_mib * 2**20)}",
+                                self.output()[-1500:])
+        return StudentError("exited", f"{what} ended the worker process (exit code {code})",
+                            self.output()[-1500:])
 
     # ----------------------------------------------------------------- calls
 
     def _ensure(self, module: str) -> None:
+        if module not in self._import_failures and not (self.source / f"{module}.py").is_file():
+            self._import_failures[module] = StudentError("missing", f"{module}.py is not in the submission")
         if module in self._import_failures:
             raise self._import_failures[module]
         if self._proc is None or self._proc.popen.poll() is not None:
@@ -360,10 +364,6 @@ class Worker:
                 self._kill()
             self._start()
         if module not in self._loaded:
-            if not (self.source / f"{module}.py").is_file():
-                failure = StudentError("missing", f"{module}.py is not in the submission")
-                self._import_failures[module] = failure
-                raise failure
             try:
                 self._request({"op": "load", "module": module}, what=f"importing {module}.py")
             except StudentError as exc:
@@ -421,8 +421,8 @@ class Worker:
         if error.get("memory") is True:
             return StudentError("memory", f"{what} exceeded the memory limit of "
                                 f"{_human_bytes(self.limits.memory_mib * 2**20)}", tb or message)
-        if builtin and kind == "SystemExit":
-            return StudentError("exited", f"{what} called sys.exit ({message})")
+        if builtin and kind == "SystemExit":  # the exit code is the student's text: detail only
+            return StudentError("exited", f"{what} called sys.exit", message)
         if builtin and kind == "RecursionError":
             return StudentError("raised", f"{what} raised RecursionError", tb or message)
         return StudentError("raised", f"{what} raised {shown}", tb or f"{kind}: {message}")

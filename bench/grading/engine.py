@@ -162,6 +162,11 @@ class _Server:
             _kill_group(self.child)
         _kill_group(self.proc.pid)
         self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 class _Children:
@@ -183,6 +188,12 @@ class _Children:
     def give_back(self, server: _Server) -> None:
         with self.lock:
             self.idle.append(server)
+
+    def discard(self, server: _Server) -> None:
+        server.stop()
+        with self.lock:
+            if server in self.all:
+                self.all.remove(server)
 
     def stop(self) -> None:
         with self.lock:
@@ -212,10 +223,12 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
         return {"status": "interrupted"}
     try:
         code = server.run(job_file, log_path, timeout_s)
-    except (RuntimeError, OSError, ValueError, TypeError):
+    except (RuntimeError, OSError, ValueError, TypeError, KeyError) as exc:
         if children.stopping:
             return {"status": "interrupted"}
-        raise
+        children.discard(server)  # a broken server is replaced by the next job
+        return {"status": "error", "records": [], "wall_s": time.perf_counter() - started,
+                "message": f"the grader server failed ({type(exc).__name__}: {exc})"}
     children.give_back(server)
     wall = time.perf_counter() - started
     result = {"wall_s": wall, "records": [], "status": "graded", "message": ""}

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-# Imported once by the forkserver, inherited by every grader child. (Not bench.plugin itself:
+# Imported once by the grader server, inherited by every grader child. (Not bench.plugin itself:
 # pytest rewrites the asserts of a plugin it imports, and warns about one already imported.)
 PRELOAD = ["pytest", "_pytest.python", "_pytest.fixtures", "numpy", "numpy.lib.format",
            "bench.grading.client", "bench.grading.protocol", "bench.grading.assignment"]
@@ -29,9 +29,10 @@ def pytest_args(job: dict) -> list[str]:
     """The pytest command line of one job (see :func:`bench.grading.engine.grade`)."""
     root = job["assignment"]
     # public tests first, so that they come first in tables and feedback
-    tests = [os.path.join(root, "tests", part) for part in ("public", "hidden")]
+    tests = [t for t in (os.path.join(root, "tests", part) for part in ("public", "hidden"))
+             if os.path.isdir(t)] or [os.path.join(root, "tests")]
     args = [
-        *[t for t in tests if os.path.isdir(t)],
+        *tests,
         "-p", "bench.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:randomly",
         "--rootdir", root, "-c", os.path.join(root, "assignment.toml"), "--confcutdir", root,

@@ -357,7 +357,10 @@ def main():
             raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
     if "capabilities" in wanted and _drop_capabilities():
         layers.append("capabilities")
-    if "landlock" in wanted and _landlock(config["readable"], config["writable"]):
+    # its own /proc entry and CPU facts: frameworks read them (TensorFlow aborts without)
+    own = [f"/proc/{os.getpid()}", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+           "/sys/devices/system/cpu"]
+    if "landlock" in wanted and _landlock(config["readable"] + own, config["writable"]):
         layers.append("landlock")
     if "seccomp" in wanted and _seccomp():
         layers.append("seccomp")

@@ -35,7 +35,6 @@ class GapNet(nn.Module):
             nn.Conv2d(w, w, 3, padding=1), nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(),
-            nn.MaxPool2d(2),
             nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.ReLU(),
         )
         self.pool = nn.AdaptiveAvgPool2d(1)

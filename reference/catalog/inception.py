@@ -302,8 +302,12 @@ _GOOGLENET = {"default": (6_624_904, 14_560), "aux": (13_004_888, 15_072)}
 _INCEPTION_V3 = {"default": (23_834_568, 34_432), "aux": (27_161_264, 36_224)}
 # keras.applications.InceptionV3: total and trainable params, with / without top. Its BN has no
 # gamma, so the torch build of the "keras" layout has exactly the trainable count.
-_KERAS_INCEPTION_V3 = {"total": 23_851_784, "base_total": 21_802_784,
-                       "trainable": 23_817_352, "base_trainable": 21_768_352}
+_KERAS_INCEPTION_V3 = {
+    "total": 23_851_784,
+    "base_total": 21_802_784,
+    "trainable": 23_817_352,
+    "base_trainable": 21_768_352,
+}
 
 
 def _torchvision_counts(name, table, variant):

@@ -175,7 +175,9 @@ def googlenet(
         dropout=dropout,
         dropout_aux=dropout_aux,
     )
-    taps = {block: aux for aux, block in GOOGLENET_AUX.items()} if aux_logits and include_top else {}
+    taps = (
+        {block: aux for aux, block in GOOGLENET_AUX.items()} if aux_logits and include_top else {}
+    )
     inputs = _layers.input_layer(size, in_channels)
     x, aux = inputs, {}
     for layer in GOOGLENET_LAYERS:
@@ -192,7 +194,11 @@ def googlenet(
             x = inception_block(x, layer.widths, name=layer.name)
         else:
             x = _layers.max_pool2d(
-                x, layer.kernel_size, name=layer.name, stride=layer.stride, ceil_mode=layer.ceil_mode
+                x,
+                layer.kernel_size,
+                name=layer.name,
+                stride=layer.stride,
+                ceil_mode=layer.ceil_mode,
             )
         if layer.name in taps:
             aux[taps[layer.name]] = aux_classifier(

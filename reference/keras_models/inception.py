@@ -212,7 +212,11 @@ def inception_v3(
             x = _BLOCKS[layer.kind](x, *layer.widths, name=layer.name, layout=layout_spec)
         else:
             x = _layers.max_pool2d(
-                x, layer.kernel_size, name=layer.name, stride=layer.stride, ceil_mode=layer.ceil_mode
+                x,
+                layer.kernel_size,
+                name=layer.name,
+                stride=layer.stride,
+                ceil_mode=layer.ceil_mode,
             )
         if layer.name == INCEPTION_V3_AUX_AFTER and aux_logits and include_top:
             aux = aux_classifier(x, num_classes, name="AuxLogits", layout=layout_spec)

@@ -1,9 +1,10 @@
 """Metrics of ranked scores: top-k accuracy, ROC curves and the area under them.
 
 Results equal scikit-learn's ``top_k_accuracy_score``, ``roc_curve`` and ``roc_auc_score``,
-including how ties are resolved, with two deliberate differences: a class with no positive (or no
-negative) samples raises ``ValueError`` where scikit-learn warns and returns NaN, and logits are
-accepted where scikit-learn demands probabilities (they go through a softmax first).
+including how ties are resolved. The deliberate differences: a class with no positive (or no
+negative) samples raises ``ValueError`` where scikit-learn warns and returns NaN; so does ``k``
+above the number of classes; logits are accepted where scikit-learn demands probabilities (they
+go through a softmax first); and two score columns are accepted for a binary problem.
 
 The areas are computed from rank counts (the Mann-Whitney statistic, ties counting one half),
 which equals the trapezoidal area under the ROC curve: one sort per class, no curve built.
@@ -124,7 +125,7 @@ def top_k_accuracy(y_true: Any, scores: Any, *, k: int = 5, labels: Any = None) 
     y_true : array-like of shape (n_samples,)
         True labels (integers or strings).
     scores : array-like of shape (n_samples, n_classes) or (n_samples,)
-        Probabilities or logits, one column per class (any monotone score ranks the same). A 1-D
+        Probabilities or logits, one column per class (a softmax changes no ranking). A 1-D
         array is the score of the greater class of a binary problem: with ``k=1`` it predicts
         that class above 0.5 for probabilities in [0, 1], above 0 otherwise.
     k : int, default=5

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import zipfile
 
 import pytest
 
@@ -43,14 +44,17 @@ def test_grade_prints_the_table_and_json(tmp_path, capsys):
     subs = tmp_path / "subs"
     for name in ("correct", "broken_syntax"):
         shutil.copytree(EXAMPLES / name, subs / name)
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as zf:  # a zip with the usual extra folder
+        zf.write(EXAMPLES / "correct" / "metrics.py", "my-work/metrics.py")
     assert main(["grade", "metrics", str(subs), "--out", str(tmp_path / "out"), "--jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "correct" in out and "100/100" in out and "0/100" in out
-    assert "graded 2, already graded 0, errors 0, missing 0" in out
+    assert "graded 3, already graded 0, errors 0, missing 0" in out
     assert main(["grade", "metrics", str(subs), "--out", str(tmp_path / "out"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [r["student"] for r in data["records"]] == ["broken_syntax", "correct"]
-    assert data["records"][1]["score"] == 100 and len(data["records"][1]["tests"]) == 9
+    assert [(r["student"], r["score"]) for r in data["records"]] == [
+        ("broken_syntax", 0), ("correct", 100), ("zipped", 100)]
+    assert len(data["records"][1]["tests"]) == 9
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -234,6 +234,15 @@ def test_a_function_that_keeps_killing_the_worker_is_given_up(worker):
     assert worker.call("student", "sleep", 0) == 0  # the other functions still run
 
 
+def test_exit_at_import_fails_every_call_without_retrying(tmp_path, isolation):
+    source = write_submission(tmp_path / "src", "import os\nos._exit(0)\ndef f():\n    return 1\n", "gone.py")
+    with Worker(source=source, scratch=tmp_path / "s", isolation=isolation, limits=LIMITS) as w:
+        for _ in range(3):
+            with pytest.raises(StudentError, match=r"importing gone.py ended the worker process \(exit code 0\)"):
+                w.call("gone", "f")
+        assert w.starts == 1  # the failed import is remembered, not retried
+
+
 def test_missing_module_and_function(tmp_path, isolation):
     source = write_submission(tmp_path / "src", "def f():\n    return 1\n", "other.py")
     with Worker(source=source, scratch=tmp_path / "s", isolation=isolation, limits=LIMITS) as w:
@@ -349,3 +358,21 @@ def test_worker_processes_are_gone_after_close(tmp_path, isolation):
     pid = w._proc.popen.pid
     w.close()
     assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_framework_tensors_come_back_as_arrays(tmp_path):
+    """An assignment that declares torch and keras gets them preloaded in the worker; tensors
+    cross as numpy arrays (values checked against numpy's own arithmetic)."""
+    source = write_submission(tmp_path / "src", (
+        "import numpy as np, torch, keras\n"
+        "def double(x):\n"
+        "    return torch.from_numpy(x) * 2, keras.ops.convert_to_tensor(x) + 1, keras.backend.backend()\n"),
+        "models.py")
+    limits = LIMITS.replace(memory_mib=8192, call_timeout_s=120)
+    with Worker(source=source, scratch=tmp_path / "s", isolation=isolation_modes()[0],
+                limits=limits, imports=("numpy", "torch", "keras"), env={"KERAS_BACKEND": "torch"}) as w:
+        x = np.arange(6, dtype=np.float32).reshape(2, 3)
+        doubled, plus_one, backend = w.call("models", "double", x)
+    assert type(doubled) is np.ndarray and type(plus_one) is np.ndarray and backend == "torch"
+    np.testing.assert_array_equal(doubled, x * 2)
+    np.testing.assert_array_equal(plus_one, x + 1)

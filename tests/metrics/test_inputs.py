@@ -114,15 +114,16 @@ def test_tensorflow_tensors():
 
 
 def test_numpy_user_imports_no_framework():
-    """Importing reference.metrics and reports.plots_metrics and calling every routine on numpy
-    input leaves torch, tensorflow, keras and jax out of sys.modules (in a fresh interpreter)."""
+    """Importing reference.metrics and calling every routine on numpy input leaves torch,
+    tensorflow, keras, jax, scikit-learn and matplotlib out of sys.modules; drawing the plots
+    then adds matplotlib and still no framework (in a fresh interpreter)."""
     code = textwrap.dedent(
         """
         import json, sys
         import numpy as np
         import reference.metrics as m
-        from reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
+        WATCH = ("torch", "tensorflow", "keras", "jax", "sklearn", "matplotlib")
         y = np.tile(np.arange(3), 5)
         p = np.roll(y, 1)
         s = np.random.default_rng(0).dirichlet(np.ones(3), size=15)
@@ -132,11 +133,16 @@ def test_numpy_user_imports_no_framework():
         m.top_k_accuracy(y, s, k=2); m.roc_curve(y == 1, s[:, 1]); m.roc_auc(y, s)
         m.roc_auc(y, s, average="micro"); record = m.ovr_roc_curves(y, s)
         m.load_fixture("lecture_top_k")
+        after_metrics = sorted(n for n in WATCH if n in sys.modules)
+
+        from reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
         plot_confusion_matrix(m.confusion_matrix(y, p), labels=[0, 1, 2])
         plot_roc_curves(record)
-        print(json.dumps(sorted(n for n in ("torch", "tensorflow", "keras", "jax")
-                                if n in sys.modules)))
+        after_plots = sorted(n for n in WATCH if n in sys.modules)
+        print(json.dumps([after_metrics, after_plots]))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    after_metrics, after_plots = json.loads(out.stdout.strip().splitlines()[-1])
+    assert after_metrics == []
+    assert after_plots == ["matplotlib"]

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torchvision
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from reference import build
 from reference.catalog import get
@@ -97,13 +98,28 @@ def test_torch_counts_equal_catalog(variant):
     assert torch_count(base) == spec.base_params.value
 
 
+def test_catalog_and_our_gmacs_equal_torchvision_weight_metadata():
+    """torchvision's ``meta``: ``num_params`` (its checkpoint has no aux heads) and ``_ops``."""
+    meta = torchvision.models.GoogLeNet_Weights.IMAGENET1K_V1.meta
+    spec = get("googlenet").variant()
+    assert (spec.params.value, spec.gmacs.value) == (meta["num_params"], meta["_ops"])
+    with torch.device("meta"):
+        model = build("googlenet", "torch").eval()
+        with FlopCounterMode(display=False) as counter:
+            model(torch.empty(1, 3, 224, 224))
+    # FlopCounterMode counts 2 FLOPs per multiply-add; torchvision rounds GMACs to 3 decimals
+    assert round(counter.get_total_flops() / 2e9, 3) == meta["_ops"]
+
+
 @pytest.mark.parametrize("include_top", [True, False], ids=["top", "base"])
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_keras_counts_equal_catalog(keras_models, variant, include_top):
     """Trainable = torchvision's parameters; total adds torchvision's BN running statistics."""
     spec = get("googlenet").variant(variant)
     expected = (
-        (spec.keras_params, spec.params) if include_top else (spec.base_keras_params, spec.base_params)
+        (spec.keras_params, spec.params)
+        if include_top
+        else (spec.base_keras_params, spec.base_params)
     )
     assert keras_counts(keras_models(variant, include_top)) == tuple(f.value for f in expected)
 
@@ -126,7 +142,10 @@ def test_keras_weighted_layers_are_named_and_shaped_as_their_torch_twins(keras_m
         elif isinstance(module, nn.Linear):
             assert tuple(layer.kernel.shape) == tuple(module.weight.shape)[::-1]
         else:
-            assert (layer.epsilon, layer.momentum) == (module.eps, pytest.approx(1 - module.momentum))
+            assert (layer.epsilon, layer.momentum) == (
+                module.eps,
+                pytest.approx(1 - module.momentum),
+            )
             assert tuple(layer.gamma.shape) == tuple(module.weight.shape)
 
 
@@ -189,7 +208,11 @@ def test_keras_stage_shapes_follow_the_paper(keras_models):
 
 def test_keras_aux_model_outputs_logits_then_aux2_then_aux1(keras_models):
     model = keras_models("aux")
-    assert [t._keras_history.operation.name for t in model.outputs] == ["fc", "aux2.fc2", "aux1.fc2"]
+    assert [t._keras_history.operation.name for t in model.outputs] == [
+        "fc",
+        "aux2.fc2",
+        "aux1.fc2",
+    ]
     assert [tuple(t.shape) for t in model.outputs] == [(None, 1000)] * 3
     # the paper: "an average pooling layer ... resulting in an 4x4x512 output for the (4a), and
     # 4x4x528 for the (4d) stage", then 128 1x1 filters and a 1024-unit fully connected layer
@@ -275,7 +298,9 @@ def test_torch_equals_torchvision(variant):
     [
         pytest.param({"aux_logits": "yes"}, "aux_logits must be True or False", id="aux"),
         pytest.param({"dropout": 1.0}, "dropout must be a number in [0, 1)", id="dropout"),
-        pytest.param({"dropout_aux": -0.1}, "dropout_aux must be a number in [0, 1)", id="aux-drop"),
+        pytest.param(
+            {"dropout_aux": -0.1}, "dropout_aux must be a number in [0, 1)", id="aux-drop"
+        ),
         pytest.param({"input_size": (224, 16)}, "each at least 32", id="input-size"),
         pytest.param({"num_classes": 0}, "num_classes must be a positive int", id="classes"),
         pytest.param({"in_channels": 0}, "in_channels must be a positive int", id="channels"),

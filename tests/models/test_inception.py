@@ -18,13 +18,14 @@ import pytest
 import torch
 import torchvision
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from reference import build
 from reference.catalog import get
 from reference.catalog.inception import inception_v3_sides
 
 VARIANTS = ["default", "aux", "keras"]
-SMALL = 139  # keras.applications' smallest "nice" size; the aux classifier needs 299
+SMALL = 139  # a 3x3 final map at a fifth of the cost of 299 (the aux classifier needs 299)
 
 # (channels, side) at 299x299: torchvision's forward comments, keras.applications' comments.
 STAGES_299 = {
@@ -48,7 +49,9 @@ STAGES_299 = {
     "Mixed_7c": (2048, 8),
 }
 # keras.applications names its block outputs mixed0 ... mixed10; torchvision Mixed_5b ... Mixed_7c
-KERAS_APPLICATIONS_BLOCKS = {f"mixed{i}": name for i, name in enumerate(list(STAGES_299)[7:])}
+KERAS_APPLICATIONS_BLOCKS = {
+    f"mixed{i}": name for i, name in enumerate(n for n in STAGES_299 if n.startswith("Mixed_"))
+}
 
 
 def _numpy(value):
@@ -140,13 +143,31 @@ def test_torch_counts_equal_catalog(variant):
     assert torch_count(base) == spec.base_params.value
 
 
+def test_catalog_and_our_gmacs_equal_torchvision_weight_metadata():
+    """torchvision's ``meta``: ``num_params`` (its checkpoint has AuxLogits) and ``_ops``; the
+    auxiliary classifier does not run in eval mode, so every variant costs the same."""
+    meta = torchvision.models.Inception_V3_Weights.IMAGENET1K_V1.meta
+    catalog = get("inception_v3")
+    assert catalog.variant("aux").params.value == meta["num_params"]
+    assert catalog.variant().gmacs.value == meta["_ops"]
+    for variant in VARIANTS:
+        with torch.device("meta"):
+            model = build("inception_v3", "torch", variant=variant).eval()
+            with FlopCounterMode(display=False) as counter:
+                model(torch.empty(1, 3, 299, 299))
+        # FlopCounterMode counts 2 FLOPs per multiply-add; torchvision rounds to 3 decimals
+        assert round(counter.get_total_flops() / 2e9, 3) == meta["_ops"], variant
+
+
 @pytest.mark.parametrize("include_top", [True, False], ids=["top", "base"])
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_keras_counts_equal_catalog(keras_models, variant, include_top):
     """Trainable = torch's parameters; the total adds the BN moving statistics."""
     spec = get("inception_v3").variant(variant)
     expected = (
-        (spec.keras_params, spec.params) if include_top else (spec.base_keras_params, spec.base_params)
+        (spec.keras_params, spec.params)
+        if include_top
+        else (spec.base_keras_params, spec.base_params)
     )
     assert keras_counts(keras_models(variant, include_top)) == tuple(f.value for f in expected)
 
@@ -181,7 +202,10 @@ def test_keras_weighted_layers_are_named_and_shaped_as_their_torch_twins(keras_m
         elif isinstance(module, nn.Linear):
             assert tuple(layer.kernel.shape) == tuple(module.weight.shape)[::-1]
         else:
-            assert (layer.epsilon, layer.momentum) == (module.eps, pytest.approx(1 - module.momentum))
+            assert (layer.epsilon, layer.momentum) == (
+                module.eps,
+                pytest.approx(1 - module.momentum),
+            )
             assert layer.scale == (module.weight is not None) == (variant != "keras")
             assert tuple(layer.beta.shape) == tuple(module.bias.shape)
 
@@ -210,7 +234,8 @@ def test_torch_stage_shapes(variant):
     with torch.device("meta"):
         model = build("inception_v3", "torch", variant=variant).eval()
         shapes, logits = _torch_stage_shapes(model, torch.empty(2, 3, 299, 299))
-        features = build("inception_v3", "torch", include_top=False)(torch.empty(2, 3, 299, 299))
+        base = build("inception_v3", "torch", variant=variant, include_top=False)
+        features = base(torch.empty(2, 3, 299, 299))
     assert shapes == {name: (2, c, side, side) for name, (c, side) in STAGES_299.items()}
     assert tuple(logits.shape) == (2, 1000)
     spec = get("inception_v3")
@@ -346,7 +371,9 @@ def pair_layers(theirs, ours):
     layer's inputs pair in order, so a concatenation's branches pair branch by branch.
     """
     pairs = {}
-    stack = [tuple(_skip_transparent(m.outputs[0]._keras_history.operation) for m in (theirs, ours))]
+    stack = [
+        tuple(_skip_transparent(m.outputs[0]._keras_history.operation) for m in (theirs, ours))
+    ]
     while stack:
         a, b = stack.pop()
         if a.name in pairs:
@@ -374,7 +401,9 @@ def test_keras_layout_equals_keras_applications(keras_models, keras_applications
     assert pairs["predictions"] == "fc"
     weighted = {layer.name for layer in theirs.layers if layer.weights}
     assert weighted <= set(pairs)
-    assert {pairs[name] for name in weighted} == {layer.name for layer in ours.layers if layer.weights}
+    assert {pairs[name] for name in weighted} == {
+        layer.name for layer in ours.layers if layer.weights
+    }
     for name in weighted:
         source = {v.name: v for v in theirs.get_layer(name).weights}
         target = {v.name: v for v in ours.get_layer(pairs[name]).weights}
@@ -382,7 +411,9 @@ def test_keras_layout_equals_keras_applications(keras_models, keras_applications
         for key, variable in target.items():
             variable.assign(source[key])
     for name, other in pairs.items():
-        assert tuple(ours.get_layer(other).output.shape) == tuple(theirs.get_layer(name).output.shape)
+        assert tuple(ours.get_layer(other).output.shape) == tuple(
+            theirs.get_layer(name).output.shape
+        )
     x = np.random.default_rng(2).normal(size=(2, SMALL, SMALL, 3)).astype("float32")
     assert_close(ours(x, training=False), theirs(x, training=False))
     assert_close(ours(x, training=True), theirs(x, training=True))
@@ -414,7 +445,10 @@ def test_torch_keras_layout_matches_keras_applications_layer_for_layer(
         module = modules[pairs[layer.name]]
         if isinstance(layer, keras.layers.BatchNormalization):
             assert module.weight is None and not layer.scale
-            assert (module.eps, module.momentum) == (layer.epsilon, pytest.approx(1 - layer.momentum))
+            assert (module.eps, module.momentum) == (
+                layer.epsilon,
+                pytest.approx(1 - layer.momentum),
+            )
         elif isinstance(layer, keras.layers.Conv2D):
             kh, kw, cin, cout = layer.kernel.shape
             assert tuple(module.weight.shape) == (cout, cin, kh, kw), layer.name
@@ -452,17 +486,22 @@ def test_torch_scaleless_batch_norm_equals_keras_scale_false():
     assert_close(ours.running_mean, theirs.moving_mean)
 
 
-def test_torch_keras_layout_pool_equals_keras_same_average_pooling():
-    """count_include_pad=False is what Keras' 'same' average pooling computes at the border."""
+def test_torch_branch_pools_equal_their_libraries():
+    """The keras layout's pool is Keras' 'same' average pooling (the border averages only real
+    pixels); torchvision's layout's is torch's ``avg_pool2d(padding=1)`` (the zeros count)."""
     import keras
 
+    from reference.catalog.inception import LAYOUTS
+    from reference.torch_models.inception import _branch_pool
+
     x = np.random.default_rng(0).normal(size=(2, 7, 6, 3)).astype("float32")
-    theirs = keras.layers.AveragePooling2D(3, strides=1, padding="same")(x)
-    pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
-    ours = pool(torch.from_numpy(x).permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
-    assert_close(ours, theirs)
-    counted = nn.AvgPool2d(3, stride=1, padding=1)(torch.from_numpy(x).permute(0, 3, 1, 2))
-    assert not np.allclose(counted.permute(0, 2, 3, 1).numpy(), theirs, atol=1e-3)  # torchvision's differs
+    nchw = torch.from_numpy(x).permute(0, 3, 1, 2)
+    keras_same = keras.layers.AveragePooling2D(3, strides=1, padding="same")(x)
+    ours_keras = _branch_pool(LAYOUTS["keras"])(nchw).permute(0, 2, 3, 1)
+    assert_close(ours_keras, keras_same)
+    ours_torchvision = _branch_pool(LAYOUTS["torchvision"])(nchw)
+    assert_close(ours_torchvision, nn.functional.avg_pool2d(nchw, 3, stride=1, padding=1))
+    assert not np.allclose(_numpy(ours_torchvision.permute(0, 2, 3, 1)), _numpy(keras_same))
 
 
 # ---------------------------------------------------------------------------------------- errors
@@ -496,9 +535,18 @@ def test_builder_rejects_bad_options(framework, options, message):
 
 
 def test_smallest_input_for_the_aux_classifier_is_299():
-    """The aux head's 5x5/3 pool and 5x5 conv need a 17x17 Mixed_6e map: 299 gives 17, 298 16."""
-    assert inception_v3_sides(299) == (17, 8)
-    assert inception_v3_sides(298)[0] == 16
-    assert inception_v3_sides(75)[1] == 1  # keras.applications' and torchvision's minimum
-    with pytest.raises(ValueError, match="at least 299x299"):
-        build("inception_v3", "torch", variant="aux", input_size=298)
+    """torchvision's AuxLogits runs on 299x299 and fails on 298x298 (its 5x5 conv meets a 4x4
+    map), so our builders refuse aux_logits below 299 instead of failing in a training step."""
+    with torch.device("meta"):
+        theirs = torchvision.models.inception_v3(weights=None, aux_logits=True, init_weights=False)
+        assert len(theirs.train()(torch.empty(2, 3, 299, 299))) == 2
+        with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
+            theirs(torch.empty(2, 3, 298, 298))
+        assert (
+            len(build("inception_v3", "torch", variant="aux").train()(torch.empty(2, 3, 299, 299)))
+            == 2
+        )
+    assert inception_v3_sides(299) == (17, 8)  # torchvision's comments: 17x17 and 8x8 maps
+    for framework in ("torch", "keras"):
+        with pytest.raises(ValueError, match="at least 299x299"):
+            build("inception_v3", framework, variant="aux", input_size=298)
