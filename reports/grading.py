@@ -177,7 +177,8 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
                       published: bool = False, now: dt.datetime | None = None) -> str:
     """A student's feedback: each test with points, status and message, visibility respected.
 
-    Hidden tests show their name and message only, never their code or the student's output.
+    Hidden tests show their name and message only (not their points, code or the student's
+    output); the score line still counts them.
     Text from student code sits in code fences, so it cannot format the page.
     """
     now = _now(now)
@@ -203,13 +204,16 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
         if mode == "withheld":
             lines += [f"## {t['test']}", "", "Result shown later.", ""]
             continue
+        if mode == "name":  # hidden: the name and the grader's message, nothing else
+            lines += [f"## {t['test']}", "", _fence(_clean(t.get("message") or "passed")), ""]
+            continue
         mark = {"passed": "passed", "partial": "partly passed"}.get(t["status"], t["status"])
         lines += [f"## {t['test']} ({fmt(t['points'])} / {fmt(t['max_points'])}, {mark})", ""]
-        if mode == "full" and t.get("description"):
+        if t.get("description"):
             lines += [_clean(t["description"]), ""]
         if t.get("message"):
             lines += [_fence(_clean(t["message"])), ""]
-        if mode == "full" and t.get("output"):
+        if t.get("output"):
             lines += ["Your code printed:", "", _fence(_clean(t["output"])), ""]
     return "\n".join(lines)
 

@@ -63,7 +63,14 @@ def expand(values, choices, *, what: str) -> list[str]:
 
 def plan(args):
     """The runs ``args`` ask for, every choice validated before any process starts."""
-    from bench.throughput.options import FRAMEWORKS, MODES, PRECISIONS, TimingPlan, check_device, plan_runs
+    from bench.throughput.options import (
+        FRAMEWORKS,
+        MODES,
+        PRECISIONS,
+        TimingPlan,
+        check_device,
+        plan_runs,
+    )
     from reference.catalog import names
 
     check_device(args.device)

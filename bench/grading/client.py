@@ -38,8 +38,8 @@ class StudentError(Exception):
     Attributes
     ----------
     kind : str
-        ``"raised"``, ``"timeout"``, ``"memory"``, ``"crashed"``, ``"exited"``, ``"output"``, ``"disk"``,
-        ``"unsendable"``, ``"import"``, ``"missing"``, ``"budget"`` or ``"protocol"``.
+        ``"raised"``, ``"timeout"``, ``"memory"``, ``"crashed"``, ``"exited"``, ``"output"``,
+        ``"disk"``, ``"unsendable"``, ``"missing"``, ``"budget"`` or ``"protocol"``.
     summary : str
         Written by the grader only; safe to show for hidden tests.
     detail : str

@@ -249,6 +249,20 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
     return result
 
 
+def _remove_stale_scratch() -> None:
+    """Delete the scratch folders of grading runs that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob("cnnlab-grade-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's run, alive
+
+
 def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, *, jobs: int = 1,
           roster: str | Path | None = None, public_only: bool = False,
           regrade: list[str] | tuple[str, ...] = (), isolation: str = "auto",
@@ -321,7 +335,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     book = Gradebook(out / "gradebook.db")
     run_id = book.start_run(spec.name, isolation=resolved, options=options)
     summary = Summary(run_id=run_id, assignment=spec.name, out=out, names=names)
-    scratch = Path(tempfile.mkdtemp(prefix="cnnlab-grade-"))
+    _remove_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"cnnlab-grade-{os.getpid()}-"))
     os.chmod(scratch, 0o700)
     children = _Children()
     status = "finished"

@@ -121,7 +121,6 @@ def prepare(spec, device: str, batch_size: int) -> Prepared:
     h, w = arch.input_size
     images = rng.standard_normal((batch_size, h, w, arch.in_channels), dtype=np.float32)
     x = keras.ops.cast(keras.ops.convert_to_tensor(images), "float32" if mixed else dtype)
-    flags = {}
 
     if spec.mode == "infer":
         step, sync, flags = _forward(model, x, device, spec.compile)

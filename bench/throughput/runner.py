@@ -35,11 +35,17 @@ class BenchResult:
 
 
 def cuda_present() -> bool:
-    """Whether this machine has an NVIDIA driver with a GPU (asked of the kernel, not a framework)."""
+    """Whether this machine has an NVIDIA GPU, asked of the kernel rather than of a framework.
+
+    The Linux driver lists its GPUs under ``/proc/driver/nvidia/gpus``; containers and WSL may
+    show only the device nodes (``/dev/nvidia0``, ``/dev/dxg``).
+    """
     try:
-        return any(Path("/proc/driver/nvidia/gpus").iterdir())
+        if any(Path("/proc/driver/nvidia/gpus").iterdir()):
+            return True
     except OSError:
-        return False
+        pass
+    return Path("/dev/nvidia0").exists() or Path("/dev/dxg").exists()
 
 
 def resolve_device(device: str) -> str:
@@ -61,6 +67,13 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def check_threads(threads):
+    """``threads`` if it is None or a positive int, else a ``ValueError``."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"--threads must be a positive int, got {threads!r}")
+    return threads
+
+
 def worker_environment(label: str, device: str, threads: int | None = None) -> dict[str, str]:
     """The environment of ``label``'s worker: its Keras backend, no GPU for a CPU run, threads.
 
@@ -68,9 +81,7 @@ def worker_environment(label: str, device: str, threads: int | None = None) -> d
     (JAX) has no such setting and uses every core.
     """
     env = dict(os.environ)
-    if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"--threads must be a positive int, got {threads!r}")
+    if check_threads(threads) is not None:
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
             env[name] = str(threads)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -113,7 +124,7 @@ def run_benchmarks(
     if len(devices) > 1:
         raise ValueError(f"all runs must share one device, got {sorted(devices)}")
     device = resolve_device(devices.pop()) if specs else "cpu"
-    worker_environment("torch", device, threads)  # validates threads before anything starts
+    check_threads(threads)
     for label in dict.fromkeys(spec.label for spec in specs):
         runs = [spec for spec in specs if spec.label == label]
         missing = missing_packages(label)
@@ -139,7 +150,7 @@ def _run_worker(label, device, runs, result, on_event, env) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.throughput.worker", str(write_fd)],
             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-            env=env, pass_fds=(write_fd,), cwd=_PROJECT_ROOT,
+            env=env, pass_fds=(write_fd,),
         )
         os.close(write_fd)
         proc.stdin.write(json.dumps(job).encode())

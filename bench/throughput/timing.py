@@ -28,7 +28,7 @@ class Timing:
 
     def images_per_s(self) -> list[float]:
         """Images per second of each repeat (steps times batch over the repeat's wall time)."""
-        return [self.batch_size * n / t for n, t in zip(self.repeat_steps, self.repeat_s)]
+        return [self.batch_size * n / t for n, t in zip(self.repeat_steps, self.repeat_s, strict=True)]
 
     def summary(self) -> dict:
         """Median and IQR of images/s over repeats; step-time percentiles in milliseconds."""

@@ -3,7 +3,13 @@
 import pytest
 
 from bench.throughput.options import (
-    DEVICES, FRAMEWORKS, MODES, PRECISIONS, RunSpec, TimingPlan, plan_runs,
+    DEVICES,
+    FRAMEWORKS,
+    MODES,
+    PRECISIONS,
+    RunSpec,
+    TimingPlan,
+    plan_runs,
 )
 from reference.catalog import names
 

@@ -126,5 +126,5 @@ def test_a_real_model_steps_down_under_a_memory_cap():
     assert record["batch_size_requested"] == 8192
     assert failed and failed[0] == 8192
     # every size tried is the schedule's next one, ending just above the batch that ran
-    assert all(next_batch_size(a) == b for a, b in zip(failed, failed[1:] + [record["batch_size"]]))
+    assert all(next_batch_size(a) == b for a, b in zip(failed, failed[1:] + [record["batch_size"]], strict=True))
     assert record["batch_size"] < 8192 and record["images_per_s"] > 0

@@ -5,7 +5,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -149,4 +151,6 @@ def test_interrupted_grading_resumes_without_losing_anything(tmp_path, how):
     assert set(summary.skipped) == done and set(summary.graded) == {"s0", "s1", "s2", "s3"} - done
     after, _ = _rows(out / "gradebook.db")
     assert set(before) <= set(after)  # the earlier rows are untouched
+    leftovers = list(Path(tempfile.gettempdir()).glob(f"cnnlab-grade-{proc.pid}-*"))
+    assert leftovers == []  # the killed run's scratch folder is removed by the next run
     assert all(r["score"] == 100 for r in summary.records) and len(summary.records) == 4

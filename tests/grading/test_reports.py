@@ -74,7 +74,8 @@ def test_feedback_respects_visibility(records):
     assert "**Score: 1 / 10**" in before  # the after_due_date test is withheld
     assert "## test_c\n\nResult shown later." in before and "too slow" not in before
     assert "about test_a" in before and "about test_b" not in before  # descriptions of visible tests only
-    assert "wrong result" in before  # a hidden test's message is shown, by name
+    assert "## test_b\n\n```text\nwrong result\n```" in before  # hidden: name and message only
+    assert "## test_b (" not in before
     assert "<script>alert(1)</script>" in before.split("Your code printed:")[1]  # inside a fence
     assert "````text\n1 of 4 parts\n```evil```\n````" in before  # a longer fence than the message's
     after = report.feedback_markdown(bob, title="HW", due=DUE, now=AFTER)

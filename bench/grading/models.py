@@ -1,0 +1,542 @@
+"""Grader-side checks of a student's CNN: load its exported weights into the reference, compare.
+
+The worker (``bench/grading/helpers/model_export.py``) builds the student's model, redraws its
+weights from a seed the grader chose, runs the grader's input through it and exports the weights
+as ``.npy`` files with a manifest. This module, running in the trusted grader, builds the
+reference architecture in PyTorch (on the ``meta`` device, so nothing is allocated twice), and
+judges four things, each on evidence the submission cannot fake without the right network:
+
+``params``
+    The exported weight tensors are exactly the reference's, kind for kind and shape for shape
+    (so the count is backed by real layers, not by a number), and their sizes add up to the
+    expected total and trainable counts (Keras counts BatchNorm statistics in its total).
+``output``
+    The output has shape ``(N, num_classes)`` and is what the model's last layer computed.
+``layers``
+    Each layer's output shape equals the reference layer's it matched.
+``function``
+    The reference, loaded with the student's weights (ported from Keras where needed: kernels
+    ``HWIO -> OIHW``, dense kernels transposed, the rows of the first dense layer after a
+    flatten reordered from Keras' H, W, C to torch's C, H, W), gives the student's output on the
+    grader's input; and the weights are the ones drawn from the grader's seed.
+
+Layers are matched by structure, never by name: a reference layer takes a student layer of the
+same kind and weight shapes; where several fit (VGG's five 512x512 convolutions, a ResNet's
+shortcut next to its last convolution), the one whose recorded output matches the reference
+layer's output on the same input wins. At most one student model is held at a time: arrays are
+loaded one layer at a time straight into the reference's tensors.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .helpers import model_export as mx
+
+ARCHS = ("lenet5", "alexnet", "vgg16", "resnet18", "resnet50")
+FRAMEWORKS = ("torch", "keras")
+CRITERIA = ("params", "output", "layers", "function")
+RTOL = 1e-4  # float32 logits of the same network in two frameworks differ by about 1e-6
+PREFIX_CHECKED = 1024  # values of each weight tensor compared with the seeded draw
+
+
+@dataclass
+class Check:
+    """One criterion: passed or not, and a message written by the grader."""
+
+    ok: bool = False
+    message: str = "not checked"
+
+
+@dataclass
+class Verdict:
+    """What :func:`judge` found for one architecture in one framework.
+
+    Attributes
+    ----------
+    arch, framework : str
+    checks : dict
+        ``params``, ``output``, ``layers``, ``function`` -> :class:`Check`.
+    zoo : list of str
+        Model-zoo evidence the worker found (imports, classes, layer names).
+    counts : dict
+        ``total`` and ``trainable`` counted from the exported arrays, and ``expected``.
+    max_abs_diff : float or None
+        Between the student's output and the reference's with the student's weights.
+    first_divergent : str or None
+        The first reference layer whose output differed (its name and the student's).
+    """
+
+    arch: str
+    framework: str
+    checks: dict = field(default_factory=lambda: {c: Check() for c in CRITERIA})
+    zoo: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    max_abs_diff: float | None = None
+    first_divergent: str | None = None
+
+    def fail_all(self, message: str) -> Verdict:
+        for check in self.checks.values():
+            check.ok, check.message = False, message
+        return self
+
+
+def check_arch(arch: str, framework: str) -> None:
+    """Raise a ``ValueError`` naming the valid choices for an unknown arch or framework."""
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {arch!r}")
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+
+
+def new_seed() -> int:
+    """A seed the submission cannot predict (drawn when grading, from the OS)."""
+    return secrets.randbits(62)
+
+
+def grading_input(arch: str, framework: str, *, seed: int, batch: int = 2) -> tuple:
+    """``(x_nchw, x_for_the_framework)``: standard normal images of the architecture's size."""
+    from reference.catalog import get
+
+    spec = get(arch)
+    rng = np.random.default_rng([int(seed), 0x1A])
+    x = rng.standard_normal((batch, spec.in_channels, *spec.input_size), dtype=np.float32)
+    native = np.ascontiguousarray(x.transpose(0, 2, 3, 1)) if framework == "keras" else x
+    return x, native
+
+
+# ------------------------------------------------------------------------------------ reference
+
+
+@dataclass
+class _RefLayer:
+    index: int
+    name: str
+    kind: str
+    shapes: dict  # role -> torch-layout shape
+    module: object
+    flatten_from: tuple | None = None  # (C, H, W) of the map a dense layer reads after a flatten
+    output_shape: tuple | None = None  # without the batch
+
+
+def reference_model(arch: str, num_classes: int):
+    """The reference torch model on the ``meta`` device (no memory behind its tensors)."""
+    import torch
+
+    from reference import build
+
+    with torch.device("meta"):
+        model = build(arch, "torch", num_classes=num_classes)
+    return model.eval()
+
+
+def _reference_layers(model, input_shape) -> list[_RefLayer]:
+    """Layers with weights, their torch-layout shapes, output shapes and flatten sources (from
+    a forward pass on ``meta`` tensors)."""
+    import torch
+
+    layers = [_RefLayer(i, name, kind, {role: tuple(t.shape) for role, t in weights.items()}, module)
+              for i, (name, module, kind, weights) in enumerate(mx._torch_layers(model))]
+    by_module = {layer.module: layer for layer in layers}
+    last_map = [None]
+
+    def hook(module, inputs, output):
+        out = mx._first(output)
+        layer = by_module.get(module)
+        if layer is not None:
+            layer.output_shape = tuple(out.shape[1:])
+            if layer.kind == "dense" and last_map[0] is not None and inputs[0].dim() == 2:
+                if math.prod(last_map[0]) == inputs[0].shape[1]:
+                    layer.flatten_from = last_map[0]
+                last_map[0] = None
+        if out.dim() == 4:
+            last_map[0] = tuple(out.shape[1:])
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    try:
+        with torch.no_grad():
+            model(torch.empty(*input_shape, device="meta"))
+    finally:
+        for h in handles:
+            h.remove()
+    return layers
+
+
+def expected_counts(arch: str, num_classes: int, framework: str) -> dict:
+    """``total`` and ``trainable`` parameters of the reference: torch counts parameters, Keras
+    adds the BatchNorm moving mean and variance to its total."""
+    model = reference_model(arch, num_classes)
+    params = sum(p.numel() for p in model.parameters())
+    stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
+    total = params + (stats if framework == "keras" else 0)
+    return {"total": int(total), "trainable": int(params)}
+
+
+# ------------------------------------------------------------------------------------ student
+
+
+def _torch_shape(kind: str, role: str, shape, framework: str) -> tuple:
+    shape = tuple(int(d) for d in shape)
+    if framework == "keras" and role == "kernel":
+        if kind == "conv" and len(shape) == 4:
+            return (shape[3], shape[2], shape[0], shape[1])
+        if kind == "dense" and len(shape) == 2:
+            return (shape[1], shape[0])
+    return shape
+
+
+def _signature(kind: str, shapes: dict) -> tuple:
+    return (kind, tuple(sorted(shapes.items())))
+
+
+def _describe(kind: str, shapes: dict) -> str:
+    parts = ", ".join(f"{role} {'x'.join(map(str, s))}" for role, s in sorted(shapes.items()))
+    return f"{kind} ({parts})"
+
+
+def _to_torch_layout(array: np.ndarray, kind: str, role: str, framework: str, flatten_from) -> np.ndarray:
+    if framework != "keras" or role != "kernel":
+        return array
+    if kind == "conv":
+        return np.ascontiguousarray(array.transpose(3, 2, 0, 1))
+    if kind == "dense":
+        if flatten_from is not None:  # Keras flattened H, W, C; torch C, H, W
+            c, h, w = flatten_from
+            out = array.shape[1]
+            array = array.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(c * h * w, out)
+        return np.ascontiguousarray(array.T)
+    return array
+
+
+def _activation(name: str | None, value):
+    import torch
+
+    if name in (None, "linear"):
+        return value
+    if name == "relu":
+        return torch.relu(value)
+    if name == "tanh":
+        return torch.tanh(value)
+    if name == "sigmoid":
+        return torch.sigmoid(value)
+    if name == "softmax":
+        return torch.softmax(value, dim=-1)
+    return None  # an activation the grader does not know: the layer's values cannot be compared
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> tuple[bool, float]:
+    diff = float(np.max(np.abs(got - expected))) if expected.size else 0.0
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    return bool(np.isfinite(diff) and diff <= RTOL * scale), diff
+
+
+class _Weights:
+    """The student's arrays, read from the worker's folder once each, in torch layout."""
+
+    def __init__(self, layers, framework, load_array, seed):
+        self.layers, self.framework, self.load, self.seed = layers, framework, load_array, seed
+        self.cache: dict[int, dict] = {}
+        self.unseeded: list[str] = []
+
+    def get(self, index: int, flatten_from) -> dict:
+        if index not in self.cache:
+            import torch
+
+            layer = self.layers[index]
+            tensors = {}
+            for role, info in layer["arrays"].items():
+                array = self.load(info["file"])
+                if tuple(array.shape) != tuple(info["shape"]) or array.dtype != np.float32:
+                    raise ValueError(f"your layer {layer['name']!r}: the exported {role} does not match its manifest")
+                head = mx.draw(self.seed, index, role if role in mx.ROLE_IDS else "other", array.shape,
+                               kind=layer["kind"], framework=self.framework, count=PREFIX_CHECKED)
+                if not np.array_equal(array.reshape(-1)[: head.size], head) or not np.all(np.isfinite(array)):
+                    self.unseeded.append(layer["name"])
+                array = _to_torch_layout(array, layer["kind"], role, self.framework, flatten_from)
+                tensors[role] = torch.from_numpy(array)
+            self.cache[index] = tensors
+        return self.cache[index]
+
+
+def _put(module, kind: str, tensors: dict) -> None:
+    """Point ``module``'s tensors at the student's (no copy)."""
+    import torch
+
+    names = {"kernel": "weight", "bias": "bias", "gamma": "weight", "beta": "bias",
+             "mean": "running_mean", "var": "running_var"}
+    for role, tensor in tensors.items():
+        name = names[role]
+        if name in ("running_mean", "running_var"):
+            setattr(module, name, tensor)
+        else:
+            setattr(module, name, torch.nn.Parameter(tensor, requires_grad=False))
+
+
+# ------------------------------------------------------------------------------------ judging
+
+
+def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: np.ndarray,
+          seed: int, load_array) -> Verdict:
+    """Judge what :func:`model_export.export` returned for one architecture and framework.
+
+    Parameters
+    ----------
+    result : dict
+        The worker's reply (untrusted).
+    arch, framework : str
+    num_classes : int
+    x_nchw : ndarray
+        The input the grader sent (in ``N, C, H, W`` order).
+    seed : int
+        The seed the grader sent.
+    load_array : callable
+        ``load_array(file_name) -> ndarray``: reads one exported array from the worker's folder
+        (``student.load_array``).
+
+    Returns
+    -------
+    Verdict
+    """
+    check_arch(arch, framework)
+    verdict = Verdict(arch, framework, zoo=[str(z) for z in result.get("zoo") or []][:20])
+    error = result.get("error") or {}
+    if error.get("stage") == "build":
+        return verdict.fail_all(f"build({arch!r}, {framework!r}, num_classes={num_classes}) did not "
+                                f"return a {framework} model")
+    layers = result.get("layers") or []
+    model = reference_model(arch, num_classes)
+    ref = _reference_layers(model, x_nchw.shape)
+    student = []
+    for layer in layers:
+        shapes = {role: _torch_shape(layer["kind"], role, info["shape"], framework)
+                  for role, info in layer["arrays"].items()}
+        student.append(_signature(layer["kind"], shapes))
+    _judge_params(verdict, layers, ref, student, num_classes)
+    trace = result.get("trace") or []
+    samples = result.get("samples")
+    output = result.get("output")
+    _judge_output(verdict, layers, trace, samples, output, seed, num_classes, x_nchw.shape[0])
+    if error.get("stage") == "forward":
+        where = f" in your layer {error['layer']!r}" if error.get("layer") else ""
+        message = f"the forward pass raised {error.get('type', 'an exception')}{where}"
+        for name in ("layers", "function"):
+            verdict.checks[name] = Check(False, message)
+        if not verdict.checks["output"].ok:
+            verdict.checks["output"] = Check(False, message)
+        return verdict
+    _judge_function(verdict, model, ref, layers, student, trace, samples, output, x_nchw, seed,
+                    framework, load_array)
+    return verdict
+
+
+def _judge_params(verdict, layers, ref, student, num_classes) -> None:
+    total = sum(math.prod(i["shape"]) for layer in layers for i in layer["arrays"].values() if i.get("counted", True))
+    trainable = sum(math.prod(i["shape"]) for layer in layers for i in layer["arrays"].values()
+                    if i.get("counted", True) and i.get("trainable", True))
+    expected = expected_counts(verdict.arch, num_classes, verdict.framework)
+    verdict.counts = {"total": total, "trainable": trainable, "expected": expected}
+    missing = Counter(_signature(r.kind, r.shapes) for r in ref) - Counter(student)
+    extra = Counter(student) - Counter(_signature(r.kind, r.shapes) for r in ref)
+    counts = f"{total:,} parameters, {trainable:,} trainable (expected {expected['total']:,} and {expected['trainable']:,})"
+    if missing:
+        first = next(r for r in ref if _signature(r.kind, r.shapes) in missing)
+        hint = _nearest(first, layers, student)
+        verdict.checks["params"] = Check(False, f"our layer {first.name!r}, {_describe(first.kind, first.shapes)}, "
+                                                f"has no counterpart in your model{hint}; {counts}")
+    elif extra:
+        index = next(i for i, s in enumerate(student) if s in extra)
+        verdict.checks["params"] = Check(False, f"your layer {layers[index]['name']!r}, "
+                                                f"{_describe(*_unsig(student[index]))}, has no counterpart "
+                                                f"in ours; {counts}")
+    elif (total, trainable) != (expected["total"], expected["trainable"]):
+        verdict.checks["params"] = Check(False, counts)
+    else:
+        verdict.checks["params"] = Check(True, f"{total:,} parameters, {trainable:,} trainable")
+
+
+def _unsig(signature) -> tuple:
+    kind, shapes = signature
+    return kind, dict(shapes)
+
+
+def _nearest(ref_layer, layers, student) -> str:
+    """The student's layer of the same kind that comes closest (same roles, most equal dims)."""
+    best, score = None, -1
+    for index, (kind, shapes) in enumerate(student):
+        if kind != ref_layer.kind:
+            continue
+        shapes = dict(shapes)
+        points = sum(a == b for role in ref_layer.shapes for a, b in zip(ref_layer.shapes[role], shapes.get(role, ())))
+        points -= 10 * len(set(shapes) ^ set(ref_layer.shapes))
+        if points > score:
+            best, score = index, points
+    if best is None:
+        return ""
+    return f" (nearest: your {layers[best]['name']!r}, {_describe(*_unsig(student[best]))})"
+
+
+def _judge_output(verdict, layers, trace, samples, output, seed, num_classes, batch) -> None:
+    expected = (batch, num_classes)
+    if output is None or not hasattr(output, "shape"):
+        verdict.checks["output"] = Check(False, "the model returned no output")
+        return
+    shape = tuple(output.shape)
+    if shape != expected:
+        verdict.checks["output"] = Check(False, f"output shape {shape}, expected {expected}")
+        return
+    # The output must be what a dense layer of the model computed: its recorded fingerprint.
+    flat = np.asarray(output, np.float64).reshape(-1)
+    positions = mx.sample_positions(seed, flat.size)
+    for row, entry in enumerate(trace):
+        index = entry.get("index")
+        if (isinstance(index, int) and 0 <= index < len(layers) and layers[index]["kind"] == "dense"
+                and tuple(entry.get("shape", ())) == expected and samples is not None and row < len(samples)):
+            if np.allclose(samples[row], flat[positions], rtol=1e-6, atol=1e-6):
+                verdict.checks["output"] = Check(True, f"output shape {shape}")
+                return
+    verdict.checks["output"] = Check(False, f"output shape {shape}, but it is not what a layer of your "
+                                            "model computed")
+
+
+def _judge_function(verdict, model, ref, layers, student, trace, samples, output, x_nchw, seed,
+                    framework, load_array) -> None:
+    import torch
+
+    first_row = {}
+    for row, entry in enumerate(trace):
+        if isinstance(entry.get("index"), int):
+            first_row.setdefault(entry["index"], row)
+    by_signature: dict = {}
+    for index, signature in enumerate(student):
+        by_signature.setdefault(signature, []).append(index)
+    weights = _Weights(layers, framework, load_array, seed)
+    ref_of = {r.module: r for r in ref}
+    chosen, used, shapes, diverged = {}, set(), [], []
+
+    def fingerprint_ok(out, index):
+        row = first_row.get(index)
+        if row is None or samples is None or row >= len(samples):
+            return False, None
+        got_shape = tuple(trace[row]["shape"])
+        if got_shape != tuple(out.shape):
+            return False, None
+        activated = _activation(layers[index].get("activation"), out)
+        if activated is None:
+            return False, None
+        flat = activated.detach().reshape(-1).numpy().astype(np.float64)
+        ok, diff = _close(np.asarray(samples[row], np.float64), flat[mx.sample_positions(seed, flat.size)])
+        return ok, diff
+
+    def pre_hook(module, inputs):
+        r = ref_of[module]
+        candidates = [i for i in by_signature.get(_signature(r.kind, r.shapes), []) if i not in used]
+        if not candidates:
+            raise _Unmatched(r)
+        pick = candidates[0]
+        if len(candidates) > 1:
+            for index in candidates:
+                _put(module, r.kind, weights.get(index, r.flatten_from))
+                with torch.no_grad():
+                    out = type(module).forward(module, *inputs)
+                if fingerprint_ok(out, index)[0]:
+                    pick = index
+                    break
+        _put(module, r.kind, weights.get(pick, r.flatten_from))
+        used.add(pick)
+        chosen[r.index] = pick
+
+    def post_hook(module, _inputs, output_):
+        r = ref_of[module]
+        index = chosen[r.index]
+        out = mx._first(output_)
+        row = first_row.get(index)
+        got = tuple(trace[row]["shape"][1:]) if row is not None else None
+        shapes.append((r, index, got))
+        ok, diff = fingerprint_ok(out, index)
+        if not ok:
+            diverged.append((r, index, diff))
+
+    handles = []  # the pre-hooks replace each meta tensor by the student's before it is used
+    for r in ref:
+        handles.append(r.module.register_forward_pre_hook(pre_hook))
+        handles.append(r.module.register_forward_hook(post_hook))
+    try:
+        with torch.no_grad():
+            ref_out = mx._first(model(torch.from_numpy(np.ascontiguousarray(x_nchw)))).numpy()
+    except _Unmatched as exc:
+        r = exc.layer
+        message = f"our layer {r.name!r}, {_describe(r.kind, r.shapes)}, has no counterpart in your model"
+        verdict.checks["function"] = Check(False, message)
+        _shapes_without_matching(verdict, ref, layers, trace)
+        return
+    except ValueError as exc:
+        verdict.fail_all(str(exc))
+        return
+    finally:
+        for h in handles:
+            h.remove()
+        del model
+    _judge_layer_shapes(verdict, shapes, layers)
+    if weights.unseeded:
+        verdict.checks["function"] = Check(False, f"the weights of your layer {weights.unseeded[0]!r} are not "
+                                                  "the ones the grader's seed gave")
+        return
+    if output is None or tuple(output.shape) != ref_out.shape:
+        verdict.checks["function"] = Check(False, "no output of the expected shape to compare")
+        return
+    ok, diff = _close(np.asarray(output, np.float32), ref_out)
+    verdict.max_abs_diff = diff
+    if diverged:
+        r, index, layer_diff = diverged[0]
+        verdict.first_divergent = f"{r.name} (your {layers[index]['name']})"
+    if ok:
+        verdict.checks["function"] = Check(True, f"same output as the reference with your weights "
+                                                 f"(max |diff| {diff:.1e})")
+        return
+    message = f"the reference with your weights gives another output (max |diff| {diff:.2g})"
+    if diverged:
+        r, index, layer_diff = diverged[0]
+        what = f"max |diff| {layer_diff:.2g}" if layer_diff is not None else "other values"
+        message += f"; the first layer that differs is our {r.name!r} (your {layers[index]['name']!r}, {what})"
+        epsilon = layers[index].get("epsilon")
+        if r.kind == "bn" and epsilon is not None and not math.isclose(epsilon, r.module.eps, rel_tol=1e-6):
+            message += f": your BatchNorm epsilon is {epsilon:g}, the reference's {r.module.eps:g}"
+    verdict.checks["function"] = Check(False, message)
+
+
+class _Unmatched(Exception):
+    def __init__(self, layer):
+        super().__init__(layer.name)
+        self.layer = layer
+
+
+def _judge_layer_shapes(verdict, shapes, layers) -> None:
+    for r, index, got in shapes:
+        if got != r.output_shape:
+            shown = "never ran" if got is None else f"gives {got}"
+            verdict.checks["layers"] = Check(False, f"our layer {r.name!r} gives {r.output_shape}; "
+                                                    f"your {layers[index]['name']!r} {shown}")
+            return
+    verdict.checks["layers"] = Check(True, f"all {len(shapes)} layers with weights have the reference's "
+                                           "output shapes")
+
+
+def _shapes_without_matching(verdict, ref, layers, trace) -> None:
+    """Layer shapes when the structures differ: each reference layer (in order) needs a student
+    layer of the same kind with the same output shape."""
+    pool = Counter((layers[e["index"]]["kind"], tuple(e["shape"][1:])) for e in trace
+                   if isinstance(e.get("index"), int) and 0 <= e["index"] < len(layers))
+    for r in ref:
+        key = (r.kind, r.output_shape)
+        if pool[key] <= 0:
+            verdict.checks["layers"] = Check(False, f"no layer of your model gives the output shape "
+                                                    f"{r.output_shape} of our {r.kind} layer {r.name!r}")
+            return
+        pool[key] -= 1
+    verdict.checks["layers"] = Check(True, "every reference layer's output shape occurs in your model")
