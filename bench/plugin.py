@@ -132,7 +132,18 @@ class _Session:
         self.scratch = opt("--cnnlab-scratch", None)
         self.workers: dict = {}
         self.records: list[dict] = []
+        self.leaderboard = None  # a bench.grading.leaderboard.Recorder, once a test asks for it
         self.started = time.perf_counter()
+
+    def recorder(self, test_path: Path):
+        """The submission's leaderboard recorder, for the metrics its assignment declares."""
+        from bench.grading import assignment as assignments
+        from bench.grading.leaderboard import Recorder
+
+        if self.leaderboard is None:
+            root = assignments.find_root(test_path)
+            self.leaderboard = Recorder(assignments.load(root).leaderboard if root else ())
+        return self.leaderboard
 
     def worker(self, test_path: Path, tmp_factory):
         from bench.grading import assignment as assignments
@@ -156,7 +167,7 @@ class _Session:
             options = {} if self.layers is None else {"layers": self.layers}
             self.workers[key] = Worker(
                 source=source, scratch=scratch, isolation=sandbox.resolve(self.isolation),
-                limits=limits, imports=spec.imports, env=spec.env, **options)
+                limits=limits, imports=spec.imports, env=spec.env, helpers=spec.helpers, **options)
         return self.workers[key]
 
     def summary(self) -> dict:
@@ -302,6 +313,13 @@ class PartialCredit(AssertionError):
 
 
 @pytest.fixture
+def leaderboard(request):
+    """``leaderboard.record(name, value)``: a value of a metric declared in ``assignment.toml``
+    ``[leaderboard]`` (see :mod:`bench.grading.leaderboard`)."""
+    return request.config.stash[_STATE].recorder(Path(str(request.node.path)))
+
+
+@pytest.fixture
 def credit(request):
     """Partial credit within a test (see :class:`Credit`)."""
     value = Credit()
@@ -424,7 +442,8 @@ def pytest_sessionfinish(session, exitstatus):
     state.close()
     summary["cpu_s"] = _cpu_seconds()  # after close: the workers are reaped and counted
     if state.results_path:
-        payload = {"records": state.records, **summary}
+        payload = {"records": state.records, **summary,
+                   "leaderboard": state.leaderboard.entries() if state.leaderboard else []}
         path = Path(state.results_path)
         tmp = path.with_suffix(".part")
         tmp.write_text(json.dumps(payload), encoding="utf-8")

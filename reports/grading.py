@@ -243,7 +243,7 @@ def gradescope_json(record: dict) -> dict:
     output = _clean(record.get("message"))
     if record.get("isolation"):
         output = (output + "\n" if output else "") + f"Sandbox: {record['isolation']}"
-    return {
+    result = {
         "score": record["score"],
         "execution_time": round(record.get("wall_s") or 0.0, 3),
         "output": output,
@@ -251,6 +251,9 @@ def gradescope_json(record: dict) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+    if record.get("leaderboard"):  # [{"name", "value", "order"}], Gradescope's own format
+        result["leaderboard"] = [dict(entry) for entry in record["leaderboard"]]
+    return result
 
 
 def junit_xml(record: dict) -> str:

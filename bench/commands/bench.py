@@ -101,11 +101,13 @@ def _describe(run: dict) -> str:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from bench.throughput.runner import resolve_device, run_benchmarks
+    from bench.throughput.runner import check_threads, resolve_device, run_benchmarks
     from reports import bench as report
 
     specs = plan(args)
-    resolve_device(args.device)  # --device cuda on a machine without one fails here, at once
+    # Everything the user typed is checked before the first worker starts.
+    resolve_device(args.device)
+    check_threads(args.threads)
     report.check_fail_over(args.fail_over)
     baseline = report.load_records(args.compare) if args.compare else None
 
@@ -143,6 +145,7 @@ def run(args) -> int:
         if args.json == "-":
             print(payload)
         else:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(payload + "\n", encoding="utf-8")
 
     code = 1 if result.failed else 0

@@ -18,6 +18,13 @@
     [sandbox]                       # optional
     imports = ["numpy"]             # preloaded in the worker: numpy, torch, keras, ...
     env = { KERAS_BACKEND = "torch" }
+    helpers = ["model_export"]      # cnnlab modules the worker may run (bench/grading/helpers)
+
+    [options]                       # optional; free-form settings the assignment's tests read
+    forbid_model_zoo = true
+
+    [leaderboard]                   # optional; metric = "desc" or "asc" (see leaderboard.py)
+    "digits accuracy" = "desc"
 """
 
 from __future__ import annotations
@@ -95,6 +102,12 @@ class Assignment:
         Modules the worker imports before the student's code (numpy, torch, keras, ...).
     env : dict
         Extra environment variables of the worker.
+    helpers : tuple of str
+        cnnlab's worker-side helper modules the worker can import (``bench/grading/helpers``).
+    options : dict
+        The ``[options]`` table, for the assignment's own tests.
+    leaderboard : tuple of Metric
+        Declared leaderboard metrics.
     """
 
     name: str
@@ -106,6 +119,9 @@ class Assignment:
     limits: Limits = field(default_factory=Limits)
     imports: tuple[str, ...] = ("numpy",)
     env: dict[str, str] = field(default_factory=dict)
+    helpers: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    leaderboard: tuple = ()
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -207,9 +223,10 @@ def load(assignment: str | Path | Assignment) -> Assignment:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{toml_path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"assignment", "limits", "sandbox"}
+    unknown = set(data) - {"assignment", "limits", "sandbox", "options", "leaderboard"}
     if unknown:
-        raise ValueError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, limits, sandbox")
+        raise ValueError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, "
+                         "limits, sandbox, options, leaderboard")
     meta = dict(data.get("assignment", {}))
     where = f"{toml_path} [assignment]"
     title = _pop(meta, "title", str, where, default=path.name)
@@ -231,14 +248,24 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     where = f"{toml_path} [sandbox]"
     imports = _pop(sandbox, "imports", list, where, default=["numpy"])
     env = _pop(sandbox, "env", dict, where, default={})
+    helpers = _pop(sandbox, "helpers", list, where, default=[])
     if sandbox:
-        raise ValueError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env")
+        raise ValueError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env, helpers")
+    from . import helpers as helper_modules
+    from . import leaderboard
+
+    if not all(h in helper_modules.available() for h in helpers):
+        raise ValueError(f"{where}: helpers must be among {', '.join(helper_modules.available())}, "
+                         f"got {helpers!r}")
+    options = data.get("options", {})
+    metrics = leaderboard.parse(data.get("leaderboard", {}), where=f"{toml_path} [leaderboard]")
     if not all(isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in imports):
         raise ValueError(f"{where}: imports must be module names, got {imports!r}")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
         raise ValueError(f"{where}: env must map names to strings, got {env!r}")
     return Assignment(name=path.resolve().name, root=path.resolve(), title=title, points=float(points),
-                      files=tuple(files), due=due, limits=limits, imports=tuple(imports), env=env)
+                      files=tuple(files), due=due, limits=limits, imports=tuple(imports), env=env,
+                      helpers=tuple(helpers), options=dict(options), leaderboard=metrics)
 
 
 def _pop(table: dict, key: str, kind, where: str, **default):

@@ -102,15 +102,26 @@ class Worker:
         Extra environment variables.
     layers : tuple of str
         Worker lock-down layers to request (see :data:`sandbox.WORKER_LAYERS`).
+    helpers : tuple of str
+        cnnlab's worker-side modules (``bench/grading/helpers``) the worker may import; they are
+        copied next to the submission, read-only, and shadow student files of the same name.
     """
 
     def __init__(self, *, source: Path, scratch: Path, isolation: str, limits: Limits,
                  imports: tuple[str, ...] = ("numpy",), env: dict | None = None,
-                 layers: tuple[str, ...] = sandbox.WORKER_LAYERS):
+                 layers: tuple[str, ...] = sandbox.WORKER_LAYERS, helpers: tuple[str, ...] = ()):
         self.source, self.scratch, self.isolation = Path(source), Path(scratch), isolation
         self.limits, self.imports, self.env, self.layers = limits, imports, env or {}, layers
         self.tmp = self.scratch / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.helpers, self.helpers_dir = tuple(helpers), None
+        if self.helpers:
+            from .helpers import HELPERS_DIR
+
+            self.helpers_dir = self.scratch / "helpers"
+            self.helpers_dir.mkdir(exist_ok=True)
+            for name in self.helpers:
+                shutil.copyfile(HELPERS_DIR / f"{name}.py", self.helpers_dir / f"{name}.py")
         os.chmod(self.tmp, 0o700)
         self._tmp_fd = os.open(self.tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         self._proc: _Process | None = None
@@ -136,7 +147,7 @@ class Worker:
         started = time.perf_counter()
         plan = sandbox.plan(isolation=self.isolation, source=self.source, tmp=self.tmp,
                             limits=self.limits, imports=self.imports, env=self.env,
-                            layers=self.layers)
+                            layers=self.layers, helpers=self.helpers_dir)
         read_fd, write_fd = os.pipe()
         os.set_inheritable(write_fd, True)
         try:
@@ -355,7 +366,8 @@ class Worker:
     # ----------------------------------------------------------------- calls
 
     def _ensure(self, module: str) -> None:
-        if module not in self._import_failures and not (self.source / f"{module}.py").is_file():
+        if (module not in self._import_failures and module not in self.helpers
+                and not (self.source / f"{module}.py").is_file()):
             self._import_failures[module] = StudentError("missing", f"{module}.py is not in the submission")
         if module in self._import_failures:
             raise self._import_failures[module]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import assignment as assignments
-from . import sandbox, submissions
+from . import sandbox, submissions, teams
 from .gradebook import Gradebook
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -76,6 +76,7 @@ class Summary:
     reports: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    teams: list[dict] = field(default_factory=list)  # bench.grading.teams.team_view, with a team roster
 
     def table(self, **kwargs) -> str:
         """The terminal table of the records (see :func:`reports.grading.table`)."""
@@ -83,6 +84,12 @@ class Summary:
 
         kwargs.setdefault("names", self.names or None)
         return report.table(self.records, **kwargs)
+
+    def team_table(self, **kwargs) -> str:
+        """The teams with their scores and members (see :func:`reports.teams.team_table`)."""
+        from reports import teams as report
+
+        return report.team_table(self.teams, **kwargs)
 
 
 def read_roster(path: str | Path) -> dict[str, str]:
@@ -100,9 +107,10 @@ def read_roster(path: str | Path) -> dict[str, str]:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         columns = [c.strip().lower() for c in reader.fieldnames or []]
-        key = "student" if "student" in columns else ("id" if "id" in columns else None)
+        key = next((c for c in ("student", "student_id", "id") if c in columns), None)
         if key is None:
-            raise ValueError(f"roster {path.name}: needs a 'student' (or 'id') column; found {columns}")
+            raise ValueError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
+                             f"works too; found {columns}")
         roster = {}
         for row in reader:
             row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
@@ -327,6 +335,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         raise ValueError(f"--regrade: no submission for {', '.join(unknown_regrade)}; "
                          f"students: {', '.join(sorted(students))}")
     names = read_roster(roster) if roster else {}
+    team_roster = teams.read_roster(roster) if roster else None
     out = Path(out)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     scope = "public" if public_only else "all"
@@ -365,7 +374,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                 "isolation": resolved, "limits": limits, "layers": list(layers) if layers else layers,
                 "public_only": public_only, "digest": digest,
             }))
-        for student in sorted(set(names) - set(students)):
+        covered = team_roster.covered(students) if team_roster else set()  # their team submitted
+        for student in sorted(set(names) - set(students) - covered):
             old = previous.get(student)
             if old is None or old["status"] != "missing":
                 book.record(run_id, spec.name, {"student": student, "scope": scope, "status": "missing",
@@ -373,7 +383,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                                                 "message": "no submission"}, [])
             summary.missing.append(student)
         if names:
-            summary.unknown = sorted(set(students) - set(names))
+            team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
+            summary.unknown = sorted(set(students) - set(names) - team_ids)
         effective = spec.limits.replace(**limits)
         timeout_s = effective.submission_timeout_s * 1.5 + 120
         _run_jobs(todo, jobs=jobs, book=book, run_id=run_id, spec=spec, scope=scope,
@@ -407,6 +418,10 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         summary.reports = report.write_all(
             summary.records, out, title=spec.title, due=spec.due, published=published,
             now=now, names=names)
+    if team_roster is not None and team_roster.has_teams:
+        summary.teams = teams.team_view(summary.records, team_roster)
+    if write_reports:
+        summary.reports.update(teams.write_reports(summary, spec.leaderboard))
     return summary
 
 
@@ -439,6 +454,7 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                     "cpu_s": result.get("cpu_s"),
                     "student_s": result.get("student_s"), "worker_start_s": result.get("worker_start_s"),
                     "message": result.get("message", ""),
+                    "leaderboard": result.get("leaderboard") or [],
                 }
                 if row["status"] == "graded" and not tests:
                     row.update(status="error", message="no test was run; see the log")

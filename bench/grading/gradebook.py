@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     worker_start_s REAL,
     message TEXT,
     graded_at TEXT NOT NULL,
+    leaderboard TEXT,                         -- JSON list of {name, value, order}
     PRIMARY KEY (run_id, student)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -88,6 +89,9 @@ class Gradebook:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(submissions)")}
+        if "leaderboard" not in columns:  # a gradebook written before leaderboards existed
+            self.db.execute("ALTER TABLE submissions ADD COLUMN leaderboard TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -121,12 +125,13 @@ class Gradebook:
         with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO submissions (run_id, assignment, student, scope, source, digest, "
-                "status, score, max_score, isolation, wall_s, cpu_s, student_s, worker_start_s, message, graded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, score, max_score, isolation, wall_s, cpu_s, student_s, worker_start_s, message, graded_at, "
+                "leaderboard) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, assignment, row["student"], row.get("scope", "all"), row.get("source"),
                  row.get("digest"), row["status"], float(row.get("score", 0.0)),
                  float(row.get("max_score", 0.0)), row.get("isolation"), row.get("wall_s"),
-                 row.get("cpu_s"), row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now()))
+                 row.get("cpu_s"), row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now(),
+                 json.dumps(row.get("leaderboard") or [])))
             self.db.execute("DELETE FROM results WHERE run_id = ? AND student = ?",
                             (run_id, row["student"]))
             self.db.executemany(
@@ -166,6 +171,7 @@ class Gradebook:
             if students is not None and row["student"] not in students:
                 continue
             record = dict(row)
+            record["leaderboard"] = json.loads(record.get("leaderboard") or "[]")
             tests = self.db.execute(
                 "SELECT * FROM results WHERE run_id = ? AND student = ?",
                 (row["run_id"], row["student"])).fetchall()

@@ -29,6 +29,7 @@ HIDDEN_PACKAGES = ("reference", "bench", "reports", "assignments")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 SANDBOX_SOURCE, SANDBOX_TMP, SANDBOX_SCRIPT = "/submission", "/tmp", "/cnnlab/worker.py"
+SANDBOX_HELPERS = "/cnnlab/helpers"
 NOBODY = 65534
 
 
@@ -181,7 +182,8 @@ def _process_count() -> int:
 
 
 def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tuple[str, ...],
-         env: dict[str, str], layers: tuple[str, ...] = WORKER_LAYERS) -> Plan:
+         env: dict[str, str], layers: tuple[str, ...] = WORKER_LAYERS,
+         helpers: Path | None = None) -> Plan:
     """The command and configuration of one worker.
 
     Parameters
@@ -199,6 +201,8 @@ def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tu
         Extra environment variables.
     layers : tuple of str
         Worker layers to ask for (tests switch them off to check the bare fallback).
+    helpers : Path, optional
+        A folder of cnnlab helper modules, put on the worker's path (read-only).
     """
     if isolation not in ("bwrap", "rlimits"):
         raise ValueError(f"isolation must be 'bwrap' or 'rlimits' here, got {isolation!r}")
@@ -219,7 +223,8 @@ def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tu
     roots = _readable_roots(hidden)
     if isolation == "bwrap":
         layers = tuple(layer for layer in layers if layer != "landlock")  # namespaces do it
-        config = {"source": SANDBOX_SOURCE, "tmp": SANDBOX_TMP, "readable": [], "writable": []}
+        config = {"source": SANDBOX_SOURCE, "tmp": SANDBOX_TMP, "readable": [], "writable": [],
+                  "helpers": SANDBOX_HELPERS if helpers else None}
         worker_env = environment(env, home=SANDBOX_TMP)
         argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent",
                 "--new-session", "--uid", str(NOBODY), "--gid", str(NOBODY),
@@ -240,12 +245,14 @@ def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tu
                  "--bind", str(tmp), SANDBOX_TMP,
                  "--ro-bind", str(source), SANDBOX_SOURCE,
                  "--ro-bind", str(WORKER_SCRIPT), SANDBOX_SCRIPT,
+                 *(["--ro-bind", str(helpers), SANDBOX_HELPERS] if helpers else []),
                  "--remount-ro", "/",
                  "--chdir", SANDBOX_TMP, "--",
                  python, "-I", "-B", "-X", "utf8", SANDBOX_SCRIPT]
     else:
         readable = list(SYSTEM_DIRS) + list(SYSTEM_FILES) + roots + [str(source), "/dev/urandom"]
-        config = {"source": str(source), "tmp": str(tmp),
+        readable += [str(helpers)] if helpers else []
+        config = {"source": str(source), "tmp": str(tmp), "helpers": str(helpers) if helpers else None,
                   "readable": [p for p in readable if os.path.exists(p)],
                   "writable": [str(tmp), "/dev/null"]}
         worker_env = environment(env, home=str(tmp))

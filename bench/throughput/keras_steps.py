@@ -274,7 +274,10 @@ def _gpu_available() -> bool:
         gpus = tf.config.list_physical_devices("GPU")
         for gpu in gpus:
             # Without this TensorFlow takes all GPU memory at start, and peak memory means nothing.
-            tf.config.experimental.set_memory_growth(gpu, True)
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:  # the device is already initialised; growth cannot change now
+                pass
         return bool(gpus)
     if BACKEND == "jax":
         import jax

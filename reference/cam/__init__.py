@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import importlib
 
-from ._maps import peak_in_box
+from ._maps import grad_cam_maps, peak_in_box
 
-__all__ = ["METHODS", "explain", "module_for", "peak_in_box"]
+__all__ = ["METHODS", "explain", "module_for", "grad_cam_maps", "peak_in_box"]
 
 #: Method names as the command line spells them -> function names in the framework modules.
 METHODS = {

@@ -51,7 +51,7 @@ def resize_bilinear(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     OpenCV's ``INTER_LINEAR`` and ``tf.image.resize(method="bilinear")`` when enlarging.
     """
     out = maps
-    for axis, (old, new) in zip((-2, -1), zip(maps.shape[-2:], size)):
+    for axis, (old, new) in zip((-2, -1), zip(maps.shape[-2:], size, strict=True), strict=True):
         position = np.clip((np.arange(new) + 0.5) * old / new - 0.5, 0, old - 1)
         lower = np.floor(position).astype(int)
         upper = np.minimum(lower + 1, old - 1)
@@ -63,10 +63,37 @@ def resize_bilinear(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def finish(raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Raw ``(N, h, w)`` class maps to ``(N, H, W)`` heat maps in [0, 1].
 
-    Negative evidence is dropped (ReLU), each map is scaled to [0, 1] and then enlarged to the
-    input size: the order the Grad-CAM paper and the ``grad-cam`` package use.
+    Negative evidence is dropped (ReLU), each map is enlarged to the input size and then scaled
+    so that its peak is 1, as the ``grad-cam`` package does.
     """
-    return resize_bilinear(normalise(np.maximum(raw, 0.0)), size).astype(np.float32)
+    return normalise(resize_bilinear(np.maximum(raw, 0.0), size)).astype(np.float32)
+
+
+def grad_cam_maps(activations, gradients, *, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Grad-CAM from a layer's output and the class score's gradient with respect to it.
+
+    Each channel is weighted by the spatial mean of its gradient; the weighted sum of the
+    channels goes through :func:`finish`.
+
+    Parameters
+    ----------
+    activations, gradients : array-like of shape (N, C, h, w)
+        Channels first, whatever the framework.
+    size : (int, int), optional
+        Output height and width; the layer's own by default.
+
+    Returns
+    -------
+    ndarray of shape (N, H, W)
+        Heat maps in [0, 1].
+    """
+    activations, gradients = np.asarray(activations), np.asarray(gradients)
+    if activations.ndim != 4 or activations.shape != gradients.shape:
+        raise ValueError(f"activations and gradients must both be (N, C, h, w) of one shape, got "
+                         f"{activations.shape} and {gradients.shape}")
+    weights = gradients.mean(axis=(2, 3), keepdims=True)
+    raw = (weights * activations).sum(axis=1)
+    return finish(raw, tuple(size) if size is not None else raw.shape[-2:])
 
 
 def peak_in_box(maps, boxes) -> np.ndarray:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 
-from ._maps import class_indices, finish
+from ._maps import class_indices, finish, grad_cam_maps
 
 __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backprop",
            "guided_grad_cam"]
@@ -49,9 +49,9 @@ def build_gap_net(*, num_classes: int = 4, in_channels: int = 1, width: int = 16
     x = conv2d(x, w, 3, padding=1, name="features.2")
     x = keras.layers.ReLU(name="features.3")(x)
     x = keras.layers.MaxPooling2D(2, name="features.4")(x)
-    x = conv2d(x, 2 * w, 3, padding=1, name="features.5")
+    x = conv2d(x, 2 * w, 3, padding=2, dilation=2, name="features.5")
     x = keras.layers.ReLU(name="features.6")(x)
-    x = conv2d(x, 4 * w, 3, padding=1, name="features.7")
+    x = conv2d(x, 4 * w, 3, padding=2, dilation=2, name="features.7")
     x = keras.layers.ReLU(name="features.8")(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = keras.layers.Dense(num_classes, name="fc")(x)
@@ -87,7 +87,7 @@ def _choose_layer(model: keras.Model, x: np.ndarray, layer: str | None) -> str:
             raise ValueError("the model has no layer with a spatial feature map to explain")
         return valid[-1]
     if layer not in valid:
-        known = {l.name for l in model.layers}
+        known = {each.name for each in model.layers}
         what = "is not a spatial feature map" if layer in known else "is unknown"
         raise ValueError(f"layer {layer!r} {what}; valid layers: {', '.join(valid)}")
     return layer
@@ -113,10 +113,15 @@ def _check_logits(logits):
     return logits
 
 
+def _inputs(model: keras.Model):
+    """The model's input tensor (its list, for several), as the model was built with it."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+
+
 def _forward(model: keras.Model, x: np.ndarray, layer: str):
     """``layer``'s output and the logits, in one pass (inside a tape, both are watched)."""
     head, to_logits = _head(model)
-    probe = keras.Model(model.inputs, [model.get_layer(layer).output, head])
+    probe = keras.Model(_inputs(model), [model.get_layer(layer).output, head])
     activation, before = probe(x, training=False)
     return activation, _check_logits(to_logits(before))
 
@@ -147,7 +152,7 @@ def cam(model: keras.Model, images, *, layer: str | None = None, class_index=Non
     ndarray of shape (N, H, W)
     """
     x = _as_batch(images)
-    dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
+    dense = [each for each in model.layers if isinstance(each, keras.layers.Dense)]
     if not dense:
         raise ValueError("CAM needs a model that ends in a Dense classifier; use grad_cam")
     fc = dense[-1]
@@ -192,9 +197,8 @@ def grad_cam(model: keras.Model, images, *, layer: str | None = None, class_inde
         activation, logits = _forward(model, x, name)
         score = _selected_scores(tf, logits, class_index)
     gradient = tape.gradient(score, activation)
-    weights = tf.reduce_mean(gradient, axis=(1, 2), keepdims=True)
-    raw = tf.reduce_sum(weights * activation, axis=-1)
-    return finish(raw.numpy(), x.shape[1:3])
+    channels_first = (np.moveaxis(np.asarray(t), -1, 1) for t in (activation, gradient))
+    return grad_cam_maps(*channels_first, size=x.shape[1:3])
 
 
 def _is_plain_relu(layer) -> bool:
@@ -244,7 +248,7 @@ def guided_backprop(model: keras.Model, images, *, class_index=None) -> np.ndarr
     tf = _tensorflow()
     x = tf.convert_to_tensor(_as_batch(images))
     head, to_logits = _head(model)
-    probe = keras.Model(model.inputs, head)
+    probe = keras.Model(_inputs(model), head)
     with _guided_relus(model, tf), tf.GradientTape() as tape:
         tape.watch(x)
         logits = _check_logits(to_logits(probe(x, training=False)))

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ._maps import class_indices, finish
+from ._maps import class_indices, finish, grad_cam_maps
 
 __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backprop",
            "guided_grad_cam"]
@@ -34,8 +34,9 @@ class GapNet(nn.Module):
             nn.Conv2d(in_channels, w, 3, padding=1), nn.ReLU(),
             nn.Conv2d(w, w, 3, padding=1), nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.ReLU(),
+            # dilated: each last unit sees 22x22 pixels, more than a whole object
+            nn.Conv2d(w, 2 * w, 3, padding=2, dilation=2), nn.ReLU(),
+            nn.Conv2d(2 * w, 4 * w, 3, padding=2, dilation=2), nn.ReLU(),
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(4 * w, num_classes)
@@ -45,10 +46,13 @@ class GapNet(nn.Module):
 
 
 def build_gap_net(*, num_classes: int = 4, in_channels: int = 1, width: int = 16) -> GapNet:
-    """Four 3x3 convolutions with ReLU, two max poolings, global average pooling, one dense layer.
+    """Two 3x3 convolutions, a 2x2 max pooling, two dilated 3x3 convolutions (all with ReLU),
+    global average pooling and one dense layer.
 
-    Its last feature maps are a quarter of the input side; the classifier ``fc`` reads their
-    global average, so CAM applies (:func:`cam` with the default layer ``"features"``).
+    Its last feature maps are half the input side; the classifier ``fc`` reads their global
+    average, so CAM applies (:func:`cam` with the default layer ``"features"``). The dilation
+    widens what each last unit sees to 22x22 pixels: units that see a whole object respond most
+    at its centre, not at one of its edges.
     """
     return GapNet(num_classes=num_classes, in_channels=in_channels, width=width)
 
@@ -218,9 +222,8 @@ def grad_cam(model: nn.Module, images, *, layer: str | None = None, class_index=
         name = _choose_layer(model, x, layer)
         activation, logits = _forward(model, x, name)
         (gradient,) = torch.autograd.grad(_selected_scores(logits, class_index), activation)
-    weights = gradient.mean(dim=(2, 3), keepdim=True)
-    raw = (weights * activation).sum(dim=1)
-    return finish(raw.detach().cpu().numpy(), tuple(x.shape[-2:]))
+    return grad_cam_maps(activation.detach().cpu().numpy(), gradient.cpu().numpy(),
+                         size=tuple(x.shape[-2:]))
 
 
 class _GuidedReLUFunction(torch.autograd.Function):

@@ -103,7 +103,7 @@ def _padding(padding, *, kernel, dilation, stride) -> tuple[tuple[int, int], tup
         if stride != (1, 1):
             raise ValueError(f"padding='same' needs stride 1 (as in torch), got stride {stride}")
         sides = []
-        for k, d in zip(kernel, dilation):
+        for k, d in zip(kernel, dilation, strict=True):
             total = d * (k - 1)
             sides.append((total // 2, total - total // 2))  # the odd pixel goes after
         return tuple(sides)

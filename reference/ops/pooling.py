@@ -15,7 +15,7 @@ def _geometry(x, kernel_size, stride, padding):
     kernel = int_pair(kernel_size, name="kernel_size", minimum=1)
     stride = kernel if stride is None else int_pair(stride, name="stride", minimum=1)
     pad = int_pair(padding, name="padding")
-    for p, k in zip(pad, kernel):
+    for p, k in zip(pad, kernel, strict=True):
         if 2 * p > k:
             raise ValueError(f"padding {pad} must be at most half the kernel size {kernel}")
     if x.shape[2] + 2 * pad[0] < kernel[0] or x.shape[3] + 2 * pad[1] < kernel[1]:
@@ -47,7 +47,7 @@ def max_pool2d(x, *, kernel_size, stride=None, padding=0, ceil_mode: bool = Fals
     x = as_array(x, name="x", ndim=4)
     kernel, stride, pad = _geometry(x, kernel_size, stride, padding)
     sides = []
-    for size, k, s, p in zip(x.shape[2:], kernel, stride, pad):
+    for size, k, s, p in zip(x.shape[2:], kernel, stride, pad, strict=True):
         out = pool_output_size(size, kernel_size=k, stride=s, padding=p, ceil_mode=ceil_mode)
         extra = (out - 1) * s + k - (size + 2 * p)  # rows a ceil-mode window reads past the pad
         sides.append((p, p + max(0, extra)))

@@ -131,7 +131,8 @@ def with_head(base, num_classes: int, table, *, pooling: str, name: str, input_s
         else:
             x = layers.Dropout(value, name=f"head.{index}")(x)
     out = layers.Dense(num_classes, activation="softmax", name=f"head.{len(table) + 2}")(x)
-    return keras.Model(base.inputs, out, name=f"{base.name}_{name}_head")
+    inputs = base.inputs[0] if len(base.inputs) == 1 else base.inputs  # as the base takes them
+    return keras.Model(inputs, out, name=f"{base.name}_{name}_head")
 
 
 def _arrays(data, what: str):
@@ -154,40 +155,13 @@ def evaluate(model, data, *, batch_size: int = 256) -> tuple[float, float]:
     return float(-np.log(picked).mean()), float((probs.argmax(1) == y).mean())
 
 
-class _BestWeights(keras.callbacks.Callback):
-    """Early stopping on the validation loss with :class:`~reference.ops.EarlyStopping`, the
-    same rule as the torch loop; the best epoch's weights are kept and put back at the end."""
-
-    def __init__(self, *, patience, checkpoint, on_epoch):
-        super().__init__()
-        self.stopper = EarlyStopping(patience=patience)
-        self.checkpoint, self.on_epoch = checkpoint, on_epoch
-        self.history, self.best = [], None
-
-    def on_train_begin(self, logs=None):
-        self.best = self.model.get_weights()
-
-    def on_epoch_end(self, epoch, logs=None):
-        row = (float(logs["loss"]), float(logs["val_loss"]), float(logs["val_accuracy"]))
-        self.history.append(row)
-        stop = self.stopper.step(row[1])
-        if self.stopper.best_epoch == epoch:
-            self.best = self.model.get_weights()
-            if self.checkpoint is not None:
-                self.model.save_weights(str(self.checkpoint))
-        if self.on_epoch is not None:
-            self.on_epoch(epoch, row)
-        if stop:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        self.model.set_weights(self.best)
-
-
 def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
         batch_size: int, seed: int, checkpoint=None, on_epoch=None):
     """Adam on the trainable weights, early stopping on the validation loss, and the best
     epoch's weights restored at the end (and written to ``checkpoint`` at each improvement).
+
+    The loop is written out with ``train_on_batch``, as the torch twin's: for the small data of
+    transfer learning, ``model.fit``'s set-up per epoch costs more than the epoch itself.
 
     Returns
     -------
@@ -198,13 +172,35 @@ def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
     if not model.trainable_weights:
         raise ValueError("nothing to train: every parameter of the model is frozen")
     keras.utils.set_random_seed(seed)
-    # compile again in every phase: Keras reads the trainable flags when it compiles
+    order = np.random.default_rng(seed)
+    # compile again in every phase: Keras reads the trainable flags when it compiles; no XLA,
+    # whose compile time would dwarf these short runs
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    callback = _BestWeights(patience=patience, checkpoint=checkpoint, on_epoch=on_epoch)
-    model.fit(x, y, batch_size=batch_size, epochs=max_epochs, validation_data=val,
-              shuffle=True, verbose=0, callbacks=[callback])
-    return callback.history, callback.stopper.best_epoch
+                  loss="sparse_categorical_crossentropy", jit_compile=False)
+    stopper = EarlyStopping(patience=patience)
+    best = model.get_weights()
+    history = []
+    for epoch in range(max_epochs):
+        total = 0.0
+        shuffled = order.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            batch = shuffled[start:start + batch_size]
+            model.reset_metrics()
+            logs = model.train_on_batch(x[batch], y[batch], return_dict=True)
+            total += float(logs["loss"]) * len(batch)
+        val_loss, val_accuracy = evaluate(model, val)
+        history.append((total / len(y), val_loss, val_accuracy))
+        stop = stopper.step(val_loss)
+        if stopper.best_epoch == epoch:
+            best = model.get_weights()
+            if checkpoint is not None:
+                model.save_weights(str(checkpoint))
+        if on_epoch is not None:
+            on_epoch(epoch, history[-1])
+        if stop:
+            break
+    model.set_weights(best)
+    return history, stopper.best_epoch
 
 
 def predict(model, images, *, batch_size: int = 256) -> np.ndarray:

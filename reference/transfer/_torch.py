@@ -124,6 +124,9 @@ def base_output_shape(base: nn.Module, input_size=None) -> tuple[int, ...]:
     first = next((m for m in base.modules() if isinstance(m, nn.Conv2d)), None)
     if first is None:
         raise ValueError("the base has no Conv2d layer; a head needs a convolutional base")
+    if any(isinstance(m, nn.Linear) for m in base.modules()):
+        raise ValueError("the base has dense (nn.Linear) layers, a classifier of its own: build "
+                         "it with include_top=False")
     state = {k: torch.empty_like(v, device="meta") for k, v in
              [*base.named_parameters(), *base.named_buffers()]}
     problem = None
@@ -139,7 +142,8 @@ def base_output_shape(base: nn.Module, input_size=None) -> tuple[int, ...]:
             raise ValueError(f"the base returns shape {tuple(out.shape)}; a head needs a feature "
                              "map (N, C, H, W): build it with include_top=False")
         return tuple(int(d) for d in out.shape[1:])
-    raise ValueError(f"could not run the base to find its output size: {problem}")
+    raise ValueError(f"could not run the base on a {'x'.join(map(str, size))} input to find its "
+                     f"output size; pass input_size ({problem})")
 
 
 def with_head(base: nn.Module, num_classes: int, table, *, pooling: str, name: str,

@@ -8,6 +8,11 @@ are block 5's three convolutions and its pooling in keras.applications' model, i
 and in both of cnnlab's twins, although their ``model.layers`` / ``named_modules()`` lists differ
 (keras.applications has an input layer, cnnlab's Keras twin padding layers, torch separate ReLU
 modules).
+
+The order is the model's own: ``named_modules()`` (registration) in torch, ``model.layers``
+(the graph) in Keras. The two agree for VGG; in a ResNet block with a projection shortcut, Keras
+lists the shortcut convolution before ``conv3``, torch after ``bn3``, so "the last N" can differ
+between the twins only where N reaches into such a block.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ __all__ = ["select"]
 
 
 def _matches(name: str, wanted: str) -> bool:
-    """``wanted`` names the layer itself or a block that contains it (``layer4`` holds
-    ``layer4.0.conv1``)."""
-    return name == wanted or name.startswith(wanted + ".")
+    """``wanted`` names the layer itself or a block that contains it: cnnlab's and torch's
+    ``layer4`` holds ``layer4.0.conv1``, keras.applications' ``block5`` holds ``block5_conv1``."""
+    return name == wanted or name.startswith((wanted + ".", wanted + "_"))
 
 
 def _unknown(wanted: str, names: Sequence[str], argument: str) -> ValueError:
@@ -50,8 +55,8 @@ def select(
     last : int, optional
         The last ``last`` layers; 0 selects none.
     from_layer : str, optional
-        The named layer and every layer after it. A block name (``"layer4"``) starts at the
-        block's first layer.
+        The named layer and every layer after it. A block name (``"layer4"``, ``"block5"``)
+        starts at the block's first layer.
     layers : sequence of str, optional
         These layers (or blocks), in any order.
 

@@ -1,22 +1,9 @@
-"""Load torch's compiler stack before TensorFlow.
+"""Shared fixtures: a GAP network trained on the shapes dataset, and held-out images."""
 
-torch's optimisers import ``torch._dynamo``, which loads triton's LLVM; TensorFlow carries its own
-LLVM, and whichever comes second aborts the process ("inconsistency in registered CommandLine
-options") if it is triton. Loading triton first is safe; if TensorFlow is already in, torch is
-told triton is absent (it is not needed on CPU).
-"""
+import numpy as np
+import pytest
 
-import sys
-
-if "tensorflow" in sys.modules:
-    sys.modules.setdefault("triton", None)
-else:
-    import torch._dynamo  # noqa: F401
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from reference.data import make_shapes  # noqa: E402
+from reference.data import make_shapes
 
 
 @pytest.fixture(scope="session")

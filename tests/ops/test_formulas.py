@@ -148,7 +148,7 @@ def test_checker_agrees_with_torch_layers(table):
     rows, truths = _torch_truth(path)
     checks = ops.check_layer_table(path)
     assert len(checks) == len(rows)
-    for row, check, (shape, params) in zip(rows, checks, truths):
+    for row, check, (shape, params) in zip(rows, checks, truths, strict=True):
         assert (check.output, check.params) == (tuple(shape), params), row["layer"]
         claimed_output = parse_shape(row["output"]) if row["output"] else None
         claimed_params = int(row["params"]) if row["params"] else None

@@ -1,0 +1,109 @@
+"""Fixtures of the architectures assignment: grade one ``build(arch, framework)`` on evidence.
+
+``graded_model(arch, framework)`` asks the worker (cnnlab's ``model_export`` helper, next to the
+student's code in the sandbox) to build the model, redraw its weights from a seed drawn now, run
+an input drawn now and export the weights as ``.npy`` files; then ``bench.grading.models.judge``
+loads them into the reference architecture here, in the grader, and checks four criteria.
+
+Scale: ``CNNLAB_ARCHITECTURES`` (comma-separated, default all five) limits the architectures that
+are graded, and ``CNNLAB_NUM_CLASSES`` (default 1000) sets the classifier width of all but
+LeNet-5 (always 10); cnnlab's own CI grades lenet5, alexnet and resnet18 with 10 classes.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.grading import load_assignment, models
+
+ASSIGNMENT = load_assignment(Path(__file__).resolve().parents[1])
+FIXTURES = ASSIGNMENT.root / "fixtures"
+MODULE = "architectures"
+# A criterion's share of an architecture's points: function is the strongest evidence.
+WEIGHTS = {"params": 1, "output": 1, "layers": 1, "function": 2}
+
+
+def scope() -> tuple[list[str], int]:
+    """The architectures to grade and the classifier width, from the environment."""
+    names = os.environ.get("CNNLAB_ARCHITECTURES", "").strip()
+    archs = [a.strip() for a in names.split(",") if a.strip()] if names else list(models.ARCHS)
+    unknown = sorted(set(archs) - set(models.ARCHS))
+    if unknown:
+        raise pytest.UsageError(f"CNNLAB_ARCHITECTURES: unknown {unknown}; valid: {', '.join(models.ARCHS)}")
+    classes = os.environ.get("CNNLAB_NUM_CLASSES", "1000")
+    if not classes.isdigit() or int(classes) < 1:
+        raise pytest.UsageError(f"CNNLAB_NUM_CLASSES must be a positive integer, got {classes!r}")
+    return archs, int(classes)
+
+
+def num_classes(arch: str) -> int:
+    return 10 if arch == "lenet5" else scope()[1]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Leave out the architectures outside the scope (before the plugin numbers the tests)."""
+    archs, _ = scope()
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        arch = params.params.get("arch") if params else None
+        (drop if arch is not None and arch not in archs else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def graded_model(student):
+    """``graded_model(arch, framework) -> bench.grading.models.Verdict``."""
+
+    def grade(arch, framework):
+        seed = models.new_seed()
+        x_nchw, x = models.grading_input(arch, framework, seed=seed)
+        result = student.call("model_export.export", MODULE, arch, framework, num_classes(arch), x, seed)
+        if not isinstance(result, dict):
+            raise AssertionError("the worker sent no model report")
+        verdict = models.judge(result, arch=arch, framework=framework, num_classes=num_classes(arch),
+                               x_nchw=x_nchw, seed=seed, load_array=student.load_array)
+        if verdict.zoo and ASSIGNMENT.options.get("forbid_model_zoo", False):
+            verdict.fail_all(f"a ready-made model is not allowed in this assignment ({verdict.zoo[0]})")
+        return verdict
+
+    return grade
+
+
+@pytest.fixture
+def graded(graded_model, credit):
+    """``graded(arch, framework)``: grade a build and score it, one partial-credit part per
+    criterion, weighted by :data:`WEIGHTS`."""
+
+    def grade(arch, framework):
+        verdict = graded_model(arch, framework)
+        if verdict.fatal:  # one cause for all criteria: one message
+            raise AssertionError(verdict.fatal)
+        for criterion, weight in WEIGHTS.items():
+            with credit.part(weight, criterion):
+                check = verdict.checks[criterion]
+                assert check.ok, check.message
+        return verdict
+
+    return grade
+
+
+@pytest.fixture(scope="session")
+def assignment():
+    """The assignment (its ``options`` hold ``forbid_model_zoo``)."""
+    return ASSIGNMENT
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's 8x8 digits (stored in fixtures/public), enlarged to LeNet-5's 32x32 input:
+    ``(x_train, y_train, x_test, y_test)``, pixels scaled to [0, 1]."""
+    with np.load(FIXTURES / "public" / "digits.npz", allow_pickle=False) as data:
+        images, labels, split = data["images"], data["labels"], int(data["train"])
+    x = np.kron(images.astype(np.float32) / 16.0, np.ones((4, 4), np.float32))[:, None]  # N, 1, 32, 32
+    return x[:split], labels[:split], x[split:], labels[split:]

@@ -1,0 +1,149 @@
+"""Heat maps laid over images, and gradient images, as PNG files.
+
+The arrays come from :mod:`reference.cam` (heat maps in [0, 1], input gradients); this module
+only colours, blends and writes them, with matplotlib's object API on an Agg canvas (headless,
+pyplot's global state untouched). No deep-learning framework is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["as_rgb", "overlay", "gradient_image", "save_png", "save_panel"]
+
+
+def as_rgb(image) -> np.ndarray:
+    """An image as ``(H, W, 3)`` floats in [0, 1].
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W), (H, W, 1) or (H, W, 3)
+        ``uint8`` values are divided by 255; floats are clipped to [0, 1].
+    """
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim == 2:
+        array = np.repeat(array[..., None], 3, axis=-1)
+    if array.ndim != 3 or array.shape[-1] != 3:
+        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got shape {array.shape}")
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    return np.clip(array.astype(np.float32), 0.0, 1.0)
+
+
+def _resized(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if heatmap.shape == size:
+        return heatmap
+    from PIL import Image
+
+    picture = Image.fromarray(heatmap.astype(np.float32))  # mode "F": 32-bit floats
+    return np.asarray(picture.resize((size[1], size[0]), Image.BILINEAR))
+
+
+def overlay(image, heatmap, *, alpha: float = 0.45, cmap: str = "jet") -> np.ndarray:
+    """Blend a coloured heat map over an image.
+
+    Parameters
+    ----------
+    image : array-like
+        See :func:`as_rgb`.
+    heatmap : array-like of shape (h, w)
+        Values in [0, 1]; resized (bilinear) to the image if its size differs.
+    alpha : float, default=0.45
+        Weight of the heat map's colours.
+    cmap : str, default="jet"
+        A matplotlib colour map name.
+
+    Returns
+    -------
+    ndarray of shape (H, W, 3), floats in [0, 1]
+    """
+    from matplotlib import colormaps
+
+    rgb = as_rgb(image)
+    heat = np.asarray(heatmap, dtype=np.float32)
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must be (H, W), got shape {heat.shape}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    if cmap not in colormaps:
+        raise ValueError(f"unknown colour map {cmap!r}; for example 'jet', 'viridis', 'inferno'")
+    heat = np.clip(_resized(heat, rgb.shape[:2]), 0.0, 1.0)
+    colours = colormaps[cmap](heat)[..., :3]
+    return (1 - alpha) * rgb + alpha * colours
+
+
+def gradient_image(gradient) -> np.ndarray:
+    """Make an input gradient (guided backpropagation) viewable: centre, scale, clip to [0, 1].
+
+    Each image is standardised, shrunk to a tenth and moved to 0.5, so that zero gradient is
+    mid-grey and a gradient of three standard deviations nearly saturates.
+
+    Parameters
+    ----------
+    gradient : array-like of shape (H, W) or (H, W, C)
+
+    Returns
+    -------
+    ndarray of the same shape, floats in [0, 1]
+    """
+    g = np.asarray(gradient, dtype=np.float64)
+    if g.ndim not in (2, 3):
+        raise ValueError(f"gradient must be (H, W) or (H, W, C), got shape {g.shape}")
+    g = (g - g.mean()) / (g.std() + 1e-12)
+    return np.clip(0.5 + 0.15 * g, 0.0, 1.0).astype(np.float32)
+
+
+def save_png(path: str | Path, image) -> Path:
+    """Write an ``(H, W, 3)`` or ``(H, W)`` image in [0, 1] as a PNG at its own resolution."""
+    from matplotlib.image import imsave
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    array = np.asarray(image)
+    imsave(path, as_rgb(array), format="png")
+    return path
+
+
+def save_panel(path: str | Path, panels: Sequence[tuple[str, np.ndarray]], *,
+               columns: int | None = None, title: str | None = None,
+               cell_inches: float = 1.8) -> Path:
+    """Write several labelled images side by side (a row per ``columns`` images) as one PNG.
+
+    Parameters
+    ----------
+    path : str or Path
+    panels : sequence of (str, array)
+        Caption and ``(H, W)`` / ``(H, W, 3)`` image in [0, 1] for each cell.
+    columns : int, optional
+        Cells per row; all in one row by default.
+    title : str, optional
+    cell_inches : float, default=1.8
+        Side of one cell.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not panels:
+        raise ValueError("panels must hold at least one (caption, image) pair")
+    columns = columns or len(panels)
+    rows = -(-len(panels) // columns)
+    figure = Figure(figsize=(columns * cell_inches, rows * cell_inches + (0.4 if title else 0)),
+                    dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes:
+        ax.axis("off")
+    for ax, (caption, image) in zip(axes, panels, strict=False):  # extra axes stay blank
+        ax.imshow(as_rgb(image), interpolation="nearest")
+        ax.set_title(caption, fontsize=9)
+    if title:
+        figure.suptitle(title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path

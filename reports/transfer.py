@@ -1,0 +1,103 @@
+"""The transfer-learning demonstration as people read it: a text table and a PNG of the
+learning curves.
+
+Both take the plain record of ``reference.transfer.demo.DemoResult.as_dict()`` and recompute
+nothing; no deep-learning framework is imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .plots_metrics import _figure, _save
+
+__all__ = ["STRATEGY_LABELS", "demo_table", "plot_learning_curves"]
+
+STRATEGY_LABELS = {
+    "scratch": "from scratch",
+    "extract": "feature extraction",
+    "finetune": "fine-tuning",
+}
+_COLOURS = {"scratch": "tab:grey", "extract": "tab:blue", "finetune": "tab:orange"}
+
+
+def _check(record: dict) -> None:
+    missing = {"framework", "config", "summary", "curves"} - set(record)
+    if missing:
+        raise ValueError(f"not a transfer-demo record: missing {', '.join(sorted(missing))}")
+
+
+def demo_table(record: dict) -> str:
+    """Test accuracy per strategy: mean ± std over seeds, the seeds' values, epochs trained.
+
+    Parameters
+    ----------
+    record : dict
+        ``DemoResult.as_dict()``.
+    """
+    from tabulate import tabulate
+
+    _check(record)
+    rows = []
+    for row in record["summary"]:
+        rows.append((STRATEGY_LABELS.get(row["strategy"], row["strategy"]),
+                     f"{row['mean']:.3f} ± {row['std']:.3f}",
+                     " ".join(f"{a:.3f}" for a in row["accuracies"]),
+                     f"{row['epochs']:.0f}"))
+    config = record["config"]
+    title = (f"{record['framework']}: {config['arch']} pretrained on digits 0-4, tested on 5-9 with "
+             f"{config['labels_per_class']} labels per class, {config['seeds']} seeds")
+    table = tabulate(rows, headers=("strategy", "test accuracy", "per seed", "epochs"),
+                     disable_numparse=True, tablefmt="github")
+    return f"{title}\n\n{table}"
+
+
+def plot_learning_curves(record: dict, path: str | Path | None = None):
+    """Validation loss and accuracy per epoch of every run (one line per strategy and seed), and
+    the test accuracy of each strategy (mean ± std over seeds).
+
+    Fine-tuning starts where its run's feature extraction stopped (the dot), so only its second
+    phase is drawn, dashed, continuing the feature-extraction line.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Also written to ``path`` as PNG when given.
+    """
+    _check(record)
+    figure = _figure(14, 4.2)
+    loss_ax, accuracy_ax, bars_ax = figure.subplots(1, 3, width_ratios=(3, 3, 2))
+    runs = {}
+    for point in record["curves"]:
+        runs.setdefault((point["strategy"], point["seed"]), []).append(point)
+    labelled = set()
+    for (strategy, _seed), points in runs.items():
+        points = sorted(points, key=lambda p: p["step"])
+        style = "-"
+        if strategy == "finetune":
+            first = next((i for i, p in enumerate(points) if p["phase"] == "finetune"), len(points))
+            points, style = points[max(first - 1, 0):], "--"
+        label = None if strategy in labelled else STRATEGY_LABELS.get(strategy, strategy)
+        labelled.add(strategy)
+        for ax, key in ((loss_ax, "val_loss"), (accuracy_ax, "val_accuracy")):
+            ax.plot([p["step"] for p in points], [p[key] for p in points], style,
+                    color=_COLOURS.get(strategy), alpha=0.75, linewidth=1.2, label=label)
+            if strategy == "finetune" and points:
+                ax.plot([points[0]["step"]], [points[0][key]], "o", markersize=3,
+                        color=_COLOURS.get(strategy))
+    for ax, name in ((loss_ax, "validation loss"), (accuracy_ax, "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    loss_ax.set_title("Learning curves (dot: last layers unfrozen)")
+    accuracy_ax.legend(loc="lower right")
+    summary = record["summary"]
+    names = [STRATEGY_LABELS.get(r["strategy"], r["strategy"]) for r in summary]
+    bars_ax.bar(range(len(summary)), [r["mean"] for r in summary], yerr=[r["std"] for r in summary],
+                color=[_COLOURS.get(r["strategy"]) for r in summary], capsize=4)
+    bars_ax.set_xticks(range(len(summary)), names, rotation=15)
+    bars_ax.set_ylabel("test accuracy")
+    bars_ax.set_ylim(0, 1)
+    bars_ax.set_title(f"Held-out digits 5-9 ({record['config']['seeds']} seeds)")
+    _save(figure, path)
+    return figure

@@ -1,0 +1,24 @@
+"""Lazy framework imports: numpy-only modules import no framework, each twin only its own."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FRAMEWORKS = ("torch", "keras", "tensorflow")
+
+
+def _imported_after(statement):
+    code = f"import sys, json; {statement}; print(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("statement,allowed", [
+    ("import reference.ops, reference.data, reference.cam, reports.overlay, bench.commands.explain", []),
+    ("import reference.cam.torch_cam, reference.cam.training", ["torch"]),
+    ("import reference.cam.keras_cam", ["keras", "tensorflow"]),
+])
+def test_imports(statement, allowed):
+    assert set(_imported_after(statement)) <= set(allowed)

@@ -1,0 +1,307 @@
+"""The architectures assignment: the instructor's solution against published counts, the grader's
+evidence checks against tampering, the example class graded in the sandbox (correct, common
+mistakes, fakes, a model zoo with the switch on and off), teams and the leaderboard, and the
+released student bundle.
+
+Expected numbers and their sources:
+- parameter counts: the catalog's facts (torchvision 0.29 and the papers' arithmetic; Keras'
+  total adds BatchNorm's moving mean and variance, 2 x channels per BatchNorm);
+- points: the README's table (10 per architecture and framework, criteria weighted
+  params 1, output 1, layers 1, function 2 of 5) times what each example breaks;
+- sizes: the output-size formula of torch.nn.Conv2d, floor((n + 2p - k) / s) + 1.
+CI grades at the scale the assignment's conftest documents: lenet5, alexnet and resnet18 with
+10 classes (LeNet-5 always has 10).
+"""
+
+import importlib.util
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.grading import grade, load_assignment, models
+from bench.grading.release import release
+from bench.grading.teams import grade_examples, render_demo
+
+from .conftest import REPO, computed_once
+
+ROOT = REPO / "assignments" / "architectures"
+EXAMPLES = REPO / "assignments" / "examples" / "architectures"
+SCOPE = {"CNNLAB_ARCHITECTURES": "lenet5,alexnet,resnet18", "CNNLAB_NUM_CLASSES": "10"}
+CI_TESTS = [f"test_architecture[{a}-{f}]" for a in ("lenet5", "alexnet", "resnet18") for f in ("torch", "keras")]
+PER_ARCH = 10
+SHARE = {"params": 1 / 5, "output": 1 / 5, "layers": 1 / 5, "function": 2 / 5}
+
+
+def _module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return _module(ROOT / "solution" / "architectures.py", "architectures_solution")
+
+
+# ------------------------------------------------------------------------------ the solution
+
+
+@pytest.mark.parametrize("arch", models.ARCHS)
+def test_solution_torch_counts_equal_the_published_ones(solution, arch):
+    import torch
+
+    from reference.catalog import get
+
+    fact = get(arch).variant("default").params  # torchvision 0.29 or the paper's arithmetic
+    with torch.device("meta"):
+        model = solution.build(arch, "torch", num_classes=10 if arch == "lenet5" else 1000)
+    assert sum(p.numel() for p in model.parameters()) == fact.value, fact.source
+
+
+@pytest.mark.parametrize("arch", ["lenet5", "resnet18"])
+def test_solution_keras_counts_equal_the_published_ones(solution, arch):
+    from reference.catalog import get
+
+    variant = get(arch).variant("default")
+    model = solution.build(arch, "keras", num_classes=10 if arch == "lenet5" else 1000)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == variant.params.value  # Keras' trainable count is torch's
+    assert model.count_params() == variant.keras_params.value  # + moving mean and variance
+
+
+# ------------------------------------------------------------------------------ the grader's checks
+
+
+@pytest.fixture
+def lenet_export(solution, tmp_path, monkeypatch):
+    """The solution's LeNet-5 (torch) exported in this process by the worker-side helper."""
+    from bench.grading.helpers import model_export
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "architectures", solution)
+    seed = models.new_seed()
+    x, native = models.grading_input("lenet5", "torch", seed=seed)
+    result = model_export.export("architectures", "lenet5", "torch", 10, native, seed)
+    return result, x, seed, tmp_path
+
+
+def _judge(result, x, seed, folder):
+    return models.judge(result, arch="lenet5", framework="torch", num_classes=10, x_nchw=x, seed=seed,
+                        load_array=lambda name: np.load(folder / name, allow_pickle=False))
+
+
+def test_judge_passes_the_solution(lenet_export):
+    verdict = _judge(*lenet_export)
+    assert all(check.ok for check in verdict.checks.values()), verdict.checks
+    assert verdict.counts["total"] == 61_706  # LeNet-5, paper arithmetic (catalog)
+
+
+def test_judge_refuses_weights_the_seed_did_not_give(lenet_export):
+    result, x, seed, folder = lenet_export
+    layer = result["layers"][0]
+    kernel = folder / layer["arrays"]["kernel"]["file"]
+    np.save(kernel, np.zeros(layer["arrays"]["kernel"]["shape"], np.float32))  # a degenerate model
+    verdict = _judge(result, x, seed, folder)
+    assert not verdict.checks["function"].ok
+    assert "not the ones the grader's seed gave" in verdict.checks["function"].message
+
+
+def test_judge_refuses_a_manifest_that_lies_about_shapes(lenet_export):
+    result, x, seed, folder = lenet_export
+    result["layers"][2]["arrays"]["kernel"]["shape"] = [120, 401]  # the file holds 120 x 400
+    verdict = _judge(result, x, seed, folder)
+    assert not verdict.checks["params"].ok and not verdict.checks["function"].ok
+
+
+def test_judge_wants_the_output_from_a_layer(lenet_export):
+    result, x, seed, folder = lenet_export
+    result["output"] = np.zeros_like(result["output"])  # right shape, made up
+    verdict = _judge(result, x, seed, folder)
+    assert not verdict.checks["output"].ok and not verdict.checks["function"].ok
+    assert verdict.checks["params"].ok and verdict.checks["layers"].ok
+
+
+def test_bad_arch_or_framework_names_the_choices():
+    with pytest.raises(ValueError, match="lenet5, alexnet, vgg16, resnet18, resnet50"):
+        models.check_arch("vgg17", "torch")
+    with pytest.raises(ValueError, match="torch, keras"):
+        models.check_arch("vgg16", "jax")
+
+
+def test_a_bad_scope_is_a_usage_error(monkeypatch):
+    conftest = _module(ROOT / "tests" / "conftest.py", "architectures_conftest")
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5,vgg17")
+    with pytest.raises(pytest.UsageError, match="vgg17"):
+        conftest.scope()
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "alexnet")
+    monkeypatch.setenv("CNNLAB_NUM_CLASSES", "ten")
+    with pytest.raises(pytest.UsageError, match="CNNLAB_NUM_CLASSES"):
+        conftest.scope()
+
+
+# ------------------------------------------------------------------------------ the class
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """The example class graded once (shared by pytest-xdist workers) with the bundled roster."""
+
+    def run(folder):
+        summary = grade_examples(folder / "out", archs=SCOPE["CNNLAB_ARCHITECTURES"], jobs=2)
+        return {"records": summary.records, "teams": summary.teams, "missing": summary.missing,
+                "reports": sorted(summary.reports), "demo": render_demo(summary),
+                "out": str(folder / "out")}
+
+    return computed_once(tmp_path_factory, "architectures-class", run)
+
+
+def _tests(data, student):
+    record = next(r for r in data["records"] if r["student"] == student)
+    return {t["test"]: t for t in record["tests"]}, record
+
+
+def test_correct_submission_earns_everything(graded_class):
+    tests, record = _tests(graded_class, "correct")
+    assert [tests[name]["points"] for name in CI_TESTS] == [PER_ARCH] * 6
+    assert record["score"] == record["max_score"] == 60  # 3 architectures x 2 frameworks x 10
+    board = {e["name"]: e for e in record["leaderboard"]}
+    assert set(board) == {"digits accuracy", "images/s"} and board["images/s"]["value"] > 0
+    assert board["digits accuracy"]["value"] > 0.9  # LeNet-5 on digits: well above 90 % in the literature
+
+
+@pytest.mark.parametrize("student, expected, messages", [
+    # conv1 without padding: (224 - 11) // 4 + 1 = 54, not (224 + 4 - 11) // 4 + 1 = 55
+    ("alexnet_no_padding", {"test_architecture[alexnet-torch]": PER_ARCH * (SHARE["params"] + SHARE["output"])},
+     ["our layer 'features.0' gives (96, 55, 55); your '0' gives (96, 54, 54)"]),
+    # fc6 reads 9,216 values; a 6,400-input layer has (9,216 - 6,400) x 4,096 weights too few
+    ("wrong_fc6_input", {"test_architecture[alexnet-torch]": 0},
+     ["kernel 4096x9216", "kernel 4096x6400", f"{58_322_314 - 2816 * 4096:,} parameters",
+      "the forward pass raised RuntimeError"]),
+    # no projection: 3 x (1x1 conv + BatchNorm) = 8,448 + 33,280 + 132,096 parameters fewer
+    ("resnet_no_projection", {"test_architecture[resnet18-torch]": PER_ARCH * SHARE["output"]},
+     ["our layer 'layer2.0.downsample.0', conv (kernel 128x64x1x1), has no counterpart",
+      f"{11_181_642 - 173_824:,} parameters"]),
+    # H, W, C flatten in torch: everything right but the function, which breaks at fc6
+    ("keras_flatten_order", {"test_architecture[lenet5-torch]": PER_ARCH * (1 - SHARE["function"]),
+                             "test_architecture[alexnet-torch]": PER_ARCH * (1 - SHARE["function"])},
+     ["the first layer that differs is our 'classifier.0'", "the first layer that differs is our 'classifier.1'"]),
+    ("bn_epsilon", {"test_architecture[resnet18-keras]": PER_ARCH * (1 - SHARE["function"])},
+     ["the first layer that differs is our 'bn1'", "your BatchNorm epsilon is 0.001, the reference's 1e-05"]),
+])
+def test_common_mistakes_lose_exactly_what_they_break(graded_class, student, expected, messages):
+    tests, record = _tests(graded_class, student)
+    for name in CI_TESTS:  # what the example does not implement raises NotImplementedError
+        assert tests[name]["points"] == pytest.approx(expected.get(name, 0)), name
+        if name not in expected:
+            assert "raised NotImplementedError" in tests[name]["message"]
+    text = "\n".join(tests[name]["message"] for name in expected)
+    for message in messages:
+        assert message in text
+    assert record["leaderboard"] == []  # no verified LeNet-5 (torch), no leaderboard entry
+
+
+def test_hard_coded_counts_earn_nothing_for_the_count(graded_class):
+    tests, record = _tests(graded_class, "fake_counts")
+    for name in CI_TESTS:  # only the output of its little dense layer has the right shape
+        assert tests[name]["points"] == pytest.approx(PER_ARCH * SHARE["output"]), name
+    lenet = tests["test_architecture[lenet5-torch]"]["message"]
+    assert "61,706 parameters, 61,706 trainable (expected 61,706 and 61,706)" in lenet  # the claim
+    assert "params: our layer 'features.0'" in lenet and "has no counterpart" in lenet
+
+
+def test_an_output_made_from_the_input_shape_earns_nothing(graded_class):
+    tests, record = _tests(graded_class, "fake_output")
+    assert record["score"] == 0
+    for name in CI_TESTS:
+        assert "not what a layer of your model computed" in tests[name]["message"]
+
+
+def test_a_forbidden_model_zoo_earns_nothing_and_is_reported(graded_class):
+    tests, record = _tests(graded_class, "model_zoo")
+    assert record["score"] == 0
+    assert "ready-made model is not allowed" in tests["test_architecture[resnet18-torch]"]["message"]
+    zoo = tests["test_model_zoo"]["message"]
+    assert "uses torchvision.models" in zoo and "uses keras.applications" in zoo and "not allowed" in zoo
+
+
+def test_teams_and_leaderboard_of_the_class(graded_class):
+    teams = {t["team"]: t for t in graded_class["teams"]}
+    first = teams["convolutionists"]
+    assert (first["submitted_by"], first["score"], first["status"]) == ("correct", 60, "graded")
+    assert [m["name"] for m in first["members"]] == ["Ada Lovelace", "Grace Hopper"]  # the roster's order
+    fakers = teams["fakers"]  # two members submitted: the better one counts, the other is named
+    assert (fakers["submitted_by"], fakers["also"]) == ("fake_counts", ["fake_output"])
+    assert teams["latecomers"]["status"] == "missing"
+    assert graded_class["missing"] == ["linus"]  # grace and kurt are not: their teams handed in
+    out = Path(graded_class["out"])
+    rows = (out / "teams.csv").read_text().splitlines()
+    assert rows[0] == "team,student,name,score,max_score,status,submitted_by"
+    assert "convolutionists,grace,Grace Hopper,60,60,graded,correct" in rows
+    board = (out / "leaderboard.csv").read_text().splitlines()
+    assert board[0] == "rank,team,digits accuracy,images/s" and board[1].startswith("1,convolutionists,")
+    assert "teams.csv" in graded_class["reports"] and "leaderboard.txt" in graded_class["reports"]
+    assert "Ada Lovelace, Grace Hopper" in graded_class["demo"] and "also submitted: fake_output" in graded_class["demo"]
+    gradescope = (out / "gradescope" / "correct" / "results.json").read_text()
+    assert '"leaderboard"' in gradescope and '"digits accuracy"' in gradescope
+
+
+def test_the_switch_allows_a_model_zoo(tmp_path, monkeypatch):
+    """With forbid_model_zoo = false, torchvision's ResNet-18 (an independent implementation of
+    the layout asked for) earns full marks; its AlexNet (64-192-384-256-256) is another network."""
+    copy = tmp_path / "architectures"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("solution", "__pycache__"))
+    toml = copy / "assignment.toml"
+    toml.write_text(toml.read_text().replace("forbid_model_zoo = true", "forbid_model_zoo = false"))
+    assert load_assignment(copy).options == {"forbid_model_zoo": False}
+    shutil.copytree(EXAMPLES / "model_zoo", tmp_path / "subs" / "model_zoo")
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "alexnet,resnet18")
+    monkeypatch.setenv("CNNLAB_NUM_CLASSES", "10")
+    summary = grade(copy, tmp_path / "subs", tmp_path / "out", jobs=1)
+    tests = {t["test"]: t for t in summary.records[0]["tests"]}
+    assert tests["test_architecture[resnet18-torch]"]["points"] == PER_ARCH
+    alexnet = tests["test_architecture[alexnet-torch]"]
+    assert alexnet["points"] == pytest.approx(PER_ARCH * SHARE["output"])
+    assert "conv (bias 96, kernel 96x3x11x11)" in alexnet["message"] and "kernel 64x3x11x11" in alexnet["message"]
+    assert "allowed here, reported only" in tests["test_model_zoo"]["message"]
+
+
+# ------------------------------------------------------------------------------ the assignment
+
+
+def _points(path, name):
+    """Points of a test file: each test's points marker times its parametrized cases."""
+    module = _module(path, name)
+    total = 0
+    for function in vars(module).values():
+        if callable(function) and getattr(function, "__name__", "").startswith("test_"):
+            marks = getattr(function, "pytestmark", [])
+            points = next(m.args[0] for m in marks if m.name == "points")
+            cases = math.prod(len(m.args[1]) for m in marks if m.name == "parametrize")
+            total += points * cases
+    return total
+
+
+def test_points_add_up_to_the_assignment_total():
+    public = _points(ROOT / "tests" / "public" / "test_public.py", "architectures_public")
+    hidden = _points(ROOT / "tests" / "hidden" / "test_hidden.py", "architectures_hidden")
+    assert (public, hidden) == (40, 60)  # as README.md says
+    assert public + hidden == load_assignment(ROOT).points == 100
+    assert math.isclose(sum(SHARE.values()), 1.0)
+
+
+def test_released_bundle_grades_the_starter(tmp_path, monkeypatch):
+    files = {str(p) for p in release("architectures", tmp_path / "handout")}
+    assert {"starter/architectures.py", "tests/conftest.py", "tests/public/test_public.py",
+            "fixtures/public/digits.npz", "README.md", "assignment.toml"} <= files
+    assert not any(f.startswith(("solution", "tests/hidden")) for f in files)
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5")
+    summary = grade(tmp_path / "handout", tmp_path / "handout" / "starter", tmp_path / "out", public_only=True)
+    record = summary.records[0]
+    assert (record["score"], record["max_score"]) == (0, 20)  # lenet5 in both frameworks, 10 each
+    graded = [t for t in record["tests"] if t["max_points"]]
+    assert graded and all("raised NotImplementedError" in t["message"] for t in graded)

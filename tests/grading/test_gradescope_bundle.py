@@ -1,0 +1,112 @@
+"""``cnnlab export-gradescope``: the bundle's contents, its setup.sh, and its run_autograder run
+against a fake ``/autograder`` tree in a temporary folder (Gradescope's layout: ``source/`` from
+the zip, ``submission/`` with the student's files, ``results/results.json`` written)."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from bench.cli import main
+from bench.grading.gradescope import export
+
+from .conftest import REPO
+
+ROOT = REPO / "assignments" / "architectures"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    export("architectures", path)
+    return path
+
+
+def test_bundle_holds_cnnlab_and_the_assignment_without_its_solution(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+    assert {"setup.sh", "run_autograder", "cnnlab/pyproject.toml", "cnnlab/bench/grading/engine.py",
+            "cnnlab/bench/grading/helpers/model_export.py", "cnnlab/reference/torch_models/resnet.py",
+            "cnnlab/assignments/architectures/assignment.toml",
+            "cnnlab/assignments/architectures/tests/hidden/test_hidden.py",
+            "cnnlab/assignments/architectures/fixtures/public/digits.npz"} <= names
+    assert not any("/solution/" in n or "/starter/" in n or "__pycache__" in n or n.startswith("cnnlab/tests/")
+                   for n in names)
+    assert not any(n.startswith("cnnlab/assignments/") and "/architectures/" not in n for n in names)
+    assert all(modes[n] & stat.S_IXUSR for n in ("setup.sh", "run_autograder"))
+
+
+def test_setup_installs_the_frameworks_the_assignment_needs(bundle, tmp_path):
+    export("metrics", tmp_path / "metrics.zip")
+    scripts = {}
+    for name, path in (("architectures", bundle), ("metrics", tmp_path / "metrics.zip")):
+        with zipfile.ZipFile(path) as archive:
+            scripts[name] = archive.read("setup.sh").decode()
+        (tmp_path / f"{name}.sh").write_text(scripts[name])
+        assert subprocess.run(["bash", "-n", str(tmp_path / f"{name}.sh")]).returncode == 0
+    assert "download.pytorch.org/whl/cpu" in scripts["architectures"]  # the solution uses torch
+    assert 'source/cnnlab[keras]" pytest' in scripts["architectures"]  # ... and keras
+    assert "torch" not in scripts["metrics"] and "cnnlab[" not in scripts["metrics"]  # numpy only
+    assert "bubblewrap" in scripts["metrics"]
+
+
+def _tree(tmp_path, bundle):
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    return root
+
+
+def _run(root, **env):
+    variables = dict(os.environ, AUTOGRADER_ROOT=str(root), CNNLAB_PYTHON=sys.executable, **env)
+    variables.pop("PYTHONPATH", None)  # the bundle's own cnnlab must be the one that grades
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=variables,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def test_run_autograder_grades_a_submission_and_fills_the_leaderboard(bundle, tmp_path):
+    root = _tree(tmp_path, bundle)
+    folder = root / "submission" / "homework"  # Gradescope keeps an uploaded archive's folders
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "solution" / "architectures.py", folder)
+    results = _run(root, CNNLAB_ARCHITECTURES="lenet5", CNNLAB_NUM_CLASSES="10")
+    assert results["score"] == 20  # LeNet-5 in both frameworks, 10 points each
+    tests = {t["name"]: t for t in results["tests"]}
+    assert set(tests) == {"test_architecture[lenet5-torch]", "test_architecture[lenet5-keras]",
+                          "test_model_zoo", "test_leaderboard[lenet5]"}
+    assert all(t["visibility"] == "visible" and t["status"] == "passed" for t in tests.values())
+    board = {e["name"]: e for e in results["leaderboard"]}
+    assert set(board) == {"digits accuracy", "images/s"} and board["digits accuracy"]["order"] == "desc"
+    assert 0.9 < board["digits accuracy"]["value"] <= 1.0  # LeNet-5 on digits: above 90 % in the literature
+    assert f"Graded by cnnlab from {root / 'source' / 'cnnlab'}" in results["output"]
+    assert "Sandbox:" in results["output"]
+
+
+def test_run_autograder_without_the_file_still_writes_results(bundle, tmp_path):
+    root = _tree(tmp_path, bundle)
+    (root / "submission").mkdir()
+    (root / "submission" / "notes.txt").write_text("forgot the code")
+    results = _run(root)
+    assert results["score"] == 0 and results["tests"] == []
+    assert "No architectures.py (or notebook) in the submission" in results["output"]
+
+
+def test_export_errors_are_clean(tmp_path, capsys):
+    assert main(["export-gradescope", "metrics", "--out", str(tmp_path / "bundle.tar")]) == 2
+    assert "must name a .zip file" in capsys.readouterr().err
+    assert main(["export-gradescope", "metrics", "--out", str(tmp_path / "a.zip")]) == 0
+    assert main(["export-gradescope", "metrics", "--out", str(tmp_path / "a.zip")]) == 2
+    assert "exists; use --force" in capsys.readouterr().err
+    assert main(["export-gradescope", "nope", "--out", str(tmp_path / "b.zip")]) == 2
+    assert "bundled assignments: architectures, metrics" in capsys.readouterr().err

@@ -1,0 +1,188 @@
+"""freeze / unfreeze / trainable_summary on the canonical models and on cnnlab's twins.
+
+Expected numbers: the lecture's figure for keras.applications' VGG16 without top (14,714,688
+parameters, 0 trainable when frozen, 7,079,424 with the last 4 layers unfrozen), and
+``reference/fixtures/transfer/freezing_patterns.json``, which
+``scripts/make_transfer_fixtures.py`` counts on keras.applications and torchvision models with the
+frameworks' own switches (``layer.trainable``, ``requires_grad_``), not with reference.transfer.
+"""
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+import keras  # noqa: I001 - after torchvision (see docs/CONVENTIONS.md)
+
+from reference import build
+from reference.transfer import freeze, layer_names, trainable_summary, unfreeze
+
+FIXTURE = Path(__file__).resolve().parents[2] / "reference" / "fixtures" / "transfer" / "freezing_patterns.json"
+CASES = {c["model"]: c for c in json.loads(FIXTURE.read_text())["cases"]}
+
+
+def apply(model, row):
+    """Put ``model`` in the state a fixture row describes, with reference.transfer."""
+    unfreeze(model)
+    if row["pattern"] == "none":
+        return model
+    freeze(model)
+    if row["pattern"] == "last":
+        unfreeze(model, last=row["n"])
+    elif row["pattern"] == "from_layer":
+        unfreeze(model, from_layer=row["name"])
+    return model
+
+
+def check_case(model, case, names=None):
+    assert trainable_summary(model).total == case["total"]
+    assert len(layer_names(model)) == case["layers"]
+    assert layer_names(model)[-4:] == (names or case["last_layers"])
+    for row in case["patterns"]:
+        assert trainable_summary(apply(model, row)).trainable == row["trainable"], row
+
+
+@pytest.fixture(scope="module")
+def keras_resnet50():
+    """cnnlab's Keras ResNet50 base, built once for this module (about 2 s)."""
+    return build("resnet50", "keras", include_top=False, input_size=32)
+
+
+@pytest.fixture(scope="module")
+def keras_vgg16():
+    return keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+
+
+def test_lecture_figure_on_keras_applications_vgg16(keras_vgg16):
+    base = keras_vgg16
+    unfreeze(base)
+    assert trainable_summary(base).total == 14_714_688
+    freeze(base)
+    assert trainable_summary(base).trainable == 0
+    unfreeze(base, last=4)
+    summary = trainable_summary(base)
+    assert summary.trainable == 7_079_424
+    assert summary.non_trainable == 14_714_688 - 7_079_424
+    # the same layers as the lecture's `for layer in base.layers[:-4]: layer.trainable = False`
+    trainable = {row.name for row in summary.layers if row.state == "trainable"}
+    assert trainable == {layer.name for layer in base.layers[-4:] if layer.weights}
+    assert layer_names(base)[-4:] == ["block5_conv1", "block5_conv2", "block5_conv3", "block5_pool"]
+
+
+def test_fixture_patterns_on_keras_applications(keras_vgg16):
+    check_case(keras_vgg16, CASES["vgg16_notop"])
+    resnet = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
+    check_case(resnet, CASES["resnet50_notop"])
+
+
+def test_fixture_patterns_on_torchvision():
+    with torch.device("meta"):
+        features = torchvision.models.vgg16().features
+        resnet = torchvision.models.resnet50()
+    # torchvision's module paths: the models' children up to layer4, under their own names
+    check_case(nn.Sequential(OrderedDict(features=features)), CASES["vgg16_features"])
+    base = nn.Sequential(OrderedDict(list(resnet.named_children())[:-2]))
+    check_case(base, CASES["resnet50_base"])
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+@pytest.mark.parametrize("arch, case", [("vgg16", "vgg16_features"), ("resnet50", "resnet50_base")])
+def test_cnnlab_twins_follow_the_torchvision_patterns(framework, arch, case, request):
+    """Our bases in both frameworks: the torchvision layout, so torchvision's trainable counts
+    (Keras' total adds the BatchNorm moving statistics, two per channel)."""
+    expected = CASES[case]
+    with torch.device("meta"):
+        torch_base = build(arch, "torch", include_top=False)
+    bn_stats = 0
+    if framework == "torch":
+        base = torch_base
+    else:
+        base = request.getfixturevalue("keras_resnet50") if arch == "resnet50" else \
+            build(arch, "keras", include_top=False, input_size=32)
+        bn_stats = sum(2 * m.num_features for m in torch_base.modules() if isinstance(m, nn.BatchNorm2d))
+    check_case(base, dict(expected, total=expected["total"] + bn_stats))
+
+
+def test_torch_and_keras_twins_have_the_same_layers(keras_resnet50):
+    """The same layers; in the same order except where Keras' graph order puts a block's
+    shortcut convolution before its conv3 (torch lists modules as they are registered)."""
+    names = {}
+    for arch in ("vgg16", "resnet50"):
+        with torch.device("meta"):
+            torch_base = build(arch, "torch", include_top=False)
+        keras_base = keras_resnet50 if arch == "resnet50" else build(arch, "keras", include_top=False, input_size=32)
+        names[arch] = layer_names(torch_base), layer_names(keras_base)
+    assert names["vgg16"][0] == names["vgg16"][1]
+    torch_names, keras_names = names["resnet50"]
+    assert sorted(torch_names) == sorted(keras_names) and len(torch_names) == 107
+    assert torch_names[-12:] == keras_names[-12:]  # layer4.1 and layer4.2 have no shortcut conv
+    moved = [t for t, k in zip(torch_names, keras_names) if t != k]
+    assert all(".downsample." in n or ".conv3" in n or ".bn3" in n for n in moved)
+
+
+def test_unfreeze_adds_to_what_is_trainable():
+    with torch.device("meta"):
+        base = build("vgg16", "torch", include_top=False)
+    freeze(base)
+    unfreeze(base, last=4)
+    unfreeze(base, names=["features.0"])  # conv1_1: 3 * 64 * 9 + 64
+    assert trainable_summary(base).trainable == 7_079_424 + 1_792
+    unfreeze(base, from_layer="features.17")  # block 4 and 5
+    assert trainable_summary(base).trainable == 1_792 + 3 * 2_359_808 + 1_180_160 + 2 * 2_359_808 + 0
+    freeze(base)
+    assert trainable_summary(base).trainable == 0
+
+
+def test_keras_nested_model_is_looked_into():
+    """A base used as one layer of a Sequential model: its layers are the model's layers."""
+    base = build("vgg11", "keras", include_top=False, input_size=32)
+    model = keras.Sequential([base, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+    freeze(model)
+    assert trainable_summary(model).trainable == 0
+    unfreeze(model, last=2)  # the head's pooling and dense layer
+    assert trainable_summary(model).trainable == 512 * 3 + 3
+    unfreeze(model, last=4)  # and vgg11's last convolution and pooling
+    assert trainable_summary(model).trainable == 512 * 3 + 3 + 512 * 512 * 9 + 512
+
+
+def test_summary_rows_and_text():
+    with torch.device("meta"):
+        base = build("resnet18", "torch", include_top=False)
+    freeze(base)
+    unfreeze(base, from_layer="layer4.1")
+    summary = trainable_summary(base)
+    rows = {row.name: row for row in summary.layers}
+    assert rows["layer4.1.conv1"].state == "trainable" and rows["layer4.0.conv1"].state == "frozen"
+    assert rows["maxpool"].state == "-" and rows["maxpool"].params == 0
+    assert rows["layer4.1.bn1"].batch_norm == "batch statistics"
+    assert rows["layer4.0.bn1"].batch_norm == "inference"
+    assert summary.trainable == sum(r.trainable_params for r in summary.layers)
+    assert summary.total == 11_689_512 - 513_000  # torchvision resnet18 minus fc (512 * 1000 + 1000)
+    text = str(summary)
+    assert "layer4.1.conv2" in text and f"trainable {summary.trainable:,}" in text
+    assert summary.as_dict()["layers"][0]["name"] == "conv1"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"last": 4, "names": ["features.0"]}, "at most one of last, from_layer, names"),
+    ({"last": 19}, r"last must be an int from 0 to 18"),
+    ({"last": -1}, r"last must be an int from 0 to 18"),
+    ({"last": True}, r"last must be an int"),
+    ({"from_layer": "features.25"}, r"from_layer='features.25' names no layer.*did you mean"),
+    ({"names": "features.0"}, "names must be a list of layer names"),
+    ({"names": ["block5_conv1"]}, "names='block5_conv1' names no layer"),
+])
+def test_bad_selections_are_clear_errors(kwargs, message):
+    with torch.device("meta"):
+        base = build("vgg16", "torch", include_top=False)
+    with pytest.raises(ValueError, match=message):
+        unfreeze(base, **kwargs)
+
+
+def test_not_a_model_is_a_clear_error():
+    with pytest.raises(ValueError, match="expected a torch.nn.Module or a keras.Model"):
+        freeze([1, 2, 3])
