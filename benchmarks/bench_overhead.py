@@ -130,6 +130,30 @@ def same_process(arch, batch, warmup, steps, rounds, threads, clock=time.perf_co
         yield (a, b) if first is harness_burst else (b, a)
 
 
+def loop_cost(n: int = 200_000) -> tuple[float, float]:
+    """Seconds per step that the harness's loop adds around an empty step, and a bare loop's.
+
+    This is what the harness costs whatever the model: compare it with the model's step time.
+    """
+    import torch
+
+    from bench.throughput.options import TimingPlan
+    from bench.throughput.timing import measure
+
+    def empty_step():  # what torch_steps' inference step does besides the forward pass
+        with torch.inference_mode():
+            return None
+
+    plan = TimingPlan(warmup=0, steps=n, min_time=0.0, repeats=1)
+    start = time.perf_counter()
+    measure(empty_step, lambda _result: None, batch_size=1, plan=plan)
+    harnessed = (time.perf_counter() - start) / n
+    start = time.perf_counter()
+    for _ in range(n):
+        pass
+    return harnessed, (time.perf_counter() - start) / n
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="resnet18")
@@ -156,6 +180,10 @@ def main(argv=None) -> int:
             ratios.append(harnessed / bare_speed)
             print(f"round {i + 1}: harness loop {harnessed:.2f} img/s, bare loop "
                   f"{bare_speed:.2f} img/s, ratio {ratios[-1]:.3f}", flush=True)
+        harness_step, bare_step = loop_cost()
+        print(f"the harness's loop costs {1e6 * (harness_step - bare_step):.1f} us per step more "
+              f"than a bare loop (an empty step: {1e6 * harness_step:.1f} us against "
+              f"{1e6 * bare_step:.2f} us)")
         return _verdict(args, ratios, f"same process, {args.clock} clock")
     with tempfile.TemporaryDirectory() as out:
         for i in range(args.rounds):

@@ -176,18 +176,21 @@ def bar_chart(records: Iterable[dict], path: str | Path) -> Path:
     width = 0.8 / len(labels)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(groups) * max(1, len(labels)) ** 0.5), 4.5))
     for i, label in enumerate(labels):
-        xs, ys, errs = [], [], []
+        xs, ys, low, high = [], [], [], []
         for r in records:
             if r["label"] != label:
                 continue
             group = f"{r['arch']}\n{r['precision']} {r['mode']} b{r['batch_size_requested']}"
             xs.append(groups.index(group) + (i - (len(labels) - 1) / 2) * width)
             ys.append(r["images_per_s"])
-            errs.append(r.get("images_per_s_iqr") or 0.0)
-        ax.bar(xs, ys, width, yerr=[[e / 2 for e in errs], [e / 2 for e in errs]], label=label,
-               capsize=2)
+            low.append(r["images_per_s"] - r.get("images_per_s_q1", r["images_per_s"]))
+            high.append(r.get("images_per_s_q3", r["images_per_s"]) - r["images_per_s"])
+        ax.bar(xs, ys, width, yerr=[low, high], label=label, capsize=2)
+    speeds = [r["images_per_s"] for r in records if r["images_per_s"] > 0]
+    if speeds and max(speeds) > 30 * min(speeds):
+        ax.set_yscale("log")  # small and large networks on one chart
     ax.set_xticks(range(len(groups)), groups, fontsize=8)
-    ax.set_ylabel("images / s (median, IQR bars)")
+    ax.set_ylabel("images / s (median; bars: quartiles)")
     devices = sorted({r["device_name"] for r in records})
     ax.set_title(f"cnnlab bench on {', '.join(devices)}")
     ax.legend(fontsize=8)

@@ -19,10 +19,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch  # noqa: I001 - torch and torchvision before TensorFlow (see docs/CONVENTIONS.md)
+import torch
 import torchvision
 from torch import nn
 
+# isort: split
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 import keras
 
 OUT = Path(__file__).resolve().parents[1] / "reference" / "fixtures" / "transfer" / "freezing_patterns.json"

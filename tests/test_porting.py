@@ -169,9 +169,8 @@ _BACKEND_SCRIPT = textwrap.dedent(
     import json, sys
     from reference.compare import compare_arch
     out = []
-    for arch, size in [("lenet5", None), ("alexnet", None), ("resnet18", (64, 64)),
-                       ("mobilenet_v2", (64, 64)), ("densenet121", (64, 64)),
-                       ("googlenet", (64, 64)), ("inception_v3", (96, 96))]:
+    # flatten order (lenet5), residual + BN (resnet18), depthwise + ReLU6 (mobilenet_v2)
+    for arch, size in [("lenet5", None), ("resnet18", (32, 32)), ("mobilenet_v2", (32, 32))]:
         for rec in compare_arch(arch, input_size=size, batch=1):
             out.append([arch, rec.direction, rec.keras_backend, rec.max_abs_diff])
     print(json.dumps(out))
@@ -186,7 +185,7 @@ def test_equivalence_holds_on_other_keras_backends(backend):
     pytest.importorskip(module)
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
     proc = subprocess.run([sys.executable, "-c", _BACKEND_SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
 

@@ -290,8 +290,10 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     jobs : int, default=1
         Submissions graded at once.
     roster : str or Path, optional
-        CSV of the class (``student`` and optional ``name`` columns): students without a
-        submission are recorded as missing.
+        CSV of the class (``student`` or ``student_id``, optional ``name`` and ``team``
+        columns): students without a submission are recorded as missing, unless their team
+        handed one in; with teams, ``Summary.teams`` and ``teams.csv`` hold the team view (see
+        :mod:`bench.grading.teams`).
     public_only : bool, default=False
         Run only the visible tests (what a student runs on their own work).
     regrade : list of str

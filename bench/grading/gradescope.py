@@ -98,6 +98,8 @@ def run_script(name: str) -> str:
         'export PYTHONPATH="$ROOT/source/cnnlab${PYTHONPATH:+:$PYTHONPATH}"',
         "export TF_CPP_MIN_LOG_LEVEL=2",
         'mkdir -p "$ROOT/results"',
+        '# python -m puts the working folder first on the path: make it the bundled cnnlab',
+        'cd "$ROOT/source/cnnlab" || exit 1',
         f'exec "$PYTHON" -m bench.grading.gradescope --assignment "$ROOT/source/cnnlab/assignments/{name}" \\',
         '    --submission "$ROOT/submission" --results "$ROOT/results/results.json"',
     ]) + "\n"

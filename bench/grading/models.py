@@ -324,6 +324,8 @@ def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: 
         return verdict.fail_all(f"{call} raised {error.get('type', 'an exception')}\n"
                                 f"{str(error.get('message', ''))[:500]}")
     layers = result.get("layers") or []
+    if not _well_formed(result):
+        return verdict.fail_all("the worker's report on your model is malformed")
     model = reference_model(arch, num_classes)
     ref = _reference_layers(model, x_nchw.shape)
     student = []
@@ -347,6 +349,29 @@ def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: 
     _judge_function(verdict, model, ref, layers, student, trace, samples, output, x_nchw, seed,
                     framework, load_array)
     return verdict
+
+
+def _well_formed(result: dict) -> bool:
+    """The worker's report has the types :func:`judge` reads (it comes from the sandbox)."""
+    def shape(value):
+        return isinstance(value, list) and all(type(d) is int and d >= 0 for d in value)
+
+    layers, trace = result.get("layers"), result.get("trace")
+    if not isinstance(layers, list) or not isinstance(trace, list):
+        return False
+    for layer in layers:
+        if not (isinstance(layer, dict) and isinstance(layer.get("name"), str)
+                and isinstance(layer.get("kind"), str) and isinstance(layer.get("arrays"), dict)):
+            return False
+        for info in layer["arrays"].values():
+            if not (isinstance(info, dict) and isinstance(info.get("file"), str) and shape(info.get("shape"))):
+                return False
+        if not all(isinstance(layer.get(k), (str, float, int, type(None))) for k in ("epsilon", "activation")):
+            return False
+    samples = result.get("samples")
+    if trace and not (isinstance(samples, np.ndarray) and samples.ndim == 2 and len(samples) == len(trace)):
+        return False
+    return all(isinstance(e, dict) and type(e.get("index")) is int and shape(e.get("shape")) for e in trace)
 
 
 def _judge_params(verdict, layers, ref, student, num_classes) -> None:
@@ -387,7 +412,8 @@ def _nearest(ref_layer, layers, student) -> str:
         if kind != ref_layer.kind:
             continue
         shapes = dict(shapes)
-        points = sum(a == b for role in ref_layer.shapes for a, b in zip(ref_layer.shapes[role], shapes.get(role, ())))
+        points = sum(a == b for role in ref_layer.shapes
+                     for a, b in zip(ref_layer.shapes[role], shapes.get(role, ()), strict=False))
         points -= 10 * len(set(shapes) ^ set(ref_layer.shapes))
         if points > score:
             best, score = index, points

@@ -38,6 +38,8 @@ class Timing:
         return {
             "images_per_s": statistics.median(ips),
             "images_per_s_iqr": q3 - q1,
+            "images_per_s_q1": q1,
+            "images_per_s_q3": q3,
             "images_per_s_repeats": ips,
             "step_ms_p50": 1e3 * median_step,
             "step_ms_p90": 1e3 * quantile(self.step_s, 0.90),

@@ -9,8 +9,9 @@ Four methods, in PyTorch (:mod:`reference.cam.torch_cam`) and Keras
 * ``guided_backprop`` — the input gradient through "guided" ReLUs;
 * ``guided_grad_cam`` — the two combined.
 
-:func:`explain` picks the framework from the model. Importing this package imports neither
-framework.
+:func:`explain` picks the framework from the model; :func:`grad_cam_maps` is Grad-CAM's
+arithmetic on a layer's activations and gradients (numpy), and :func:`peak_in_box` scores maps
+against bounding boxes. Importing this package imports neither framework.
 """
 
 from __future__ import annotations

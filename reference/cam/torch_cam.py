@@ -109,8 +109,8 @@ def feature_layers(model: nn.Module, images) -> list[str]:
 
 
 def _choose_layer(model: nn.Module, x: torch.Tensor, layer: str | None) -> str:
-    if layer is not None and layer in dict(model.named_modules()) and layer:
-        return layer
+    if layer and layer in dict(model.named_modules()):
+        return layer  # whether it gives a feature map shows in _forward
     valid = feature_layers(model, x)
     if layer is None:
         if not valid:

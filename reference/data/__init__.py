@@ -11,9 +11,6 @@ Keras are in :mod:`~reference.data.splits`, :mod:`~reference.data.normalize`,
 
 from __future__ import annotations
 
-from .shapes import SHAPES, ShapesDataset, make_shapes
-
-# issue 8 (transfer learning): real and local datasets, splits, normalisation, augmentation
 from .augment import Augmentation, augment
 from .cifar import load_cifar10
 from .digits import load_digits
@@ -21,10 +18,12 @@ from .labeled import LabeledImages, to_layout
 from .loaders import ArrayBatches, loader
 from .mnist import load_mnist, read_idx
 from .normalize import ChannelStats, fit_channel_stats, normalize
+from .shapes import SHAPES, ShapesDataset, make_shapes
 from .splits import Split, per_class_indices, split_indices, train_val_test_split
 from .warp import resize
 
 __all__ = ["SHAPES", "ShapesDataset", "make_shapes"]
+# real and local datasets, splits, normalisation, augmentation, batches (transfer learning)
 __all__ += [
     "ArrayBatches", "Augmentation", "ChannelStats", "LabeledImages", "Split", "augment",
     "fit_channel_stats", "load_cifar10", "load_digits", "load_mnist", "loader", "normalize",

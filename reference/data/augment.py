@@ -34,7 +34,7 @@ __all__ = ["Augmentation", "augment"]
 def _amount(value, name: str, upper: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 or (
             upper is not None and value >= upper):
-        bound = f"[0, {upper})" if upper is not None else ">= 0"
+        bound = f"in [0, {upper:g})" if upper is not None else ">= 0"
         raise ValueError(f"{name} must be a number {bound}, got {value!r}")
     return float(value)
 
@@ -114,7 +114,7 @@ def augment(images, spec: Augmentation, rng=None) -> np.ndarray:
         scales = rng.uniform(1 - spec.zoom, 1 + spec.zoom, n)
         matrices = np.stack([
             affine_matrix(height=height, width=width, angle=a, scale=s, shift=d, flip=bool(f))
-            for a, s, d, f in zip(angles, scales, shifts, flips)
+            for a, s, d, f in zip(angles, scales, shifts, flips, strict=True)
         ])
         out = warp_affine(out, matrices)
     if spec.brightness:
@@ -128,7 +128,7 @@ def augment(images, spec: Augmentation, rng=None) -> np.ndarray:
     if spec.cutout:
         half = spec.cutout // 2
         rows, cols = rng.integers(0, height, n), rng.integers(0, width, n)
-        for image, r, c in zip(out, rows, cols):
+        for image, r, c in zip(out, rows, cols, strict=True):
             top, left = max(r - half, 0), max(c - half, 0)
             image[top:r - half + spec.cutout, left:c - half + spec.cutout] = 0.0
     if spec.clip is not None:

@@ -95,6 +95,6 @@ def per_class_indices(labels, *, n: int, seed: int = 0) -> np.ndarray:
     for c in np.unique(labels):
         group = np.flatnonzero(labels == c)
         if len(group) < n:
-            raise ValueError(f"class {c!r} has {len(group)} samples, fewer than n={n}")
+            raise ValueError(f"class {c.item()!r} has {len(group)} samples, fewer than n={n}")
         picked.append(rng.choice(group, size=n, replace=False))
     return np.sort(np.concatenate(picked)).astype(np.int64)

@@ -28,7 +28,7 @@ from ..data.labeled import LabeledImages, to_layout
 from ..data.normalize import fit_channel_stats, normalize
 from ..data.splits import per_class_indices, split_indices
 from .heads import with_head
-from .recipe import Recipe, evaluate, fit, two_phase
+from .recipe import Recipe, TransferHistory, evaluate, fit, two_phase
 
 __all__ = ["STRATEGIES", "DemoConfig", "DemoResult", "run_demo"]
 
@@ -101,7 +101,7 @@ class DemoConfig:
             raise ValueError(f"variation must be a number from 0 to 3, got {self.variation!r}")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or self.lr <= 0:
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        self.recipe  # validates the recipe's settings
+        _ = self.recipe  # building it validates the recipe's settings
 
     @property
     def recipe(self) -> Recipe:
@@ -267,12 +267,12 @@ def _run(config: DemoConfig, framework: str, progress) -> DemoResult:
         model = with_head(base, 5, **head)
         after = {}
 
-        def phase_done(phase, model=model, begun=begun):
+        def phase_done(phase, model=model, begun=begun, after=after):
             after[phase] = (evaluate(model, test_data)[1], time.perf_counter() - begun)
 
         hist = two_phase(model, base, train, val, recipe=config.recipe, seed=seed,
                          on_phase_end=phase_done)
-        extract = type(hist)(hist.phase("extract"), {})
+        extract = TransferHistory(hist.phase("extract"), {})
         record("extract", seed, extract, after["extract"][1], after["extract"][0])
         record("finetune", seed, hist, after["finetune"][1], after["finetune"][0])
         note(f"seed {seed}: extract and finetune")

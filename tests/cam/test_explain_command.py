@@ -14,6 +14,9 @@ from reference.cam import torch_cam
 from reference.data import make_shapes
 from reports.overlay import as_rgb, gradient_image, overlay
 
+# Keras 3.15's save_weights converts its variables in a way numpy 2 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy")
+
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):

@@ -39,9 +39,9 @@ def test_grad_cam_matches_the_package_on_the_shapes_net(shapes_net, held_out, la
 @pytest.mark.parametrize("layer", ["layer4", "layer3.1.conv2", "layer2"])
 def test_grad_cam_matches_the_package_on_resnet18(resnet, rng, layer):
     # torchvision's ResNet layout: in-place ReLUs after the hooked layers, residual additions
-    images = rng.normal(size=(3, 3, 64, 64)).astype(np.float32)
-    ours = torch_cam.grad_cam(resnet, images, layer=layer, class_index=[1, 4, 7])
-    expected = _package_grad_cam(resnet, images, layer, [1, 4, 7])
+    images = rng.normal(size=(2, 3, 64, 64)).astype(np.float32)
+    ours = torch_cam.grad_cam(resnet, images, layer=layer, class_index=[1, 7])
+    expected = _package_grad_cam(resnet, images, layer, [1, 7])
     np.testing.assert_allclose(ours, expected, atol=1e-4)
 
 
@@ -115,9 +115,13 @@ def test_cam_localises_the_shapes(shapes_net, held_out):
     maps = torch_cam.cam(shapes_net, held_out.images)
     rate = peak_in_box(maps, held_out.boxes).mean()
     assert rate >= 0.9
-    # and it is the object that does it: a box elsewhere in the image catches few peaks
-    shifted = (held_out.boxes + 16) % 32
-    assert peak_in_box(maps, shifted).mean() < 0.5
+    # and it is the object that does it: the same boxes moved half an image along each axis
+    # (into the other half, clipped to the image) catch almost no peaks
+    boxes = held_out.boxes
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    shift = np.where(centre < 16, 16, -16)
+    moved = np.clip(boxes + np.concatenate([shift, shift], axis=1), 0, 32)
+    assert peak_in_box(maps, moved).mean() < 0.1
 
 
 def test_model_mode_and_gradients_are_left_alone(shapes_net, held_out):

@@ -125,7 +125,8 @@ def _torch_truth(path):
     """(output shape, params) per row, measured on torch layers on the meta device."""
     import csv
 
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     truths, shape = [], None
     for row in rows:
         if row["input"]:

@@ -14,7 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-import keras  # noqa: I001 - after torch (see docs/CONVENTIONS.md)
+# isort: split
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+import keras
 
 from reference import build
 from reference.transfer import freeze, linear_head, unfreeze

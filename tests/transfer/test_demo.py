@@ -25,7 +25,7 @@ def test_pretraining_on_0_to_4_helps_on_5_to_9(ci_result):
     summary = {row["strategy"]: row for row in ci_result.summary()}
     gain = summary["finetune"]["mean"] - summary["scratch"]["mean"]
     assert gain >= 0.025, summary
-    per_seed = [f - s for f, s in zip(summary["finetune"]["accuracies"], summary["scratch"]["accuracies"])]
+    per_seed = [f - s for f, s in zip(summary["finetune"]["accuracies"], summary["scratch"]["accuracies"], strict=True)]
     assert sum(g > 0 for g in per_seed) >= 2, per_seed
     assert summary["extract"]["mean"] > summary["scratch"]["mean"]
     assert ci_result.pretrain["val_accuracy"] > 0.7  # the source task was learnt

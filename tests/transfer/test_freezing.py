@@ -16,7 +16,9 @@ import torch
 import torchvision
 from torch import nn
 
-import keras  # noqa: I001 - after torchvision (see docs/CONVENTIONS.md)
+# isort: split
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+import keras
 
 from reference import build
 from reference.transfer import freeze, layer_names, trainable_summary, unfreeze
@@ -120,7 +122,7 @@ def test_torch_and_keras_twins_have_the_same_layers(keras_resnet50):
     torch_names, keras_names = names["resnet50"]
     assert sorted(torch_names) == sorted(keras_names) and len(torch_names) == 107
     assert torch_names[-12:] == keras_names[-12:]  # layer4.1 and layer4.2 have no shortcut conv
-    moved = [t for t, k in zip(torch_names, keras_names) if t != k]
+    moved = [t for t, k in zip(torch_names, keras_names, strict=True) if t != k]
     assert all(".downsample." in n or ".conv3" in n or ".bn3" in n for n in moved)
 
 
@@ -186,3 +188,30 @@ def test_bad_selections_are_clear_errors(kwargs, message):
 def test_not_a_model_is_a_clear_error():
     with pytest.raises(ValueError, match="expected a torch.nn.Module or a keras.Model"):
         freeze([1, 2, 3])
+
+
+@pytest.mark.parametrize("framework, absent", [("torch", ("keras", "tensorflow")), ("keras", ("torch",))])
+def test_one_framework_never_imports_the_other(framework, absent):
+    """Freezing, summaries, heads, training and loaders for one framework, in a fresh process."""
+    import subprocess
+    import sys
+
+    layout = "(4, 1, 32, 32)" if framework == "torch" else "(4, 32, 32, 1)"
+    code = f"""
+import sys
+import numpy as np
+from reference import build
+from reference.data import ArrayBatches, loader
+from reference.transfer import fit, freeze, linear_head, trainable_summary, unfreeze
+base = build("lenet5", "{framework}", include_top=False)
+unfreeze(freeze(base), last=2)
+model = linear_head(base, 3, pooling="flatten", input_size=32)
+trainable_summary(model)
+x, y = np.zeros({layout}, np.float32), np.array([0, 1, 2, 0])
+fit(model, (x, y), (x, y), lr=1e-3, max_epochs=1)
+loader(ArrayBatches(np.zeros((4, 32, 32, 1), np.float32), y), "{framework}")
+print(sorted(m for m in {absent!r} if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -5,12 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-import keras  # noqa: I001 - after torch (see docs/CONVENTIONS.md)
-
 from reference import build
 from reference.porting import port_weights
 from reference.transfer import (
-    freeze, lecture_head, linear_head, trainable_summary, unfreeze, with_head,
+    freeze,
+    lecture_head,
+    linear_head,
+    trainable_summary,
+    unfreeze,
+    with_head,
 )
 
 

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-import keras  # noqa: I001 - after torch (see docs/CONVENTIONS.md)
+# isort: split
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+import keras
 
 from reference import build
 from reference.transfer import Recipe, evaluate, fit, freeze, linear_head, two_phase

@@ -9,17 +9,25 @@ import pytest
 import torch
 import torchvision
 
-import keras  # noqa: I001 - after torchvision (see docs/CONVENTIONS.md)
+# isort: split
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+import keras
 from keras.src.applications import vgg16 as keras_vgg16_module
 from keras.src.applications import vgg19 as keras_vgg19_module
 from keras.src.legacy.saving import legacy_h5_format
 
 from reference import build
 from reference.weights import (
-    KERAS_APPLICATIONS_FILES, TORCHVISION_FILES, find_weights, keras_applications_names,
-    keras_models_dir, load_weights, torch_checkpoint_dir, weights_file,
+    KERAS_APPLICATIONS_FILES,
+    TORCHVISION_FILES,
+    _fix_densenet_keys,
+    find_weights,
+    keras_applications_names,
+    keras_models_dir,
+    load_weights,
+    torch_checkpoint_dir,
+    weights_file,
 )
-from reference.weights import _fix_densenet_keys
 
 ENUMS = {"alexnet_tv": "AlexNet", "googlenet": "GoogLeNet", "inception_v3": "Inception_V3",
          "mobilenet_v2": "MobileNet_V2"}
@@ -137,4 +145,4 @@ def test_cnnlab_weights_file_loads_for_any_architecture(tmp_path):
     source.save_weights(str(path))
     target = build("lenet5", "keras", include_top=False)
     assert load_weights(target, "lenet5", weights=path) == []
-    assert all(np.array_equal(a, b) for a, b in zip(source.get_weights(), target.get_weights()))
+    assert all(np.array_equal(a, b) for a, b in zip(source.get_weights(), target.get_weights(), strict=True))

@@ -25,8 +25,8 @@ def build(arch, framework, num_classes=1000):
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
     builder = TorchBuilders if framework == "torch" else KerasBuilders
-    return getattr(builder, arch.rstrip("0123456789") if arch.startswith("resnet") else arch)(
-        arch=arch, num_classes=num_classes)
+    method = "resnet" if arch in RESNETS else arch  # one builder for both depths
+    return getattr(builder, method)(arch=arch, num_classes=num_classes)
 
 
 # ---------------------------------------------------------------------------------------- torch
@@ -125,7 +125,7 @@ class TorchBuilders:
 
         layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), bn(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
         channels = 64
-        for stage, (width, count) in enumerate(zip(WIDTHS, blocks)):
+        for stage, (width, count) in enumerate(zip(WIDTHS, blocks, strict=True)):
             for i in range(count):
                 layers.append(Block(channels, width, 2 if stage and i == 0 else 1))
                 channels = width * expansion
@@ -224,7 +224,7 @@ class KerasBuilders:
         x = conv_bn(inputs, 64, 7, 2)
         x = layers.ZeroPadding2D(1)(x)  # after a ReLU, zeros pad a max pool as -inf would
         x = layers.MaxPooling2D(3, 2)(x)
-        for stage, (width, count) in enumerate(zip(WIDTHS, blocks)):
+        for stage, (width, count) in enumerate(zip(WIDTHS, blocks, strict=True)):
             for i in range(count):
                 x = block(x, width, 2 if stage and i == 0 else 1)
         x = layers.GlobalAveragePooling2D()(x)

@@ -49,7 +49,8 @@ _KEPT = {}  # the model of the last train() call, for predict()
 def _prepare_frameworks():
     """Load torch's LLVM (triton) before anything loads TensorFlow's: in the other order a
     process that uses both aborts ("inconsistency in registered CommandLine options"), and a
-    worker grades both frameworks of a submission."""
+    worker grades both frameworks of a submission. Called by each entry point before it imports
+    the student's module."""
     import importlib.util
 
     if "tensorflow" in sys.modules or importlib.util.find_spec("torch") is None:
@@ -58,9 +59,6 @@ def _prepare_frameworks():
 
     if importlib.util.find_spec("triton") is not None:
         import triton  # noqa: F401
-
-
-_prepare_frameworks()
 
 
 # ------------------------------------------------------------------------------------ draws
@@ -144,6 +142,7 @@ def _zoo_in_source(path):
 def zoo_imports(module):
     """Model-zoo imports in the sources of the student's ``module`` and its folder (no model is
     built)."""
+    _prepare_frameworks()
     return model_zoo_findings(importlib.import_module(module), None, None)
 
 
@@ -335,11 +334,10 @@ def _error(exc):
 
 
 def _build(module, arch, framework, num_classes):
+    _prepare_frameworks()
     mod = importlib.import_module(module)
-    if framework == "keras":
-        import keras
-
-        keras.backend.clear_session()  # fresh layer names, and memory back from the last model
+    if framework == "keras" and "keras" in sys.modules:  # never import TensorFlow for nothing
+        sys.modules["keras"].backend.clear_session()  # fresh layer names, memory of the last model
     model = mod.build(arch, framework, num_classes=num_classes)
     return mod, model
 
@@ -470,6 +468,7 @@ def train(module, arch, framework, num_classes, x, y, seed, epochs=3, batch_size
     gc.collect()
     if framework != "torch":
         raise ValueError(f"train() supports torch models, got framework {framework!r}")
+    _prepare_frameworks()
     import torch
 
     torch.manual_seed(int(seed) % 2**31)  # the student's initialisation, reproducibly

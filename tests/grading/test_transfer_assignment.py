@@ -1,0 +1,110 @@
+"""The transfer assignment: its files, its fixtures, and the grading of its example submissions
+(one correct, three with the classic bugs, one with a changed harness) in the sandbox.
+
+Expected points follow from the assignment's points table and each example's bug:
+T1 freeze 10, T2 unfreeze_last 10, T3 count_trainable 10, T4 add_head 10 (public); T5 ResNet50
+patterns 15, T6 frozen base unchanged after training 15, T7 unfrozen layers train 10, T8
+BatchNorm in inference mode 10, T9 count_trainable with BatchNorm 5, T10 edge cases 5 (3 parts).
+Every test has one part per framework (T10: two plus the Keras head).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.grading import assignment as assignments
+from bench.grading import grade
+
+from .conftest import REPO, computed_once
+
+TRANSFER = REPO / "assignments" / "transfer"
+EXAMPLES = REPO / "assignments" / "examples" / "transfer"
+FULL = {"test_freeze": 10, "test_unfreeze_last": 10, "test_count_trainable": 10, "test_add_head": 10,
+        "test_resnet50_patterns": 15, "test_frozen_base_unchanged_after_training": 15,
+        "test_unfrozen_layers_train": 10, "test_frozen_batchnorm_runs_in_inference_mode": 10,
+        "test_count_trainable_with_batchnorm": 5, "test_edge_cases": 5}
+EXPECTED = {
+    "correct": FULL,
+    # count_trainable counts every parameter: only the two counting tests fail
+    "counted_all": dict(FULL, test_count_trainable=0, test_count_trainable_with_batchnorm=0),
+    # torch: BatchNorm statistics move; Keras: BatchNorm stays trainable. VGG has no BatchNorm.
+    "forgot_bn": dict(FULL, test_resnet50_patterns=7.5, test_frozen_base_unchanged_after_training=0,
+                      test_unfrozen_layers_train=0, test_frozen_batchnorm_runs_in_inference_mode=0,
+                      test_edge_cases=5 * 2 / 3),
+    # the first n layers: every "last n" count is wrong; n = 0 and n = all still come out right
+    "wrong_end": dict(FULL, test_unfreeze_last=0, test_resnet50_patterns=0, test_unfrozen_layers_train=0),
+    "tampered_harness": {test: 0 for test in FULL},
+}
+
+
+def test_assignment_loads():
+    spec = assignments.load("transfer")
+    assert spec.files == ("transfer_torch.py", "transfer_keras.py", "transfer_harness.py")
+    assert spec.imports == ("numpy", "torch", "keras") and spec.env == {"KERAS_BACKEND": "torch"}
+    assert spec.points == sum(FULL.values()) == 100
+
+
+def test_every_copy_of_the_harness_is_the_one_handed_out():
+    official = (TRANSFER / "starter" / "transfer_harness.py").read_bytes()
+    copies = [TRANSFER / "solution"] + [p for p in EXAMPLES.iterdir() if p.name != "tampered_harness"]
+    for folder in copies:
+        assert (folder / "transfer_harness.py").read_bytes() == official, folder
+    assert (EXAMPLES / "tampered_harness" / "transfer_harness.py").read_bytes() != official
+
+
+def test_fixtures_are_what_the_script_writes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", TRANSFER / "fixtures" / "make_fixtures.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for kind, cases in (("public", script.public()), ("hidden", script.hidden())):
+        assert json.loads((TRANSFER / "fixtures" / kind / "cases.json").read_text()) == cases
+    # the lecture's figure, from keras.applications via reference/fixtures/transfer
+    vgg = next(c for c in script.public()["counts"] if c["name"] == "keras_vgg16")
+    assert (vgg["total"], vgg["trainable"]) == (14_714_688, [14_714_688, 0, 7_079_424])
+
+
+def _grade(folder):
+    subs = folder / "subs"
+    shutil.copytree(EXAMPLES, subs)
+    summary = grade("transfer", subs, folder / "out", jobs=2)
+    return {"errors": summary.errors, "out": str(folder / "out"),
+            "records": {r["student"]: r for r in summary.records}}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The five examples graded once (about 15 s of CPU per submission: the worker imports torch
+    and Keras)."""
+    return computed_once(tmp_path_factory, "transfer-examples", _grade)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_examples_score_what_their_bugs_cost(graded, name):
+    record = graded["records"][name]
+    assert record["status"] == "graded" and graded["errors"] == []
+    got = {t["test"]: t["points"] for t in record["tests"]}
+    assert got == pytest.approx(EXPECTED[name], abs=0.01), [(t["test"], t["message"][:300]) for t in record["tests"]]
+    assert record["score"] == pytest.approx(sum(EXPECTED[name].values()), abs=0.01)
+
+
+def test_messages_say_what_went_wrong_and_hidden_ones_show_no_values(graded):
+    forgot = {t["test"]: t for t in graded["records"]["forgot_bn"]["tests"]}
+    assert "torch_small frozen: frozen weights or statistics changed in training" in \
+        forgot["test_frozen_base_unchanged_after_training"]["message"]
+    for test in forgot.values():
+        if test["visibility"] == "hidden":  # the first line of each failed part only: no values
+            assert "got" not in test["message"] and "\n  " not in test["message"]
+    counted = {t["test"]: t for t in graded["records"]["counted_all"]["tests"]}
+    assert "got 14,714,688, the model has 0 trainable parameters" in counted["test_count_trainable"]["message"]
+    tampered = graded["records"]["tampered_harness"]["tests"]
+    assert all("transfer_harness.py differs from the one handed out" in t["message"] for t in tampered)
+
+
+def test_feedback_files_are_written(graded):
+    out = Path(graded["out"])
+    for name in EXPECTED:
+        assert (out / "feedback" / f"{name}.md").is_file()
