@@ -194,6 +194,7 @@ def compare_arch(
     batch: int = 2,
     seed: int = 0,
     locate: bool = True,
+    include_top: bool = True,
 ) -> list[CompareRecord]:
     """Build ``arch`` once per framework, port random weights each way, compare the logits.
 
@@ -210,6 +211,9 @@ def compare_arch(
     seed : int, default=0
     locate : bool, default=True
         When the logits differ, compare every shared layer to name the first divergent one.
+    include_top : bool, default=True
+        False compares the convolutional bases (their feature maps, NCHW moved to NHWC), which
+        lets fixed-size networks be compared at a small input.
 
     Returns
     -------
@@ -227,8 +231,8 @@ def compare_arch(
     size = tuple(input_size or spec.input_size)
     torch.manual_seed(seed)
     keras.utils.set_random_seed(seed)
-    tm = build(arch, "torch", variant=variant, input_size=size)
-    km = build(arch, "keras", variant=variant, input_size=size)
+    tm = build(arch, "torch", variant=variant, input_size=size, include_top=include_top)
+    km = build(arch, "keras", variant=variant, input_size=size, include_top=include_top)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, spec.in_channels, *size)).astype(np.float32)
     torch_total = count_params(tm)[0]
@@ -247,7 +251,7 @@ def compare_arch(
         else:
             randomize_batchnorm(km, seed=seed + i)
             port_weights(km, tm)
-        ref = torch_forward(tm, x)
+        ref = to_nhwc(torch_forward(tm, x))
         got = keras_forward(km, to_nhwc(x))
         max_abs = float(np.max(np.abs(ref - got))) if ref.shape == got.shape else float("inf")
         scale = float(np.max(np.abs(ref))) or 1.0

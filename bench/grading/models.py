@@ -326,6 +326,9 @@ def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: 
     layers = result.get("layers") or []
     if not _well_formed(result):
         return verdict.fail_all("the worker's report on your model is malformed")
+    for layer in layers:  # the student's names appear in feedback: printable and short
+        name = "".join(ch for ch in layer["name"] if ch.isprintable())
+        layer["name"] = name if len(name) <= 60 else name[:57] + "..."
     model = reference_model(arch, num_classes)
     ref = _reference_layers(model, x_nchw.shape)
     student = []

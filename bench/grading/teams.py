@@ -130,7 +130,8 @@ def team_view(records: list[dict], roster: Roster) -> list[dict]:
                   if i in by_student and by_student[i]["status"] in ("graded", "error")]
         handed.sort(key=lambda r: (r["status"] != "graded", -r["score"], r["student"]))
         best = handed[0] if handed else None
-        max_score = best["max_score"] if best else max((r["max_score"] for r in records), default=0.0)
+        graded = [r["max_score"] for r in records if r["status"] == "graded"]
+        max_score = best["max_score"] if best else max(graded or [r["max_score"] for r in records] or [0.0])
         view.append({
             "team": team,
             "members": [{"student": m.student, "name": m.name} for m in members],

@@ -9,7 +9,7 @@ on a held-out test set of 5-9, over several seeds (each seed draws other labelle
 * ``finetune``: then the base's last layers unfrozen at a ten times smaller rate (phase 2).
 
 The 8x8 digits are very regular (centred, size-normalised), so regular that a random LeNet with a
-trained head separates them nearly as well as a pretrained one (measured, see ``docs/transfer.md``).
+trained head separates them nearly as well as a pretrained one (measured, see the README's transfer-learning section).
 Handwriting varies more, so by default each image is turned, moved and scaled once, at random
 (``variation``: rotation 15°, shift 10 % and zoom 10 % times the variation); the same images serve
 every strategy and seed. Normalisation statistics come from the pretraining split only.
