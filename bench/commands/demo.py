@@ -43,6 +43,13 @@ def grading_metrics(out: Path) -> None:
     print(summary.table())
 
 
+def grading_architectures(out: Path) -> None:
+    from bench.grading.teams import demo
+
+    _section("Grading the bundled `architectures` examples (LeNet-5 scale): class, teams, leaderboard")
+    print(demo(out / "grades-architectures", progress=True))
+
+
 def run(args) -> int:
     from reference import check_framework
 
@@ -55,5 +62,6 @@ def run(args) -> int:
     start = time.perf_counter()
     architecture_table(frameworks)
     grading_metrics(out)
+    grading_architectures(out)
     print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; reports in {out}/")
     return 0
