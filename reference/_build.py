@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from .catalog import FRAMEWORKS, get
+from .catalog._checks import check_positive_int
 
 _PACKAGES = {"torch": "reference.torch_models", "keras": "reference.keras_models"}
 _INSTALL_HINT = {"torch": "pip install 'cnnlab[torch]'", "keras": "pip install 'cnnlab[keras]'"}
@@ -74,8 +75,7 @@ def build(
     var = spec.variant(variant)
     if num_classes == 1000 and spec.num_classes != 1000:
         num_classes = spec.num_classes
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+    check_positive_int("num_classes", num_classes)
     size = _side_pair(input_size if input_size is not None else spec.input_size, arch)
     if min(size) < spec.min_input_size:
         raise ValueError(

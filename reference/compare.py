@@ -13,7 +13,7 @@ import numpy as np
 
 from .catalog import get
 from .porting import port_weights
-from .summary import count_params, framework_of
+from .summary import count_params, first_output, framework_of, keras_leaf_layers
 
 #: Largest max-abs difference of float32 logits accepted as "the same function".
 ATOL = 1e-4
@@ -63,7 +63,7 @@ def randomize_batchnorm(model, *, seed: int = 0) -> None:
                         module.running_mean.copy_(torch.from_numpy(values["moving_mean"]))
                         module.running_var.copy_(torch.from_numpy(values["moving_variance"]))
         return
-    for layer in _all_keras_layers(model):
+    for layer in keras_leaf_layers(model):
         if type(layer).__name__ == "BatchNormalization":
             values = _bn_values(rng, int(layer.moving_mean.shape[0]))
             for var in layer.weights:
@@ -79,32 +79,18 @@ def _bn_values(rng, n):
     }
 
 
-def _all_keras_layers(model):
-    for layer in model.layers:
-        if hasattr(layer, "layers") and type(layer).__name__ in ("Functional", "Sequential"):
-            yield from _all_keras_layers(layer)
-        else:
-            yield layer
-
-
-def _first(output):
-    if isinstance(output, (list, tuple)):
-        return output[0]
-    return getattr(output, "logits", output)
-
-
 def torch_forward(model, x_nchw: np.ndarray) -> np.ndarray:
     import torch
 
     model.eval()
     with torch.no_grad():
-        return _first(model(torch.from_numpy(x_nchw))).numpy()
+        return first_output(model(torch.from_numpy(x_nchw))).numpy()
 
 
 def keras_forward(model, x_nhwc: np.ndarray) -> np.ndarray:
     import keras
 
-    return np.asarray(keras.ops.convert_to_numpy(_first(model(x_nhwc, training=False))))
+    return np.asarray(keras.ops.convert_to_numpy(first_output(model(x_nhwc, training=False))))
 
 
 def to_nhwc(array: np.ndarray) -> np.ndarray:
@@ -122,16 +108,15 @@ def layer_differences(torch_model, keras_model, x_nchw: np.ndarray) -> list[tupl
     Torch activations are cloned in the hook because in-place ReLUs overwrite them afterwards.
     """
     import keras
-    import torch
 
-    keras_names = {layer.name for layer in _all_keras_layers(keras_model)}
+    keras_names = {layer.name for layer in keras_leaf_layers(keras_model)}
     modules = [(n, m) for n, m in torch_model.named_modules() if n and n in keras_names]
     seen: dict[str, np.ndarray] = {}
 
     def make_hook(name):
         def hook(_module, _inputs, output):
             if name not in seen:
-                seen[name] = _first(output).detach().clone().numpy()
+                seen[name] = first_output(output).detach().clone().numpy()
 
         return hook
 
@@ -149,7 +134,7 @@ def layer_differences(torch_model, keras_model, x_nchw: np.ndarray) -> list[tupl
     outs = probe(to_nhwc(x_nchw), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     diffs = []
-    for name, out in zip(names, outs):
+    for name, out in zip(names, outs, strict=True):
         ref = to_nhwc(seen[name])
         got = np.asarray(keras.ops.convert_to_numpy(out))
         if ref.shape != got.shape and ref.size == got.size:

@@ -6,7 +6,7 @@ activations are left out.
 
 from __future__ import annotations
 
-from .summary import framework_of
+from .summary import _numel, framework_of
 
 
 def gmacs(model, *, input_size: tuple[int, int], in_channels: int = 3) -> float:
@@ -62,28 +62,10 @@ def _torch_gmacs(model, input_size, in_channels) -> float:
 
 
 def _keras_gmacs(model) -> float:
+    # A kernel element is one MAC at every output position: H x W for a convolution (kernel
+    # (kh, kw, in/groups, out) or (kh, kw, C, 1) for depthwise), 1 for a dense layer on a vector.
     macs = 0
     for layer in model.layers:
-        kind = type(layer).__name__
-        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
-            continue
-        out_shape = layer.output.shape
-        kernel = layer.kernel.shape
-        if kind == "Dense":
-            positions = 1
-            for d in out_shape[1:-1]:
-                positions *= int(d)
-            macs += positions * int(kernel[0]) * int(kernel[1])
-        elif kind == "Conv2D":
-            # kernel is (kh, kw, in/groups, out): one MAC per kernel element per output position
-            macs += int(out_shape[1]) * int(out_shape[2]) * _prod(kernel)
-        else:
-            macs += int(out_shape[1]) * int(out_shape[2]) * _prod(kernel)
+        if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            macs += _numel(layer.output.shape[1:-1]) * _numel(layer.kernel.shape)
     return macs / 1e9
-
-
-def _prod(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n

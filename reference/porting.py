@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .summary import framework_of
+from .summary import framework_of, keras_leaf_layers
 
 __all__ = [
     "PortError",
@@ -70,16 +70,7 @@ def _torch_layers(model) -> dict:
 
 def _keras_layers(model) -> dict:
     """Layers that own weights, by name, looking inside nested models."""
-    found = {}
-    stack = list(model.layers)
-    while stack:
-        layer = stack.pop(0)
-        if hasattr(layer, "layers") and layer.weights and type(layer).__name__ in ("Functional", "Sequential", "Model"):
-            stack = list(layer.layers) + stack
-            continue
-        if layer.weights:
-            found[layer.name] = layer
-    return found
+    return {layer.name: layer for layer in keras_leaf_layers(model) if layer.weights}
 
 
 def _flatten_source_shape(layer):

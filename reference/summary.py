@@ -48,9 +48,19 @@ class LayerRow:
         return asdict(self)
 
 
-def _first_tensor(value):
+def keras_leaf_layers(model):
+    """Every layer of a Keras model, looking inside nested functional or sequential models."""
+    for layer in model.layers:
+        if hasattr(layer, "layers") and type(layer).__name__ in ("Functional", "Sequential"):
+            yield from keras_leaf_layers(layer)
+        else:
+            yield layer
+
+
+def first_output(value):
+    """The main output of a model call: the first of a tuple/list, or a namedtuple's logits."""
     if isinstance(value, (tuple, list)):
-        return _first_tensor(value[0]) if value else None
+        return first_output(value[0]) if value else None
     if hasattr(value, "logits"):
         return value.logits
     return value
@@ -65,7 +75,7 @@ def torch_layer_table(model, input_shape) -> tuple[list[LayerRow], tuple]:
     names = {module: name for name, module in model.named_modules()}
 
     def hook(module, _inputs, output):
-        out = _first_tensor(output)
+        out = first_output(output)
         own = sum(p.numel() for p in module.parameters(recurse=False))
         rows.append(
             LayerRow(names.get(module, "?"), type(module).__name__, tuple(out.shape[1:]), int(own))
@@ -79,7 +89,7 @@ def torch_layer_table(model, input_shape) -> tuple[list[LayerRow], tuple]:
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            out = _first_tensor(model(x))
+            out = first_output(model(x))
         model.train(was_training)
     finally:
         for h in handles:
@@ -94,9 +104,9 @@ def keras_layer_table(model) -> tuple[list[LayerRow], tuple]:
         if type(layer).__name__ == "InputLayer":
             continue
         out = layer.output
-        shape = _first_tensor(out).shape
+        shape = first_output(out).shape
         rows.append(LayerRow(layer.name, type(layer).__name__, tuple(shape[1:]), int(layer.count_params())))
-    out_shape = _first_tensor(model.outputs).shape
+    out_shape = first_output(model.outputs).shape
     return rows, tuple(out_shape[1:])
 
 
@@ -155,7 +165,7 @@ def describe(arch: str, framework: str, *, variant: str = "default") -> ModelRec
         input_shape = (spec.in_channels, *size)
     else:
         model = build(arch, "keras", variant=variant)
-        out_shape = tuple(_first_tensor(model.outputs).shape[1:])
+        out_shape = tuple(first_output(model.outputs).shape[1:])
         input_shape = (*size, spec.in_channels)
     total, trainable = count_params(model)
     g = gmacs(model, input_size=size, in_channels=spec.in_channels)

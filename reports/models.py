@@ -39,3 +39,15 @@ def side_by_side(model_records: Iterable[dict], *, tablefmt: str = "simple") -> 
         "torch_gmacs", "keras_gmacs", "torch_output", "keras_output",
     )
     return table(rows.values(), columns, tablefmt=tablefmt)
+
+
+def compare_side_by_side(compare_records: Iterable[dict], *, tablefmt: str = "simple") -> str:
+    """One row per (arch, variant) of ``cnnlab compare``: parameters, GMACs, output shapes."""
+    rows: dict[tuple, dict] = {}
+    for r in compare_records:
+        rows.setdefault((r["arch"], r["variant"]), r)
+    columns = (
+        "arch", "variant", "torch_params", "keras_params", "keras_trainable_params",
+        "torch_gmacs", "keras_gmacs", "torch_output_shape", "keras_output_shape",
+    )
+    return table(rows.values(), columns, tablefmt=tablefmt)

@@ -34,22 +34,10 @@ def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *
     return records
 
 
-def side_by_side(records) -> str:
-    from reports.tables import table
-
-    rows = {}
-    for r in records:
-        rows.setdefault((r["arch"], r["variant"]), r)
-    columns = ("arch", "variant", "torch_params", "keras_params", "keras_trainable_params",
-               "torch_gmacs", "keras_gmacs", "torch_output_shape", "keras_output_shape")
-    return table(rows.values(), columns)
-
-
 def run(args) -> int:
-    from reports.models import compare_table
-    from reports.tables import to_json
-
     from reference._frameworks import prepare
+    from reports.models import compare_side_by_side, compare_table
+    from reports.tables import to_json
 
     prepare(("torch", "keras"))
     if args.batch < 1:
@@ -59,7 +47,7 @@ def run(args) -> int:
     if args.json:
         print(to_json(records))
     else:
-        print(side_by_side(records))
+        print(compare_side_by_side(records))
         print()
         print(compare_table(records))
     bad = [f"{r['arch']}/{r['variant']} {r['direction']}" for r in records if not r["ok"]]

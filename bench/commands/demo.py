@@ -52,7 +52,6 @@ def grading_architectures(out: Path) -> None:
 
 def run(args) -> int:
     from reference import check_framework
-
     from reference._frameworks import prepare
 
     frameworks = [check_framework(f) for f in args.framework]

@@ -34,10 +34,9 @@ def collect(archs, frameworks, variants=None, *, quiet=False) -> list[dict]:
 
 
 def run(args) -> int:
+    from reference._frameworks import prepare
     from reports.models import models_table, side_by_side
     from reports.tables import to_json
-
-    from reference._frameworks import prepare
 
     frameworks = selected_frameworks(args)
     prepare(frameworks)

@@ -15,10 +15,9 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from reference._frameworks import prepare
     from reference.catalog import get
     from reference.porting import convert_checkpoint
-
-    from reference._frameworks import prepare
 
     get(args.arch).variant(args.variant)
     prepare(("torch", "keras"))

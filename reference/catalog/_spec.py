@@ -6,8 +6,9 @@ validated by a user who has neither torch nor keras installed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 #: Where a number comes from. Tests name the source they hold a number against.
 SOURCES = {

@@ -10,6 +10,7 @@ for a convolution (followed by its activation) or ``"M"`` / ``"A"`` for a max / 
 
 from __future__ import annotations
 
+from ._checks import check_dropout  # noqa: F401  (the AlexNet and VGG builders import it here)
 from ._spec import ArchSpec, Fact, Variant
 
 #: LeNet-5's feature extractor (C1, S2, C3, S4): 32 -> 28 -> 14 -> 10 -> 5.
@@ -126,12 +127,6 @@ def feature_size(
         )
     return out
 
-
-def check_dropout(dropout: float) -> float:
-    """Return ``dropout`` as a float if it is a rate in [0, 1), else raise a ``ValueError``."""
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    return float(dropout)
 
 
 # Multiply-accumulates (MACs) of convolutions and dense layers, biases and pooling not counted

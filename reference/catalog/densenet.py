@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._checks import check_choice, check_positive_int, is_int
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -34,10 +35,6 @@ LAYOUTS = {
 #: Stem width, and the transition layers' compression (the paper's theta = 0.5).
 NUM_INIT_FEATURES = 64
 COMPRESSION = 0.5
-
-
-def _positive_int(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def feature_channels(block_config, *, growth_rate=32, num_init_features=NUM_INIT_FEATURES):
@@ -107,11 +104,10 @@ def check_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+    check_choice("layout", layout, LAYOUTS)
     try:
         blocks = tuple(block_config)
-        valid = len(blocks) == 4 and all(_positive_int(n) for n in blocks)
+        valid = len(blocks) == 4 and all(is_int(n) and n >= 1 for n in blocks)
     except TypeError:
         valid = False
     if not valid:
@@ -125,8 +121,7 @@ def check_options(
         ("num_classes", num_classes),
         ("in_channels", in_channels),
     ):
-        if not _positive_int(value):
-            raise ValueError(f"{option} must be a positive int; got {value!r}")
+        check_positive_int(option, value)
     try:
         height, width = (int(side) for side in input_size)
     except (TypeError, ValueError):

@@ -13,9 +13,9 @@ paper calls "5x5" has a 3x3 kernel in torchvision (kept so that its checkpoint l
 
 from __future__ import annotations
 
-from numbers import Real
 from typing import NamedTuple
 
+from ._checks import check_choice, check_dropout, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -140,16 +140,11 @@ LAYOUTS = {
 }
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side):
     if not isinstance(aux_logits, bool):
         raise ValueError(f"aux_logits must be True or False; got {aux_logits!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{option} must be a positive int; got {value!r}")
+        check_positive_int(option, value)
     try:
         size = tuple(int(side) for side in input_size)
     except (TypeError, ValueError):
@@ -160,12 +155,6 @@ def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side)
             f"got {input_size!r}"
         )
     return size
-
-
-def _check_dropout(option, value):
-    if not isinstance(value, Real) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ValueError(f"{option} must be a number in [0, 1); got {value!r}")
-    return float(value)
 
 
 def check_googlenet_options(
@@ -202,8 +191,8 @@ def check_googlenet_options(
         input_size=input_size,
         min_side=32,
     )
-    _check_dropout("dropout", dropout)
-    _check_dropout("dropout_aux", dropout_aux)
+    check_dropout(dropout)
+    check_dropout(dropout_aux, "dropout_aux")
     return size
 
 
@@ -267,8 +256,7 @@ def check_inception_v3_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+    check_choice("layout", layout, LAYOUTS)
     spec = LAYOUTS[layout]
     size = _check_common(
         aux_logits=aux_logits,
@@ -277,7 +265,7 @@ def check_inception_v3_options(
         input_size=input_size,
         min_side=75,
     )
-    dropout = _check_dropout("dropout", spec.dropout if dropout is None else dropout)
+    dropout = check_dropout(spec.dropout if dropout is None else dropout)
     if aux_logits and not spec.aux:
         raise ValueError(
             f"aux_logits=True needs layout='torchvision'; layout={layout!r} "

@@ -13,6 +13,7 @@ import math
 from numbers import Real
 from typing import NamedTuple
 
+from ._checks import check_choice, check_dropout, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
 #: The paper's Table 2: expansion factor t, output channels c, repeats n, first stride s.
@@ -144,10 +145,6 @@ def _pad_and_shrink(size, layout, stride):
     return pad, tuple(_side_after(side, p) for side, p in zip(size, pad, strict=True))
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def check_options(
     *, width_mult, layout, num_classes, include_top, input_size, in_channels, dropout
 ):
@@ -180,18 +177,15 @@ def check_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+    check_choice("layout", layout, LAYOUTS)
     spec = LAYOUTS[layout]
     if not isinstance(width_mult, Real) or isinstance(width_mult, bool) or not width_mult > 0:
         raise ValueError(f"width_mult must be a positive number; got {width_mult!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{option} must be a positive int; got {value!r}")
+        check_positive_int(option, value)
     if dropout is None:
         dropout = spec.dropout
-    if not isinstance(dropout, Real) or isinstance(dropout, bool) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1); got {dropout!r}")
+    dropout = check_dropout(dropout)
     try:
         size = tuple(int(side) for side in input_size)
     except (TypeError, ValueError):

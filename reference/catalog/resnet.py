@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ._checks import check_choice, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -66,10 +67,8 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    if block not in EXPANSION:
-        raise ValueError(f"block must be one of {', '.join(map(repr, EXPANSION))}; got {block!r}")
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(repr, LAYOUTS))}; got {layout!r}")
+    check_choice("block", block, EXPANSION)
+    check_choice("layout", layout, LAYOUTS)
     if layout == "keras" and block != "bottleneck":
         raise ValueError(
             "layout='keras' needs block='bottleneck' (ResNet-50/101/152): keras.applications "
@@ -84,10 +83,8 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
         valid = False
     if not valid:
         raise ValueError(f"layers must be 4 positive ints (blocks per stage); got {layers!r}")
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int; got {num_classes!r}")
-    if not isinstance(in_channels, int) or isinstance(in_channels, bool) or in_channels < 1:
-        raise ValueError(f"in_channels must be a positive int; got {in_channels!r}")
+    check_positive_int("num_classes", num_classes)
+    check_positive_int("in_channels", in_channels)
     try:
         height, width = (int(side) for side in input_size)
     except (TypeError, ValueError):

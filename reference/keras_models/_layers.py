@@ -94,7 +94,7 @@ def max_pool2d(x, pool_size, *, name, stride=None, padding=0, ceil_mode=False):
     if ceil_mode:
         extra = tuple(
             _ceil_extra(size, k, s, p)
-            for size, k, s, p in zip(x.shape[1:3], _pairs(pool_size), _pairs(stride), (ph, pw))
+            for size, k, s, p in zip(x.shape[1:3], _pairs(pool_size), _pairs(stride), (ph, pw), strict=True)
         )
     if ph or pw or any(extra):
         x = ConstantPad2D(

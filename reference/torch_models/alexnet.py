@@ -12,40 +12,19 @@ torchvision dropped it and Keras 3 has no such layer, so the twins would differ.
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from ..catalog.classic import alexnet_layers, check_dropout, feature_size
+from ._layers import PooledClassifierNet
 
 #: Side of the feature map the classifier reads (``AdaptiveAvgPool2d`` target, as torchvision).
 POOLED_SIDE = 6
 
 
-class AlexNet(nn.Module):
-    """``features``, then (with the top) ``avgpool``, a flatten and ``classifier``.
+class AlexNet(PooledClassifierNet):
+    """AlexNet's modules under torchvision's names; see :class:`PooledClassifierNet`."""
 
-    Parameters
-    ----------
-    features : nn.Sequential
-        The convolutional part.
-    classifier : nn.Sequential or None
-        The dense part; None makes ``forward`` return the last feature map.
-    """
-
-    def __init__(self, features: nn.Sequential, classifier: nn.Sequential | None = None):
-        super().__init__()
-        self.features = features
-        self.avgpool = None
-        self.classifier = None
-        if classifier is not None:
-            self.avgpool = nn.AdaptiveAvgPool2d((POOLED_SIDE, POOLED_SIDE))
-            self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.features(x)
-        if self.classifier is None:
-            return x
-        return self.classifier(torch.flatten(self.avgpool(x), 1))
+    pooled_side = POOLED_SIDE
 
 
 def _features(table, in_channels: int) -> nn.Sequential:

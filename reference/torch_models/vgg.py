@@ -7,41 +7,20 @@ is strict for all eight models. Weights start from PyTorch's default initialisat
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from ..catalog.classic import check_dropout, feature_size
 from ..catalog.vgg import vgg_layers, vgg_name
+from ._layers import PooledClassifierNet
 
 #: Side of the feature map the classifier reads (``AdaptiveAvgPool2d`` target, as torchvision).
 POOLED_SIDE = 7
 
 
-class VGG(nn.Module):
-    """``features``, then (with the top) ``avgpool``, a flatten and ``classifier``.
+class VGG(PooledClassifierNet):
+    """VGG's modules under torchvision's names; see :class:`PooledClassifierNet`."""
 
-    Parameters
-    ----------
-    features : nn.Sequential
-        The convolutional part.
-    classifier : nn.Sequential or None
-        The dense part; None makes ``forward`` return the last feature map.
-    """
-
-    def __init__(self, features: nn.Sequential, classifier: nn.Sequential | None = None):
-        super().__init__()
-        self.features = features
-        self.avgpool = None
-        self.classifier = None
-        if classifier is not None:
-            self.avgpool = nn.AdaptiveAvgPool2d((POOLED_SIDE, POOLED_SIDE))
-            self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.features(x)
-        if self.classifier is None:
-            return x
-        return self.classifier(torch.flatten(self.avgpool(x), 1))
+    pooled_side = POOLED_SIDE
 
 
 def _features(table, batch_norm: bool, in_channels: int) -> nn.Sequential:
