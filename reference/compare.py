@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .catalog import get
+from .layer_names import torch_path
 from .porting import port_weights
 from .summary import count_params, first_output, framework_of, keras_leaf_layers
 
@@ -109,7 +110,7 @@ def layer_differences(torch_model, keras_model, x_nchw: np.ndarray) -> list[tupl
     """
     import keras
 
-    keras_names = {layer.name for layer in keras_leaf_layers(keras_model)}
+    keras_names = {torch_path(layer.name): layer.name for layer in keras_leaf_layers(keras_model)}
     modules = [(n, m) for n, m in torch_model.named_modules() if n and n in keras_names]
     seen: dict[str, np.ndarray] = {}
 
@@ -130,7 +131,7 @@ def layer_differences(torch_model, keras_model, x_nchw: np.ndarray) -> list[tupl
     # Keras, so weightless layers are compared only where they output a feature map.
     weighted = {n for n, m in modules if any(True for _ in m.parameters(recurse=False))}
     names = [n for n, _ in modules if n in seen and (n in weighted or seen[n].ndim == 4)]
-    probe = keras.Model(keras_model.inputs, [keras_model.get_layer(n).output for n in names])
+    probe = keras.Model(keras_model.inputs, [keras_model.get_layer(keras_names[n]).output for n in names])
     outs = probe(to_nhwc(x_nchw), training=False)
     outs = outs if isinstance(outs, (list, tuple)) else [outs]
     diffs = []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .layer_names import torch_path
 from .summary import framework_of, keras_leaf_layers
 
 __all__ = [
@@ -69,8 +70,9 @@ def _torch_layers(model) -> dict:
 
 
 def _keras_layers(model) -> dict:
-    """Layers that own weights, by name, looking inside nested models."""
-    return {layer.name: layer for layer in keras_leaf_layers(model) if layer.weights}
+    """Layers that own weights, by the torch path their name stands for, looking inside nested
+    models."""
+    return {torch_path(layer.name): layer for layer in keras_leaf_layers(model) if layer.weights}
 
 
 def _flatten_source_shape(layer):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .catalog import get
 from .catalog.vgg import vgg_layers
+from .layer_names import torch_path
 
 __all__ = [
     "TORCHVISION_FILES",
@@ -243,7 +244,7 @@ def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
     stored = _legacy_h5_layers(path)
     top = "fc1" in stored
     names = keras_applications_names(arch, include_top=top)
-    ours = {layer.name: layer for layer in model.layers if layer.weights}
+    ours = {torch_path(layer.name): layer for layer in model.layers if layer.weights}
     unknown = sorted(set(stored) - set(names))
     if unknown:
         raise ValueError(f"{path.name} has layers keras.applications' {arch} does not: {unknown[:3]}")

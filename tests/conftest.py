@@ -19,3 +19,32 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 if importlib.util.find_spec("torchvision") is not None:
     import torch  # noqa: F401
     import torchvision  # noqa: F401
+
+import pytest  # noqa: E402
+
+# tox's torch-only and keras-only environments: what a test needs that is not installed
+MISSING = {name for name in ("torch", "keras") if importlib.util.find_spec(name) is None}
+
+
+def pytest_collection_modifyitems(items):
+    """A test parametrized by ``framework`` needs that framework: skip it, saying so, where it is
+    not installed (modules and tests that import a framework skip themselves)."""
+    if not MISSING:
+        return
+    for item in items:
+        framework = getattr(getattr(item, "callspec", None), "params", {}).get("framework")
+        if framework in MISSING:
+            item.add_marker(pytest.mark.skip(reason=f"{framework} is not installed"))
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small models on a busy CI machine: one intra-op thread is several times faster than two
+    (thread hand-offs cost more than the arithmetic). Restored after each test; the data and
+    transfer tests use it for every test."""
+    torch = pytest.importorskip("torch")
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -5,10 +5,6 @@ random BatchNorm statistics) are ported into the other, and both must give the s
 the same input (NCHW for torch, NHWC for Keras), max |diff| <= 1e-4 in float32.
 """
 
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -142,7 +138,7 @@ def test_two_models_of_one_framework_are_refused():
 
 
 def test_checkpoint_round_trip_torch_to_keras_and_back(tmp_path):
-    import torch
+    torch = pytest.importorskip("torch")
 
     src = build("course_cifar", "torch")
     torch.save(src.state_dict(), tmp_path / "w.pt")
@@ -158,7 +154,7 @@ def test_checkpoint_round_trip_torch_to_keras_and_back(tmp_path):
 
 
 def test_checkpoint_errors_are_clear(tmp_path):
-    import torch
+    torch = pytest.importorskip("torch")
 
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         convert_checkpoint("lenet5", tmp_path / "missing.pt", tmp_path / "x.weights.h5")
@@ -170,37 +166,3 @@ def test_checkpoint_errors_are_clear(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="not a readable torch state_dict"):
         convert_checkpoint("lenet5", tmp_path / "junk.pt", tmp_path / "x.weights.h5")
-
-
-_BACKEND_SCRIPT = textwrap.dedent(
-    """
-    import json, sys
-    from reference.compare import compare_arch
-    out = []
-    # flatten order (lenet5), residual + BN (resnet18), depthwise + ReLU6 (mobilenet_v2)
-    for arch, size in [("lenet5", None), ("resnet18", (32, 32)), ("mobilenet_v2", (32, 32))]:
-        for rec in compare_arch(arch, input_size=size, batch=1):
-            out.append([arch, rec.direction, rec.keras_backend, rec.max_abs_diff])
-    print(json.dumps(out))
-    """
-)
-
-
-# Not the Keras torch backend: it registers each Keras variable as a torch parameter named after
-# its layer, and torch refuses the dots of cnnlab's layer names ("parameter name can't contain
-# '.'"). Measured with Keras 3.15 / torch 2.15; see the README's known limits.
-@pytest.mark.parametrize("backend", ["jax"])
-def test_equivalence_holds_on_other_keras_backends(backend):
-    """Each Keras backend runs in its own process (the backend is fixed at import)."""
-    module = {"jax": "jax"}[backend]
-    pytest.importorskip(module)
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run([sys.executable, "-c", _BACKEND_SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    import json
-
-    rows = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert {r[2] for r in rows} == {backend}
-    for arch, direction, _, diff in rows:
-        assert diff <= ATOL, (arch, direction, diff)

@@ -9,7 +9,7 @@ def add_arch_args(parser, *, frameworks: bool = True) -> None:
     )
     if frameworks:
         parser.add_argument(
-            "--framework", nargs="+", metavar="F", help="torch and/or keras (default: both)"
+            "--framework", nargs="+", metavar="F", help="torch and/or keras (default: those installed)"
         )
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
 
@@ -26,9 +26,19 @@ def selected_archs(args) -> list[str]:
 
 
 def selected_frameworks(args) -> list[str]:
+    """The ``--framework`` values, checked; by default every framework that is installed (a
+    torch-only install lists its torch models rather than failing on Keras)."""
+    import importlib.util
+
     from reference import check_framework
 
-    return [check_framework(f) for f in (args.framework or ["torch", "keras"])]
+    if args.framework:
+        return [check_framework(f) for f in args.framework]
+    installed = [f for f in ("torch", "keras") if importlib.util.find_spec(f) is not None]
+    if not installed:
+        raise ValueError("neither torch nor keras is installed; install one with "
+                         "pip install 'cnnlab[torch]' or pip install 'cnnlab[keras]'")
+    return installed
 
 
 def progress(iterable, *, desc: str, total: int | None = None, quiet: bool = False):

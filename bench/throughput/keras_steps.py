@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from .environment import peak_rss_bytes, reset_peak_rss
-from .prepared import Prepared, Unsupported, first_output, model_gmacs
+from .prepared import Prepared, first_output, model_gmacs
 
 BACKEND = keras.backend.backend()
 
@@ -104,15 +104,6 @@ def prepare(spec, device: str, batch_size: int) -> Prepared:
     keras.config.set_dtype_policy(f"mixed_{dtype}" if mixed else dtype)
     try:
         model = build(spec.arch, "keras")
-    except KeyError as exc:
-        if BACKEND == "torch" and "can't contain" in str(exc.args[0] if exc.args else ""):
-            # torch.nn.Module refuses parameter names with dots, and cnnlab's Keras layers carry
-            # the dotted names of their PyTorch twins (the porting contract).
-            raise Unsupported(
-                "Keras' torch backend cannot hold layers named with dots, as cnnlab's Keras "
-                "models are (layer1.0.conv1)"
-            ) from None
-        raise
     finally:
         keras.config.set_dtype_policy("float32")
     params = count_params(model)[1]

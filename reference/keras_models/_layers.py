@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from ..layer_names import keras_layer_name
+
 TORCH_BN_EPSILON = 1e-5
 TORCH_BN_MOMENTUM = 0.9  # Keras momentum = 1 - torch momentum (0.1)
 
@@ -67,7 +69,7 @@ def conv2d(x, filters, kernel_size, *, name, stride=1, padding=0, use_bias=True,
         use_bias=use_bias,
         groups=groups,
         dilation_rate=dilation,
-        name=name,
+        name=keras_layer_name(name),
     )(x)
 
 
@@ -75,14 +77,16 @@ def depthwise_conv2d(x, kernel_size, *, name, stride=1, padding=0, use_bias=Fals
     """``torch.nn.Conv2d(C, C, k, groups=C)``: a depthwise convolution with multiplier 1."""
     x = _pad(x, padding, name=f"{name}.pad")
     return layers.DepthwiseConv2D(
-        kernel_size, strides=stride, padding="valid", use_bias=use_bias, name=name
+        kernel_size, strides=stride, padding="valid", use_bias=use_bias,
+        name=keras_layer_name(name),
     )(x)
 
 
 def batch_norm(x, *, name, epsilon=TORCH_BN_EPSILON, momentum=TORCH_BN_MOMENTUM, scale=True):
     """``torch.nn.BatchNorm2d`` / ``BatchNorm1d`` over the channel (last) axis."""
     return layers.BatchNormalization(
-        axis=-1, epsilon=epsilon, momentum=momentum, scale=scale, name=name
+        axis=-1, epsilon=epsilon, momentum=momentum, scale=scale,
+        name=keras_layer_name(name),
     )(x)
 
 
@@ -128,7 +132,7 @@ def avg_pool2d(x, pool_size, *, name, stride=None, padding=0, count_include_pad=
 
 def linear(x, units, *, name, use_bias=True):
     """``torch.nn.Linear``; the kernel is the transpose of torch's weight."""
-    return layers.Dense(units, use_bias=use_bias, name=name)(x)
+    return layers.Dense(units, use_bias=use_bias, name=keras_layer_name(name))(x)
 
 
 def input_layer(input_size, in_channels, name="input"):

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from ..layer_names import keras_layer_name, torch_path
 from ..ops.early_stopping import EarlyStopping
 from .summary import LayerState
 
@@ -49,7 +50,7 @@ def _leaves(model, trainable=True):
 
 def units(model) -> list[tuple[str, object]]:
     """(name, layer) of every layer that has weights, or pools, in ``model.layers`` order."""
-    return [(layer.name, layer) for layer, _ in _leaves(model)
+    return [(torch_path(layer.name), layer) for layer, _ in _leaves(model)
             if layer.weights or isinstance(layer, POOLS)]
 
 
@@ -125,12 +126,13 @@ def with_head(base, num_classes: int, table, *, pooling: str, name: str, input_s
         x = layers.Flatten(name="head.1")(base.output)
     for index, (kind, value) in enumerate(table, start=2):
         if kind == "dense":
-            x = layers.Dense(value, name=f"head.{index}")(x)
+            x = layers.Dense(value, name=keras_layer_name(f"head.{index}"))(x)
         elif kind == "relu":
             x = layers.ReLU(name=f"head.{index}")(x)
         else:
             x = layers.Dropout(value, name=f"head.{index}")(x)
-    out = layers.Dense(num_classes, activation="softmax", name=f"head.{len(table) + 2}")(x)
+    out = layers.Dense(num_classes, activation="softmax",
+                       name=keras_layer_name(f"head.{len(table) + 2}"))(x)
     inputs = base.inputs[0] if len(base.inputs) == 1 else base.inputs  # as the base takes them
     return keras.Model(inputs, out, name=f"{base.name}_{name}_head")
 

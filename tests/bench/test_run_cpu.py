@@ -1,5 +1,5 @@
 """A real ``cnnlab bench`` run on the CPU: the course CIFAR CNN in PyTorch and in Keras on
-TensorFlow and JAX, inference and training, each framework in its own worker process.
+TensorFlow, JAX and torch, inference and training, each framework in its own worker process.
 
 Expected numbers come from the course CNN's layer table (arithmetic), not from our output.
 """
@@ -15,7 +15,7 @@ import pytest
 from bench.throughput.runner import cuda_present
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = ("torch", "keras-tensorflow", "keras-jax")
+LABELS = ("torch", "keras-tensorflow", "keras-jax", "keras-torch")
 BATCH, STEPS, REPEATS = 4, 2, 3
 # course_cifar: conv 3x3x3 -> 32 on 30x30, dense 15*15*32 -> 64, dense 64 -> 10
 MACS = 30 * 30 * 32 * 3 * 3 * 3 + 15 * 15 * 32 * 64 + 64 * 10  # 1,239,040
@@ -36,7 +36,7 @@ def cnnlab(*argv, cwd=ROOT):
 
 def slow_baseline(path):
     """A baseline from a machine a million times slower: every run here must come out "ok"."""
-    layouts = {"torch": "NCHW", "keras-tensorflow": "NHWC", "keras-jax": "NHWC"}
+    layouts = {"torch": "NCHW", "keras-tensorflow": "NHWC", "keras-jax": "NHWC", "keras-torch": "NHWC"}
     records = [
         {"arch": "course_cifar", "label": label, "device": "cpu", "device_name": "cpu",
          "precision": "fp32", "mode": mode, "layout": layouts[label],
@@ -98,10 +98,11 @@ def test_achieved_flops_and_utilisation_follow_from_images_per_second(cpu_run):
 def test_layout_backend_and_versions_are_recorded(cpu_run):
     records = cpu_run[1]["records"]
     assert {r["label"]: r["layout"] for r in records} == {
-        "torch": "NCHW", "keras-tensorflow": "NHWC", "keras-jax": "NHWC",
+        "torch": "NCHW", "keras-tensorflow": "NHWC", "keras-jax": "NHWC", "keras-torch": "NHWC",
     }
     assert {r["label"]: r["backend"] for r in records} == {
         "torch": "eager", "keras-tensorflow": "tensorflow", "keras-jax": "jax",
+        "keras-torch": "torch",
     }
     for r in records:
         assert r["versions"]["torch"] == importlib.metadata.version("torch")

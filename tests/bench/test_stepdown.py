@@ -33,7 +33,7 @@ def test_odd_sizes_fall_onto_the_schedule(batch, expected):
 
 def _torch_attempt_needing(bytes_per_image, fits_up_to):
     """An attempt whose memory grows with the batch: too big to allocate above ``fits_up_to``."""
-    import torch
+    torch = pytest.importorskip("torch")
 
     def attempt(batch):
         size = bytes_per_image * batch if batch > fits_up_to else 1024
@@ -44,6 +44,7 @@ def _torch_attempt_needing(bytes_per_image, fits_up_to):
 
 
 def test_torch_cpu_allocator_failure_steps_the_batch_down():
+    pytest.importorskip("torch")
     from bench.throughput.torch_steps import is_out_of_memory
 
     # 2**44 bytes per image (16 TiB) cannot be allocated on any machine that runs these tests.
@@ -58,6 +59,7 @@ def test_torch_cpu_allocator_failure_steps_the_batch_down():
 
 
 def test_other_errors_are_not_taken_for_out_of_memory():
+    pytest.importorskip("torch")
     from bench.throughput.torch_steps import is_out_of_memory
 
     def attempt(batch):
@@ -70,6 +72,7 @@ def test_other_errors_are_not_taken_for_out_of_memory():
 
 
 def test_out_of_memory_at_batch_one_is_a_memory_error_that_quotes_the_allocator():
+    pytest.importorskip("torch")
     from bench.throughput.torch_steps import is_out_of_memory
 
     attempt = _torch_attempt_needing(2**44, fits_up_to=0)
@@ -80,7 +83,7 @@ def test_out_of_memory_at_batch_one_is_a_memory_error_that_quotes_the_allocator(
 def test_tensorflow_resource_exhausted_is_out_of_memory():
     pytest.importorskip("tensorflow", reason="pip install 'cnnlab[keras]'")
     # keras_steps reads KERAS_BACKEND at import: tests/conftest.py fixes it to tensorflow.
-    import tensorflow as tf
+    tf = pytest.importorskip("tensorflow")
 
     from bench.throughput import keras_steps
 
@@ -98,6 +101,7 @@ def test_a_real_model_steps_down_under_a_memory_cap():
     building the model once; a batch of 8192 CIFAR images needs more (its first feature map
     alone is 8192 x 32 x 30 x 30 floats, 0.94 GB), so the batch must come down.
     """
+    pytest.importorskip("torch")
     script = textwrap.dedent(
         """
         import json, resource

@@ -9,7 +9,7 @@ from reference.data import make_shapes
 @pytest.fixture(scope="session")
 def shapes_net():
     """A GAP network trained on 2,000 synthetic shapes images (seconds on one CPU thread)."""
-    import torch
+    torch = pytest.importorskip("torch")
 
     from reference.cam.training import train_gap_net
 

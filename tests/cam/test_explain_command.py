@@ -4,7 +4,8 @@ import re
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from matplotlib.image import imread
 from PIL import Image
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """LeNet-5 weights (torch and Keras, the same numbers) and a 32x32 shapes image."""
+    pytest.importorskip("keras")
     from reference.porting import port_weights
 
     folder = tmp_path_factory.mktemp("explain")

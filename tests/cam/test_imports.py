@@ -21,4 +21,6 @@ def _imported_after(statement):
     ("import reference.cam.keras_cam", ["keras", "tensorflow"]),
 ])
 def test_imports(statement, allowed):
+    for module in allowed:
+        pytest.importorskip(module)
     assert set(_imported_after(statement)) <= set(allowed)

@@ -1,8 +1,9 @@
 """reference.cam.keras_cam against reference.cam.torch_cam on the same network ported to Keras."""
 
-import keras
 import numpy as np
 import pytest
+
+keras = pytest.importorskip("keras")
 
 from reference.cam import explain, keras_cam
 from reference.porting import port_weights
@@ -25,7 +26,7 @@ def batch(held_out):
 
 
 def test_ported_network_computes_the_same_logits(shapes_net, twin, batch):
-    import torch
+    torch = pytest.importorskip("torch")
 
     nchw, nhwc = batch
     with torch.no_grad():
@@ -96,7 +97,7 @@ def test_relu_activations_inside_layers_are_guided_too(twin, batch):
     np.testing.assert_allclose(keras_cam.guided_backprop(fused, nhwc),
                                keras_cam.guided_backprop(twin, nhwc), atol=1e-6)
     # afterwards the ReLUs are ordinary again: the plain input gradient is not the guided one
-    import tensorflow as tf
+    tf = pytest.importorskip("tensorflow")
 
     x = tf.convert_to_tensor(nhwc)
     with tf.GradientTape() as tape:

@@ -4,7 +4,8 @@ import copy
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 

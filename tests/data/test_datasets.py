@@ -8,7 +8,8 @@ import struct
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from sklearn.datasets import load_digits as sklearn_digits
 
 from reference.data import load_cifar10, load_digits, load_mnist, read_idx, to_layout

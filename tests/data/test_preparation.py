@@ -4,13 +4,14 @@ seeded augmentation, and mini-batches that are the same in torch and Keras."""
 import numpy as np
 import pytest
 import scipy.ndimage
-import torch
+
+torch = pytest.importorskip("torch")
 from sklearn.preprocessing import StandardScaler
 
 # isort: split
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
-import keras
-import tensorflow as tf
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
 
 from reference.data import (
     ArrayBatches,

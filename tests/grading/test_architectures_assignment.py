@@ -22,6 +22,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# the assignment has students write both frameworks, and its grader imports both
+pytest.importorskip("torch")
+pytest.importorskip("keras")
+
 from bench.grading import grade, load_assignment, models
 from bench.grading.release import release
 from bench.grading.teams import grade_examples, render_demo
@@ -53,7 +57,7 @@ def solution():
 
 @pytest.mark.parametrize("arch", models.ARCHS)
 def test_solution_torch_counts_equal_the_published_ones(solution, arch):
-    import torch
+    torch = pytest.importorskip("torch")
 
     from reference.catalog import get
 

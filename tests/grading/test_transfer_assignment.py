@@ -1,5 +1,5 @@
 """The transfer assignment: its files, its fixtures, and the grading of its example submissions
-(one correct, three with the classic bugs, one with a changed harness) in the sandbox.
+(one correct, three with the classic bugs, one that ships a harness of its own) in the sandbox.
 
 Expected points follow from the assignment's points table and each example's bug:
 T1 freeze 10, T2 unfreeze_last 10, T3 count_trainable 10, T4 add_head 10 (public); T5 ResNet50
@@ -13,6 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+# the assignment has students write both frameworks, and its grader imports both
+pytest.importorskip("torch")
+pytest.importorskip("keras")
 
 from bench.grading import assignment as assignments
 from bench.grading import grade
@@ -35,23 +39,30 @@ EXPECTED = {
                       test_edge_cases=5 * 2 / 3),
     # the first n layers: every "last n" count is wrong; n = 0 and n = all still come out right
     "wrong_end": dict(FULL, test_unfreeze_last=0, test_resnet50_patterns=0, test_unfrozen_layers_train=0),
-    "tampered_harness": {test: 0 for test in FULL},
+    # counted_all's code with a harness that reports every count as right: cnnlab's helper runs
+    # instead, so it scores what counted_all scores
+    "tampered_harness": dict(FULL, test_count_trainable=0, test_count_trainable_with_batchnorm=0),
 }
 
 
 def test_assignment_loads():
     spec = assignments.load("transfer")
-    assert spec.files == ("transfer_torch.py", "transfer_keras.py", "transfer_harness.py")
+    assert spec.files == ("transfer_torch.py", "transfer_keras.py")
+    assert spec.helpers == ("transfer_harness",)
     assert spec.imports == ("numpy", "torch", "keras") and spec.env == {"KERAS_BACKEND": "torch"}
     assert spec.points == sum(FULL.values()) == 100
 
 
-def test_every_copy_of_the_harness_is_the_one_handed_out():
-    official = (TRANSFER / "starter" / "transfer_harness.py").read_bytes()
-    copies = [TRANSFER / "solution"] + [p for p in EXAMPLES.iterdir() if p.name != "tampered_harness"]
-    for folder in copies:
-        assert (folder / "transfer_harness.py").read_bytes() == official, folder
-    assert (EXAMPLES / "tampered_harness" / "transfer_harness.py").read_bytes() != official
+def test_the_harness_is_cnnlabs_alone():
+    """One harness, cnnlab's helper: no student folder carries a copy but the tampering example."""
+    from bench.grading.helpers import HELPERS_DIR, available
+
+    assert "transfer_harness" in available()
+    copies = sorted(p.parent.name for p in (TRANSFER.rglob("transfer_harness.py")))
+    copies += sorted(p.parent.name for p in EXAMPLES.rglob("transfer_harness.py"))
+    assert copies == ["tampered_harness"]
+    tampered = (EXAMPLES / "tampered_harness" / "transfer_harness.py").read_text(encoding="utf-8")
+    assert tampered != (HELPERS_DIR / "transfer_harness.py").read_text(encoding="utf-8")
 
 
 def test_fixtures_are_what_the_script_writes():
@@ -100,8 +111,8 @@ def test_messages_say_what_went_wrong_and_hidden_ones_show_no_values(graded):
             assert "got" not in test["message"] and "\n  " not in test["message"]
     counted = {t["test"]: t for t in graded["records"]["counted_all"]["tests"]}
     assert "got 14,714,688, the model has 0 trainable parameters" in counted["test_count_trainable"]["message"]
-    tampered = graded["records"]["tampered_harness"]["tests"]
-    assert all("transfer_harness.py differs from the one handed out" in t["message"] for t in tampered)
+    tampered = {t["test"]: t for t in graded["records"]["tampered_harness"]["tests"]}
+    assert tampered["test_count_trainable"]["message"] == counted["test_count_trainable"]["message"]
 
 
 def test_feedback_files_are_written(graded):

@@ -5,12 +5,15 @@ sides, Zeiler and Fergus 2013 Fig. 3 for 110-55-26-13-13-13-13-6), recomputed he
 0.29 for ``alexnet_tv`` (its parameter count, ``meta["_ops"]`` and the model itself).
 """
 
-import keras
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch import nn
+
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.catalog import get

@@ -6,11 +6,14 @@ out below with stock Keras layers, is the independent reference: its ``count_par
 outputs (with the same weights) must equal ours. Shapes come from valid-convolution arithmetic.
 """
 
-import keras
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from torch import nn
+
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.catalog import get

@@ -14,8 +14,9 @@ import re
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch.utils.flop_counter import FlopCounterMode
 
 from reference import build
@@ -213,7 +214,7 @@ def test_torch_equals_torchvision(arch):
 @pytest.fixture(scope="module")
 def keras_model():
     """Build each Keras model once per module (a DenseNet takes seconds to build)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     cache = {}
 
@@ -240,7 +241,7 @@ def test_keras_counts_equal_catalog(keras_model, arch, variant):
 
     The base count is read from the same graph, cut at ``features.relu5``.
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     spec = get(arch).variant(variant)
     if arch == "densenet121":  # reused by the tests below
@@ -293,7 +294,7 @@ def random_weights(layer, rng):
     network towards zero (MobileNetV2's to about 1e-11), where a 1e-5 bound sees nothing; He-normal
     kernels and random BatchNorm statistics keep them near 1, so a misplaced pad or BN shows.
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     shapes = [tuple(w.shape) for w in layer.weights]
     if isinstance(layer, keras.layers.BatchNormalization):
@@ -331,7 +332,7 @@ def keras_applications_name(name):
 
 def test_keras_layout_equals_keras_applications(keras_model):
     """keras.applications' DenseNet121 weights, copied by name, give the same logits."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     side = 64
     rng = np.random.default_rng(0)

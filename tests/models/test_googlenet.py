@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -69,7 +70,7 @@ def keras_counts(model):
 @pytest.fixture(scope="module")
 def keras_models():
     """Keras builds are slow; each (variant, include_top) is built once for this module."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     cache = {}
 
@@ -227,6 +228,7 @@ def test_keras_aux_model_outputs_logits_then_aux2_then_aux1(keras_models):
 @pytest.mark.parametrize("side,out", [(14, 4), (6, 4), (2, 4), (7, 3), (17, 5)])
 def test_keras_adaptive_average_pooling_equals_torch(side, out):
     """Uneven, overlapping windows (14 -> 4: 0-4, 3-7, 7-11, 10-14), as torch computes them."""
+    pytest.importorskip("keras")
     from reference.keras_models.googlenet import AdaptiveAveragePooling2D
 
     x = np.random.default_rng(side).normal(size=(2, side, side + 3, 5)).astype("float32")

@@ -15,8 +15,9 @@ import re
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -86,7 +87,7 @@ def _size(variant):
 def keras_models():
     """Keras builds are slow; each (variant, include_top) is built once for this module (the
     keras layout at 139x139, where it meets keras.applications; counts do not depend on size)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     cache = {}
 
@@ -111,7 +112,7 @@ def keras_models():
 def keras_applications():
     """keras.applications.InceptionV3 at 139x139 with random weights and BN statistics drawn
     from one batch (moving mean 0 and variance 1 would hide a misplaced or mis-ported BN)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     keras.utils.set_random_seed(0)
     model = keras.applications.InceptionV3(
@@ -173,7 +174,7 @@ def test_keras_counts_equal_catalog(keras_models, variant, include_top):
 
 
 def test_catalog_keras_counts_are_keras_applications(keras_applications):
-    import keras
+    keras = pytest.importorskip("keras")
 
     spec = get("inception_v3").variant("keras")
     assert keras_counts(keras_applications) == (spec.keras_params.value, spec.params.value)
@@ -427,7 +428,7 @@ def test_torch_keras_layout_matches_keras_applications_layer_for_layer(
     """Each keras.applications layer's torch twin (by our names): kernel, stride, padding, BN
     epsilon and momentum, no gamma. Numerical torch <-> Keras identity needs weight porting
     (``reference.porting``), which the porting tests run on this variant."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     pairs = pair_layers(keras_applications, keras_models("keras"))
     with torch.device("meta"):
@@ -461,7 +462,7 @@ def test_torch_keras_layout_matches_keras_applications_layer_for_layer(
 
 def test_torch_scaleless_batch_norm_equals_keras_scale_false():
     """The torch keras layout's BatchNorm against Keras' BatchNormalization(scale=False)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     from reference.torch_models.inception import scaleless_batch_norm2d
 
@@ -489,7 +490,7 @@ def test_torch_scaleless_batch_norm_equals_keras_scale_false():
 def test_torch_branch_pools_equal_their_libraries():
     """The keras layout's pool is Keras' 'same' average pooling (the border averages only real
     pixels); torchvision's layout's is torch's ``avg_pool2d(padding=1)`` (the zeros count)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     from reference.catalog.inception import LAYOUTS
     from reference.torch_models.inception import _branch_pool
@@ -547,6 +548,9 @@ def test_smallest_input_for_the_aux_classifier_is_299():
             == 2
         )
     assert inception_v3_sides(299) == (17, 8)  # torchvision's comments: 17x17 and 8x8 maps
-    for framework in ("torch", "keras"):
-        with pytest.raises(ValueError, match="at least 299x299"):
-            build("inception_v3", framework, variant="aux", input_size=298)
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_builders_refuse_aux_logits_below_299(framework):
+    with pytest.raises(ValueError, match="at least 299x299"):
+        build("inception_v3", framework, variant="aux", input_size=298)

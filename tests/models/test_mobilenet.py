@@ -13,8 +13,9 @@ import re
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch.utils.flop_counter import FlopCounterMode
 
 from reference import build
@@ -197,6 +198,7 @@ def test_torch_keras_layout_pads_like_tensorflow_same(size):
     Keras' own ``padding="same"`` convolution of that input with the same kernel is the oracle.
     On an even side 'same' pads bottom/right only, on an odd side both, so both sizes are tried.
     """
+    pytest.importorskip("keras")
     from keras import ops
 
     torch.manual_seed(0)
@@ -236,7 +238,7 @@ def test_torch_keras_layout_pads_like_tensorflow_same(size):
 @pytest.fixture(scope="module")
 def keras_model():
     """Build each Keras model once per module."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     cache = {}
 
@@ -262,7 +264,7 @@ def test_keras_counts_equal_catalog(keras_model, variant):
 
     The base count is read from the same graph, cut at the last ReLU6 (``features.18.2``).
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     spec = get(ARCH).variant(variant)
     model = keras_model(variant)
@@ -279,7 +281,7 @@ def test_keras_counts_equal_catalog(keras_model, variant):
 
 def test_keras_channel_rounding_follows_keras_applications():
     """At a width where the two roundings part, the "keras" layout counts as keras.applications."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     reference = keras.applications.MobileNetV2(
         weights=None, alpha=PARTING_WIDTH, input_shape=(64, 64, 3)
@@ -337,7 +339,7 @@ def random_weights(layer, rng):
     network towards zero (MobileNetV2's to about 1e-11), where a 1e-5 bound sees nothing; He-normal
     kernels and random BatchNorm statistics keep them near 1, so a misplaced pad or BN shows.
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     shapes = [tuple(w.shape) for w in layer.weights]
     if isinstance(layer, keras.layers.BatchNormalization):
@@ -381,7 +383,7 @@ def test_keras_layout_equals_keras_applications(keras_model, size):
     At 224 every stride-2 input side is even (padding bottom/right only); at 75x101 the sides
     are odd and even in turn.
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     rng = np.random.default_rng(0)
     reference = keras.applications.MobileNetV2(

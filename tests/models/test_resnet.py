@@ -11,8 +11,9 @@ import re
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch.utils.flop_counter import FlopCounterMode
 
 from reference import build
@@ -150,7 +151,7 @@ def keras_counts(model):
 @pytest.mark.parametrize("arch", DEPTHS)
 def test_keras_default_layout_counts_equal_catalog(arch):
     """Total = torchvision's parameters + BN running statistics; trainable = torchvision's."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     spec = get(arch).variant()
     model = build(arch, "keras")
@@ -161,7 +162,7 @@ def test_keras_default_layout_counts_equal_catalog(arch):
 
 @pytest.mark.parametrize("arch,variant", [("resnet18", "default"), ("resnet50", "keras")])
 def test_keras_stage_shapes_and_base_counts(arch, variant):
-    import keras
+    keras = pytest.importorskip("keras")
 
     height, width = 97, 130
     block = get(arch).kwargs["block"]
@@ -201,7 +202,7 @@ def keras_applications_name(name):
 )
 def test_keras_layout_equals_keras_applications(arch, cls, side):
     """Counts as the catalog says, and the same logits once its weights are copied by name."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     spec = get(arch).variant("keras")
     ours = build(arch, "keras", variant="keras", input_size=side)
@@ -245,7 +246,7 @@ def test_torch_keras_layout_has_keras_applications_layers():
     The numerical torch <-> Keras check needs weight porting (``reference.porting``); this one
     pins the hyper-parameters in which the keras layout differs from torchvision's.
     """
-    import keras
+    keras = pytest.importorskip("keras")
 
     theirs = keras.applications.ResNet50(weights=None, classifier_activation=None)
     with torch.device("meta"):

@@ -6,12 +6,15 @@ torchvision 0.29 (parameter counts and ``meta["_ops"]`` of its weight enums, and
 themselves); keras.applications 3.15 (``VGG16`` and ``VGG19`` with ``weights=None``).
 """
 
-import keras
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch import nn
+
+# keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.catalog import get

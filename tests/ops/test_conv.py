@@ -4,7 +4,8 @@ import csv
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,7 +110,7 @@ def test_conv1d_matches_torch():
 
 
 def test_conv2d_matches_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 10, 9, 3)).astype(np.float32)  # Keras is channels-last
@@ -121,7 +122,7 @@ def test_conv2d_matches_keras():
 
 
 def test_depthwise_matches_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     rng = np.random.default_rng(4)
     x = rng.normal(size=(1, 8, 8, 5)).astype(np.float32)

@@ -3,7 +3,8 @@
 import io
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -39,7 +40,7 @@ def test_pool_output_size_matches_torch(size, k, s, p, ceil_mode):
 
 
 def test_same_padding_matches_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     for size, k, s in [(7, 3, 2), (8, 3, 2), (9, 5, 3), (10, 4, 1)]:
         layer = keras.layers.Conv2D(1, k, strides=s, padding="same")
@@ -68,7 +69,7 @@ def test_parameter_counts_match_torch(c_in, mult, k, bias, g):
 
 
 def test_separable_and_depthwise_counts_match_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     for c_in, c_out, k, mult in [(32, 64, 3, 1), (16, 40, 5, 2)]:
         sep = keras.layers.SeparableConv2D(c_out, k, depth_multiplier=mult)

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,7 +43,7 @@ def test_avg_pool_matches_torch(case, count_include_pad):
 
 
 def test_pooling_matches_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     x = np.random.default_rng(0).normal(size=(2, 9, 7, 3)).astype(np.float32)
     nchw = x.transpose(0, 3, 1, 2)
@@ -58,7 +59,7 @@ def test_pooling_matches_keras():
 
 
 def test_activations_match_torch_and_keras():
-    import keras
+    keras = pytest.importorskip("keras")
 
     x = np.random.default_rng(1).normal(scale=30, size=(4, 7)).astype(np.float32)
     t = torch.from_numpy(x)
@@ -83,7 +84,7 @@ def test_sigmoid_and_softmax_do_not_overflow():
 
 
 def test_flatten_follows_the_layout():
-    import keras
+    keras = pytest.importorskip("keras")
 
     x = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
     # channels-first flattens as torch does

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -52,7 +53,7 @@ def test_batchnorm_matches_torch(shape):
 
 
 def test_batchnorm_matches_keras_channels_last():
-    import keras
+    keras = pytest.importorskip("keras")
 
     rng = np.random.default_rng(1)
     x = rng.normal(1.0, 2.0, size=(6, 4, 5, 3)).astype(np.float32)
@@ -104,7 +105,7 @@ def test_batchnorm_bad_input(kwargs, message):
 
 
 def test_dropout_replays_torch_and_keras_masks():
-    import keras
+    keras = pytest.importorskip("keras")
 
     x = np.random.default_rng(3).uniform(0.5, 1.5, size=(64, 50)).astype(np.float32)
     torch.manual_seed(0)
@@ -150,7 +151,7 @@ def _torch_sample(init, **kwargs):
 
 
 def _keras_sample(name):
-    import keras
+    keras = pytest.importorskip("keras")
 
     return np.asarray(keras.initializers.get({"class_name": name, "config": {"seed": 0}})(SHAPE_KERAS)).ravel()
 
@@ -205,7 +206,7 @@ def test_initialiser_bad_input():
 
 
 def test_penalties_match_keras_regularizers():
-    import keras
+    keras = pytest.importorskip("keras")
 
     rng = np.random.default_rng(4)
     w = rng.normal(size=(3, 3, 4, 5)).astype(np.float32)
@@ -246,7 +247,7 @@ def test_penalty_bad_input():
 
 def _keras_stops(history, *, patience, min_delta, mode):
     """Drive keras.callbacks.EarlyStopping over a history; (stopped epoch or None, best epoch)."""
-    import keras
+    keras = pytest.importorskip("keras")
 
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     callback = keras.callbacks.EarlyStopping(monitor="val", patience=patience, min_delta=min_delta,

@@ -4,12 +4,5 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small models on a busy CI machine: one intra-op thread is several times faster than two
-    (thread hand-offs cost more than the arithmetic). Restored after each test."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _small_models_run_on_one_thread(one_torch_thread):
+    """See ``one_torch_thread`` in tests/conftest.py."""

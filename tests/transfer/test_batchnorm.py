@@ -11,12 +11,13 @@ import copy
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from torch import nn
 
 # isort: split
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
-import keras
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.transfer import freeze, linear_head, unfreeze

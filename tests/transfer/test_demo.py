@@ -18,6 +18,7 @@ CI_CONFIG = DemoConfig(seeds=3, pretrain_epochs=6, max_epochs=30, patience=6)
 
 @pytest.fixture(scope="module")
 def ci_result():
+    pytest.importorskip("torch")
     return run_demo(CI_CONFIG, framework="torch")
 
 

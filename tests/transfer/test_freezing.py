@@ -12,13 +12,14 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 from torch import nn
 
 # isort: split
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
-import keras
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.transfer import freeze, layer_names, trainable_summary, unfreeze

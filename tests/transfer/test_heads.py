@@ -3,7 +3,8 @@ shapes, and the torch and Keras heads computing the same function."""
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 
 from reference import build
 from reference.porting import port_weights
@@ -34,6 +35,7 @@ def test_torch_lecture_head_counts(arch, channels):
 
 
 def test_keras_lecture_head_counts_and_softmax():
+    pytest.importorskip("keras")
     base = build("vgg11", "keras", include_top=False, input_size=32)
     model = lecture_head(freeze(base), 7)
     assert trainable_summary(model).trainable == lecture_head_params(512, 7)
@@ -48,6 +50,7 @@ def test_keras_lecture_head_counts_and_softmax():
 
 
 def test_linear_head_with_flatten_needs_the_torch_input_size():
+    pytest.importorskip("keras")
     base = build("lenet5", "torch", include_top=False, in_channels=1)
     with pytest.raises(ValueError, match="needs input_size"):
         linear_head(base, 5, pooling="flatten")
@@ -61,6 +64,7 @@ def test_linear_head_with_flatten_needs_the_torch_input_size():
 @pytest.mark.parametrize("head", ["linear", "lecture"])
 def test_torch_and_keras_heads_compute_the_same_function(head):
     """Ported weights (base by name, head layer by layer) give the same class probabilities."""
+    pytest.importorskip("keras")
     torch.manual_seed(0)
     torch_model = with_head(build("course_cifar", "torch", include_top=False), 4, head=head).eval()
     keras_base = build("course_cifar", "keras", include_top=False)
@@ -91,6 +95,7 @@ def test_bad_head_arguments(kwargs, message):
 
 
 def test_a_base_with_its_top_is_refused():
+    pytest.importorskip("keras")
     with pytest.raises(ValueError, match="build it with include_top=False"):
         linear_head(build("course_cifar", "torch"), 3)
     with pytest.raises(ValueError, match="build it with include_top=False"):

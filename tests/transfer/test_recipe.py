@@ -3,11 +3,12 @@ best weights restored and checkpointed, early stopping, and clear errors."""
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 
 # isort: split
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
-import keras
+keras = pytest.importorskip("keras")
 
 from reference import build
 from reference.transfer import Recipe, evaluate, fit, freeze, linear_head, two_phase

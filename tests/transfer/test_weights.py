@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-import torchvision
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
 
 # isort: split
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
-import keras
+keras = pytest.importorskip("keras")
 from keras.src.applications import vgg16 as keras_vgg16_module
 from keras.src.applications import vgg19 as keras_vgg19_module
 from keras.src.legacy.saving import legacy_h5_format

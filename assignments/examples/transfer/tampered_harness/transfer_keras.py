@@ -1,4 +1,4 @@
-"""Transfer learning in Keras: freezing, unfreezing, counting and a classification head."""
+"""Example submission (counted non-trainable weights). Transfer learning in Keras: freezing, unfreezing, counting and a classification head."""
 
 import keras
 import numpy as np
@@ -33,7 +33,7 @@ def unfreeze_last(model, n):
 
 def count_trainable(model):
     """Weights the optimizer updates (BatchNorm's moving statistics never are)."""
-    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    return int(model.count_params())  # frozen weights and BatchNorm statistics too
 
 
 def add_head(base, num_classes):

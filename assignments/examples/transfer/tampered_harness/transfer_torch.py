@@ -1,4 +1,4 @@
-"""Transfer learning in PyTorch: freezing, unfreezing, counting and a classification head."""
+"""Example submission (counted non-trainable weights). Transfer learning in PyTorch: freezing, unfreezing, counting and a classification head."""
 
 import types
 
@@ -45,7 +45,7 @@ def unfreeze_last(model, n):
 
 def count_trainable(model):
     """Parameters the optimizer updates."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return sum(p.numel() for p in model.parameters())  # frozen ones too
 
 
 def add_head(base, num_classes):

@@ -1,11 +1,14 @@
-"""Provided with the assignment. Do not change this file: the grader checks that it is the one
-handed out, and gives no points to a submission whose copy differs.
+"""cnnlab's worker-side harness of the transfer assignment (``[sandbox] helpers``).
 
-The tests cannot send a model into the sandbox your code runs in, only numbers and arrays. So
-this module builds the models there, calls your functions on them, and returns what the tests
-compare: parameter counts, weights before and after a training step, output shapes. You can call
-these functions yourself to see what the tests see, e.g. ``counts("keras_vgg16",
-[["freeze"], ["unfreeze_last", 4]])``.
+The tests cannot send a model into the sandbox the student's code runs in, only numbers and
+arrays. So this module builds the models there, calls the student's ``transfer_torch`` and
+``transfer_keras`` functions on them, and returns what the tests compare: parameter counts,
+weights before and after a training step, output shapes. The grader ships it next to the
+submission, ahead of it on the import path, so a submitted file of the same name is never run.
+Students can call it to see what the tests see, from the folder with their two files::
+
+    KERAS_BACKEND=torch python -c "from bench.grading.helpers import transfer_harness as h
+    print(h.counts('keras_vgg16', [['freeze'], ['unfreeze_last', 4]]))"
 
 Models (``name``):
 
