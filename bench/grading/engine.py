@@ -406,6 +406,10 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     summary.isolation = ", ".join(labels)
     if not public_only:
         totals = {r["max_score"] for r in summary.records if r["status"] == "graded"}
+        if len(totals) == 1:  # the reports grade a missing student out of what the class had
+            for record in summary.records:
+                if record["status"] == "missing":
+                    record["max_score"] = next(iter(totals))
         if totals and totals != {spec.points}:
             summary.warnings.append(f"the tests add up to {', '.join(f'{t:g}' for t in sorted(totals))} "
                                     f"points; assignment.toml says {spec.points:g}")

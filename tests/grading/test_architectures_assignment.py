@@ -242,6 +242,11 @@ def test_teams_and_leaderboard_of_the_class(graded_class):
     assert (fakers["submitted_by"], fakers["also"]) == ("fake_counts", ["fake_output"])
     assert teams["latecomers"]["status"] == "missing"
     assert graded_class["missing"] == ["linus"]  # grace and kurt are not: their teams handed in
+    # a missing student is out of what the class was graded on (60 at this scale), not the
+    # assignment's 100
+    linus = next(r for r in graded_class["records"] if r["student"] == "linus")
+    assert (linus["score"], linus["max_score"]) == (0, 60)
+    assert teams["latecomers"]["max_score"] == 60
     out = Path(graded_class["out"])
     rows = (out / "teams.csv").read_text().splitlines()
     assert rows[0] == "team,student,name,score,max_score,status,submitted_by"

@@ -20,6 +20,8 @@ from reference.catalog import get
 from reference.keras_models.alexnet import alexnet as keras_alexnet
 from reference.torch_models.alexnet import alexnet as torch_alexnet
 
+from ._helpers import torch_count
+
 ARCHS = ["alexnet", "alexnet_tv", "zfnet"]
 
 
@@ -75,10 +77,6 @@ def arithmetic_params(arch, num_classes=1000):
         base, cin = base + conv(kernel, cin, filters), filters
     top = dense(6 * 6 * 256, 4096) + dense(4096, 4096) + dense(4096, num_classes)
     return base, base + top
-
-
-def torch_count(model):
-    return sum(p.numel() for p in model.parameters())
 
 
 def keras_trainable(model):

@@ -20,6 +20,8 @@ from reference.catalog import get
 from reference.keras_models.course import course_cnn as keras_course_cnn
 from reference.torch_models.course import course_cnn as torch_course_cnn
 
+from ._helpers import torch_count
+
 # arch -> (input side, channels, side after the 3x3 valid conv, side after the 2x2 pool)
 SIZES = {"course_mnist": (28, 1, 26, 13), "course_cifar": (32, 3, 30, 15)}
 ARCHS = list(SIZES)
@@ -51,10 +53,6 @@ def course_sequential(side, channels):
             keras.layers.Dense(10),
         ]
     )
-
-
-def torch_count(model):
-    return sum(p.numel() for p in model.parameters())
 
 
 def keras_trainable(model):

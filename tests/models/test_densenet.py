@@ -22,6 +22,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from reference import build
 from reference.catalog import get
 
+from ._helpers import assert_close, keras_counts, random_weights, torch_count
+
 ARCHS = ["densenet121", "densenet169", "densenet201"]
 VARIANTS = ["default", "keras"]
 WEIGHTS = {
@@ -49,22 +51,11 @@ def paper_stage_channels(blocks, growth=32, stem=64):
     return stages
 
 
-def assert_close(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape
-    bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
-    assert float(np.abs(ours - theirs).max()) <= bound
-
-
 @functools.cache
 def torchvision_meta(arch):
     """torchvision's model on the meta device: its structure, no memory."""
     with torch.device("meta"):
         return getattr(torchvision.models, arch)()
-
-
-def torch_count(module, *, trainable_only=False):
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 def test_catalog_block_configs_are_the_papers():
@@ -229,11 +220,6 @@ def keras_model():
     keras.backend.clear_session()
 
 
-def keras_counts(model):
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return model.count_params(), trainable
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("arch", ARCHS)
 def test_keras_counts_equal_catalog(keras_model, arch, variant):
@@ -285,29 +271,6 @@ def test_keras_weight_names_are_torch_module_paths(keras_model):
         layer.name for layer in keras_model("densenet121", "keras").layers if layer.weights
     }
     assert keras_names == torch_names
-
-
-def random_weights(layer, rng):
-    """Fresh random weights for a keras.applications layer, at a scale that keeps signals near 1.
-
-    Keras' default Glorot kernels with identity BatchNorms shrink the logits of a deep random
-    network towards zero (MobileNetV2's to about 1e-11), where a 1e-5 bound sees nothing; He-normal
-    kernels and random BatchNorm statistics keep them near 1, so a misplaced pad or BN shows.
-    """
-    keras = pytest.importorskip("keras")
-
-    shapes = [tuple(w.shape) for w in layer.weights]
-    if isinstance(layer, keras.layers.BatchNormalization):
-        gamma, beta, mean, var = shapes
-        values = [rng.uniform(0.5, 1.5, gamma), rng.normal(0.0, 0.1, beta),
-                  rng.normal(0.0, 0.1, mean), rng.uniform(0.5, 1.5, var)]  # fmt: skip
-    else:
-        kernel, *bias = shapes
-        depthwise = isinstance(layer, keras.layers.DepthwiseConv2D)
-        fan_in = kernel[0] * kernel[1] if depthwise else int(np.prod(kernel[:-1]))
-        values = [rng.normal(0.0, np.sqrt(2.0 / fan_in), kernel)]
-        values += [rng.normal(0.0, 0.1, shape) for shape in bias]
-    return [v.astype("float32") for v in values]
 
 
 def keras_applications_name(name):

@@ -21,6 +21,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from reference import build
 from reference.catalog import get
 
+from ._helpers import assert_close, keras_counts, torch_count, torch_output_shapes
+
 VARIANTS = ["default", "aux"]
 
 # The paper's Table 1 at 224x224: output (channels, side) of each layer of the stem and body.
@@ -41,30 +43,6 @@ PAPER_TABLE_1 = {
     "inception5a": (832, 7),
     "inception5b": (1024, 7),
 }
-
-
-def _numpy(value):
-    """A torch tensor, a TensorFlow tensor or an array, as a NumPy array."""
-    if hasattr(value, "detach"):
-        value = value.detach()
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
-
-
-def assert_close(ours, theirs):
-    """max |diff| <= 1e-5 * max(1, max |theirs|): float32 noise, not a different function."""
-    ours, theirs = _numpy(ours), _numpy(theirs)
-    assert ours.shape == theirs.shape
-    bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
-    assert float(np.abs(ours - theirs).max()) <= bound
-
-
-def torch_count(module):
-    return sum(p.numel() for p in module.parameters())
-
-
-def keras_counts(model):
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return model.count_params(), trainable
 
 
 @pytest.fixture(scope="module")
@@ -153,26 +131,10 @@ def test_keras_weighted_layers_are_named_and_shaped_as_their_torch_twins(keras_m
 # ---------------------------------------------------------------------------------------- shapes
 
 
-def _torch_stage_shapes(model, x):
-    shapes = {}
-
-    def record(name):
-        def hook(module, args, out):
-            shapes[name] = tuple(out.shape)  # returns None: the output stays as it is
-
-        return hook
-
-    hooks = [getattr(model, name).register_forward_hook(record(name)) for name in PAPER_TABLE_1]
-    out = model(x)
-    for hook in hooks:
-        hook.remove()
-    return shapes, out
-
-
 def test_torch_stage_shapes_follow_the_paper():
     with torch.device("meta"):
         model = build("googlenet", "torch").eval()
-        shapes, logits = _torch_stage_shapes(model, torch.empty(2, 3, 224, 224))
+        shapes, logits = torch_output_shapes(model, torch.empty(2, 3, 224, 224), PAPER_TABLE_1)
         base = build("googlenet", "torch", include_top=False)
         features = base(torch.empty(2, 3, 224, 224))
     assert shapes == {name: (2, c, side, side) for name, (c, side) in PAPER_TABLE_1.items()}

@@ -25,6 +25,8 @@ from reference import build
 from reference.catalog import get
 from reference.catalog.inception import inception_v3_sides
 
+from ._helpers import as_numpy, assert_close, keras_counts, torch_count, torch_output_shapes
+
 VARIANTS = ["default", "aux", "keras"]
 SMALL = 139  # a 3x3 final map at a fifth of the cost of 299 (the aux classifier needs 299)
 
@@ -53,30 +55,6 @@ STAGES_299 = {
 KERAS_APPLICATIONS_BLOCKS = {
     f"mixed{i}": name for i, name in enumerate(n for n in STAGES_299 if n.startswith("Mixed_"))
 }
-
-
-def _numpy(value):
-    """A torch tensor, a TensorFlow tensor or an array, as a NumPy array."""
-    if hasattr(value, "detach"):
-        value = value.detach()
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
-
-
-def assert_close(ours, theirs):
-    """max |diff| <= 1e-5 * max(1, max |theirs|): float32 noise, not a different function."""
-    ours, theirs = _numpy(ours), _numpy(theirs)
-    assert ours.shape == theirs.shape
-    bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
-    assert float(np.abs(ours - theirs).max()) <= bound
-
-
-def torch_count(module):
-    return sum(p.numel() for p in module.parameters())
-
-
-def keras_counts(model):
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return model.count_params(), trainable
 
 
 def _size(variant):
@@ -214,27 +192,11 @@ def test_keras_weighted_layers_are_named_and_shaped_as_their_torch_twins(keras_m
 # ---------------------------------------------------------------------------------------- shapes
 
 
-def _torch_stage_shapes(model, x):
-    shapes = {}
-
-    def record(name):
-        def hook(module, args, out):
-            shapes[name] = tuple(out.shape)  # returns None: the output stays as it is
-
-        return hook
-
-    hooks = [getattr(model, name).register_forward_hook(record(name)) for name in STAGES_299]
-    out = model(x)
-    for hook in hooks:
-        hook.remove()
-    return shapes, out
-
-
 @pytest.mark.parametrize("variant", ["default", "keras"])
 def test_torch_stage_shapes(variant):
     with torch.device("meta"):
         model = build("inception_v3", "torch", variant=variant).eval()
-        shapes, logits = _torch_stage_shapes(model, torch.empty(2, 3, 299, 299))
+        shapes, logits = torch_output_shapes(model, torch.empty(2, 3, 299, 299), STAGES_299)
         base = build("inception_v3", "torch", variant=variant, include_top=False)
         features = base(torch.empty(2, 3, 299, 299))
     assert shapes == {name: (2, c, side, side) for name, (c, side) in STAGES_299.items()}
@@ -502,7 +464,7 @@ def test_torch_branch_pools_equal_their_libraries():
     assert_close(ours_keras, keras_same)
     ours_torchvision = _branch_pool(LAYOUTS["torchvision"])(nchw)
     assert_close(ours_torchvision, nn.functional.avg_pool2d(nchw, 3, stride=1, padding=1))
-    assert not np.allclose(_numpy(ours_torchvision.permute(0, 2, 3, 1)), _numpy(keras_same))
+    assert not np.allclose(as_numpy(ours_torchvision.permute(0, 2, 3, 1)), as_numpy(keras_same))
 
 
 # ---------------------------------------------------------------------------------------- errors

@@ -19,6 +19,8 @@ from reference.catalog import get
 from reference.keras_models.lenet import lenet5 as keras_lenet5
 from reference.torch_models.lenet import lenet5 as torch_lenet5
 
+from ._helpers import torch_count
+
 
 def conv(k, cin, cout):
     return k * k * cin * cout + cout
@@ -40,10 +42,6 @@ LAYER_SHAPES = {
     "features.5": (16, 5),  # S4
 }
 DENSE_WIDTHS = {"classifier.0": 120, "classifier.2": 84, "classifier.4": 10}
-
-
-def torch_count(model):
-    return sum(p.numel() for p in model.parameters())
 
 
 def keras_trainable(model):

@@ -19,6 +19,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from reference import build
 from reference.catalog import get
 
+from ._helpers import assert_close, keras_counts, torch_count
+
 DEPTHS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
 BOTTLENECK = ["resnet50", "resnet101", "resnet152"]
 CASES = [(arch, "default") for arch in DEPTHS] + [(arch, "keras") for arch in BOTTLENECK]
@@ -47,17 +49,6 @@ def expected_stage_sides(height, width):
             h, w = _side(h, 3, 2, 1), _side(w, 3, 2, 1)
         sides.append((h, w))
     return sides
-
-
-def assert_close(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    assert ours.shape == theirs.shape
-    bound = 1e-5 * max(1.0, float(np.abs(theirs).max()))
-    assert float(np.abs(ours - theirs).max()) <= bound
-
-
-def torch_count(module, *, trainable_only=False):
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 # ---------------------------------------------------------------------------------------- torch
@@ -141,11 +132,6 @@ def test_torch_equals_torchvision(arch, side):
 
 
 # ---------------------------------------------------------------------------------------- keras
-
-
-def keras_counts(model):
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    return model.count_params(), trainable
 
 
 @pytest.mark.parametrize("arch", DEPTHS)

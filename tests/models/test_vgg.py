@@ -21,6 +21,8 @@ from reference.catalog import get
 from reference.keras_models.vgg import vgg as keras_vgg
 from reference.torch_models.vgg import vgg as torch_vgg
 
+from ._helpers import torch_count
+
 # Paper Table 1: convolutions per stage for each configuration.
 STAGES = {
     "vgg11": (1, 1, 2, 2, 2),
@@ -54,10 +56,6 @@ def paper_arithmetic(arch, num_classes=1000):
             cin = width
     top = (7 * 7 * 512 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * num_classes
     return base, base + top, bn_channels
-
-
-def torch_count(model):
-    return sum(p.numel() for p in model.parameters())
 
 
 def keras_trainable(model):
