@@ -11,7 +11,10 @@ from bench.cli import main
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors (an invalid choice) exit 2 as well
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -31,6 +34,9 @@ def test_help_lists_the_subcommands():
         (("summary", "vgg16", "--framework", "mxnet"), "valid frameworks"),
         (("summary", "vgg16", "--variant", "keras"), "valid variants: default"),
         (("compare", "--arch", "nope"), "valid architectures"),
+        (("models", "--arch", "lenet5", "--variant", "aux"), "valid variants: default"),
+        (("compare", "--arch", "resnet18", "--variant", "keras"), "valid variants: default"),
+        (("compare", "--direction", "sideways"), "valid directions: keras->torch, torch->keras"),
         (("port", "lenet5", "missing.pt", "x.weights.h5"), "does not exist"),
     ],
 )

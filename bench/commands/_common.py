@@ -41,6 +41,19 @@ def selected_frameworks(args) -> list[str]:
     return installed
 
 
+def arch_variants(archs, variants=None) -> list[tuple[str, str]]:
+    """(arch, variant) pairs: every variant of each arch, or those named in ``variants``; a name
+    no selected arch has is an error, not an empty table."""
+    from reference.catalog import get
+
+    known = {v for a in archs for v in get(a).variants}
+    unknown = sorted(set(variants or ()) - known)
+    if unknown:
+        raise ValueError(f"unknown variant(s) {', '.join(unknown)} for {', '.join(archs)}; "
+                         f"valid variants: {', '.join(sorted(known))}")
+    return [(a, v) for a in archs for v in get(a).variants if not variants or v in variants]
+
+
 def progress(iterable, *, desc: str, total: int | None = None, quiet: bool = False):
     """A tqdm bar on stderr (so ``--json`` output on stdout stays clean)."""
     from tqdm import tqdm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import add_arch_args, progress, selected_archs
+from ._common import add_arch_args, arch_variants, progress, selected_archs
 
 NAME = "compare"
 HELP = "port weights torch<->keras for each architecture and compare the outputs"
@@ -23,12 +23,10 @@ def configure(parser) -> None:
 
 def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *, batch=2,
             seed=0, quiet=False) -> list[dict]:
-    from reference.catalog import get
     from reference.compare import compare_arch
 
-    jobs = [(a, v) for a in archs for v in get(a).variants if not variants or v in variants]
     records = []
-    for arch, variant in progress(jobs, desc="compare", quiet=quiet):
+    for arch, variant in progress(arch_variants(archs, variants), desc="compare", quiet=quiet):
         for rec in compare_arch(arch, variant=variant, directions=tuple(directions), batch=batch, seed=seed):
             records.append(rec.as_dict())
     return records
@@ -36,9 +34,13 @@ def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *
 
 def run(args) -> int:
     from reference._frameworks import prepare
+    from reference.compare import DIRECTIONS
     from reports.models import compare_side_by_side, compare_table
     from reports.tables import to_json
 
+    wrong = [d for d in args.direction if d not in DIRECTIONS]
+    if wrong:  # before the frameworks load: a typo costs no waiting
+        raise ValueError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
     prepare(("torch", "keras"))
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")

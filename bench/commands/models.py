@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._common import add_arch_args, progress, selected_archs, selected_frameworks
+from ._common import add_arch_args, arch_variants, progress, selected_archs, selected_frameworks
 
 NAME = "models"
 HELP = "list architectures with parameter counts, shapes and GMACs, checked against the catalog"
@@ -17,16 +17,10 @@ def configure(parser) -> None:
 
 
 def collect(archs, frameworks, variants=None, *, quiet=False) -> list[dict]:
-    from reference.catalog import get
     from reference.summary import describe
 
-    jobs = [
-        (arch, framework, variant)
-        for arch in archs
-        for variant in get(arch).variants
-        if not variants or variant in variants
-        for framework in frameworks
-    ]
+    jobs = [(arch, framework, variant) for arch, variant in arch_variants(archs, variants)
+            for framework in frameworks]
     records = []
     for arch, framework, variant in progress(jobs, desc="models", quiet=quiet):
         records.append(describe(arch, framework, variant=variant).as_dict())
