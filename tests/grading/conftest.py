@@ -1,6 +1,7 @@
 """Shared set-up of the grading tests: paths, the isolation modes this machine offers, and a
 helper that writes a one-file submission."""
 
+import ast
 import fcntl
 import json
 import os
@@ -50,3 +51,14 @@ def computed_once(tmp_path_factory, key, compute):
         if not result.exists():
             result.write_text(json.dumps(compute(root / key)))
     return json.loads(result.read_text())
+
+
+def marked_points(path: Path) -> dict[str, float]:
+    """The ``points`` marker of each test function in a test file, read from its source."""
+    found = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            for dec in node.decorator_list:
+                if isinstance(dec, ast.Call) and getattr(dec.func, "attr", None) == "points":
+                    found[node.name] = dec.args[0].value
+    return found

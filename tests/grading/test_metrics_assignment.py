@@ -2,7 +2,6 @@
 independent implementation) on every fixture case, the points add up, hidden tests cover what
 the public ones do not, the solution earns full marks and the starter none."""
 
-import ast
 import importlib.util
 import shutil
 
@@ -12,7 +11,7 @@ from sklearn import metrics as skm
 
 from bench.grading import grade
 
-from .conftest import FAST_LIMITS, METRICS
+from .conftest import FAST_LIMITS, METRICS, marked_points
 
 
 def _module(path, name):
@@ -67,20 +66,9 @@ def test_solution_agrees_with_scikit_learn(solution, name):
         assert solution.roc_auc_ovr(y, s) == pytest.approx(expected, abs=1e-12)
 
 
-def _marked_points(path):
-    """points marker of each test function in a test file, read from its source."""
-    found = {}
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            for dec in node.decorator_list:
-                if isinstance(dec, ast.Call) and getattr(dec.func, "attr", None) == "points":
-                    found[node.name] = dec.args[0].value
-    return found
-
-
 def test_points_add_up_to_the_assignment_total():
-    public = _marked_points(METRICS / "tests" / "public" / "test_public.py")
-    hidden = _marked_points(METRICS / "tests" / "hidden" / "test_hidden.py")
+    public = marked_points(METRICS / "tests" / "public" / "test_public.py")
+    hidden = marked_points(METRICS / "tests" / "hidden" / "test_hidden.py")
     assert sum(public.values()) == 40 and sum(hidden.values()) == 60  # as README.md says
     assert sum(public.values()) + sum(hidden.values()) == 100  # assignment.toml points
 

@@ -7,7 +7,6 @@ Points table (tests/public and tests/hidden): lecture example 5, conv2d 10 (2 pa
 max_pool2d 10 (2), BN 10 (2: training, inference), dropout 10 (3), grad_cam 15 (2).
 """
 
-import ast
 import importlib.util
 import shutil
 
@@ -21,7 +20,7 @@ from pytorch_grad_cam.utils.image import scale_cam_image
 
 from bench.grading import grade
 
-from .conftest import FAST_LIMITS, REPO
+from .conftest import FAST_LIMITS, REPO, marked_points
 
 OPS = REPO / "assignments" / "ops"
 EXAMPLES = REPO / "assignments" / "examples" / "ops"
@@ -116,19 +115,9 @@ def test_grad_cam_solution_agrees_with_the_package(solution, name):
                                atol=1e-5)
 
 
-def _marked_points(path):
-    found = {}
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            for dec in node.decorator_list:
-                if isinstance(dec, ast.Call) and getattr(dec.func, "attr", None) == "points":
-                    found[node.name] = dec.args[0].value
-    return found
-
-
 def test_points_add_up_to_the_assignment_total():
-    public = _marked_points(OPS / "tests" / "public" / "test_public.py")
-    hidden = _marked_points(OPS / "tests" / "hidden" / "test_hidden.py")
+    public = marked_points(OPS / "tests" / "public" / "test_public.py")
+    hidden = marked_points(OPS / "tests" / "hidden" / "test_hidden.py")
     assert sum(public.values()) == 40 and sum(hidden.values()) == 60  # as README.md says
 
 

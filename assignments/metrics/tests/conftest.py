@@ -6,18 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.grading.cases import load_cases as read_cases
 from reference import metrics as ref
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _load_cases(kind):
-    cases = {}
-    with np.load(FIXTURES / kind / "cases.npz", allow_pickle=False) as data:
-        for key in data.files:
-            case, name = key.split("/")
-            cases.setdefault(case, {})[name] = data[key]
-    return cases
+    return read_cases(FIXTURES / kind / "cases.npz")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.grading.cases import load_cases as read_cases
 from reference import ops as ref
 from reference.cam import grad_cam_maps
 
@@ -14,13 +15,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _load_cases(kind):
-    cases = {}
-    with np.load(FIXTURES / kind / "cases.npz", allow_pickle=False) as data:
-        for key in data.files:
-            case, name = key.split("/")
-            value = data[key]
-            cases.setdefault(case, {})[name] = value.item() if value.ndim == 0 else value
-    return cases
+    return read_cases(FIXTURES / kind / "cases.npz")
 
 
 @pytest.fixture(scope="session")
