@@ -13,7 +13,7 @@ import os
 import pkgutil
 import sys
 
-from bench import commands
+from cnnlab.bench import commands
 
 # Frameworks print start-up chatter on import; a command-line user wants the table.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -22,7 +22,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def _command_modules():
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
-            yield importlib.import_module(f"bench.commands.{info.name}")
+            yield importlib.import_module(f"cnnlab.bench.commands.{info.name}")
+
+
+def _version() -> str:
+    """pip's form: the version, where it is installed, the Python."""
+    import cnnlab
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"cnnlab {cnnlab.__version__} from {os.path.dirname(cnnlab.__file__)} (python {python})"
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -30,6 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="cnnlab",
         description="Reference CNNs in PyTorch and Keras, a sandboxed grader and a benchmark.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in _command_modules():

@@ -15,7 +15,7 @@ In an assignment's tests::
                 assert np.allclose(got, expected(y_true, y_pred))
 
 ``student.<module>.<function>(...)`` runs in the sandboxed worker and returns plain data; a call
-that fails raises :class:`bench.grading.client.StudentError`. Run ``pytest`` on an assignment's
+that fails raises :class:`cnnlab.bench.grading.client.StudentError`. Run ``pytest`` on an assignment's
 ``tests/`` and the plugin grades its ``solution/`` (``--cnnlab-submission DIR`` grades another
 folder).
 """
@@ -137,8 +137,8 @@ class _Session:
 
     def recorder(self, test_path: Path):
         """The submission's leaderboard recorder, for the metrics its assignment declares."""
-        from bench.grading import assignment as assignments
-        from bench.grading.leaderboard import Recorder
+        from cnnlab.bench.grading import assignment as assignments
+        from cnnlab.bench.grading.leaderboard import Recorder
 
         if self.leaderboard is None:
             root = assignments.find_root(test_path)
@@ -146,9 +146,9 @@ class _Session:
         return self.leaderboard
 
     def worker(self, test_path: Path, tmp_factory):
-        from bench.grading import assignment as assignments
-        from bench.grading import sandbox
-        from bench.grading.client import Worker
+        from cnnlab.bench.grading import assignment as assignments
+        from cnnlab.bench.grading import sandbox
+        from cnnlab.bench.grading.client import Worker
 
         root = assignments.find_root(test_path)
         if root is None:
@@ -315,7 +315,7 @@ class PartialCredit(AssertionError):
 @pytest.fixture
 def leaderboard(request):
     """``leaderboard.record(name, value)``: a value of a metric declared in ``assignment.toml``
-    ``[leaderboard]`` (see :mod:`bench.grading.leaderboard`)."""
+    ``[leaderboard]`` (see :mod:`cnnlab.bench.grading.leaderboard`)."""
     return request.config.stash[_STATE].recorder(Path(str(request.node.path)))
 
 
@@ -344,7 +344,7 @@ def pytest_runtest_call(item):
 def _describe(exc, visible: bool) -> str:
     """A failure message. For tests that are not visible, only text the grader wrote: student
     code must not be able to smuggle hidden inputs out through an exception or its output."""
-    from bench.grading.client import StudentError
+    from cnnlab.bench.grading.client import StudentError
 
     if isinstance(exc, StudentError):
         if visible and exc.detail:

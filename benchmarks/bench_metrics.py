@@ -1,4 +1,4 @@
-"""Each ``reference.metrics`` routine against scikit-learn on 100,000 samples x 1,000 classes.
+"""Each ``cnnlab.reference.metrics`` routine against scikit-learn on 100,000 samples x 1,000 classes.
 
 Not part of the default test run. Run it alone (it needs about 6 GB of memory, most of it for
 scikit-learn's micro-averaged ROC AUC, and several minutes, nearly all of them scikit-learn's)::
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from reference import metrics
+from cnnlab.reference import metrics
 
 N_SAMPLES, N_CLASSES = 100_000, 1_000
 RESULTS: dict[str, dict[str, float]] = {}

@@ -1,6 +1,6 @@
 """Harness overhead: what ``cnnlab bench`` reports against a bare hand-written timed loop.
 
-Both time the same model (``reference.build(arch, "torch")``, inference, float32, CPU) on the
+Both time the same model (``cnnlab.reference.build(arch, "torch")``, inference, float32, CPU) on the
 same batch in fresh processes with the same environment, alternately, so that load from other
 work on the machine falls on both alike. The goal (issue 7) is a ratio of at least 0.98::
 
@@ -42,8 +42,8 @@ GOAL = 0.98
 # The bare loop: what a user would write by hand, with nothing of cnnlab's harness in it.
 BARE_LOOP = """
 import sys, time, torch
-from reference import build
-from reference.catalog import get
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
 arch, batch, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 spec = get(arch)
 model = build(arch, "torch").eval()
@@ -68,7 +68,7 @@ def environment(threads: int | None) -> dict[str, str]:
 
 
 def harness(arch, batch, warmup, steps, repeats, threads, out) -> float:
-    argv = [sys.executable, "-m", "bench", "bench", "--arch", arch, "--framework", "torch",
+    argv = [sys.executable, "-m", "cnnlab", "bench", "--arch", arch, "--framework", "torch",
             "--device", "cpu", "--batch-size", str(batch), "--warmup", str(warmup),
             "--steps", str(steps), "--min-time", "0", "--repeats", str(repeats), "--quiet",
             "--out", out, "--json", "-"]
@@ -96,11 +96,11 @@ def same_process(arch, batch, warmup, steps, rounds, threads, clock=time.perf_co
     sys.path.insert(0, str(ROOT))
     import torch
 
-    from bench.throughput import torch_steps
-    from bench.throughput.options import RunSpec, TimingPlan
-    from bench.throughput.timing import measure
-    from reference import build
-    from reference.catalog import get
+    from cnnlab.bench.throughput import torch_steps
+    from cnnlab.bench.throughput.options import RunSpec, TimingPlan
+    from cnnlab.bench.throughput.timing import measure
+    from cnnlab.reference import build
+    from cnnlab.reference.catalog import get
 
     if threads:
         torch.set_num_threads(threads)
@@ -137,8 +137,8 @@ def loop_cost(n: int = 200_000) -> tuple[float, float]:
     """
     import torch
 
-    from bench.throughput.options import TimingPlan
-    from bench.throughput.timing import measure
+    from cnnlab.bench.throughput.options import TimingPlan
+    from cnnlab.bench.throughput.timing import measure
 
     def empty_step():  # what torch_steps' inference step does besides the forward pass
         with torch.inference_mode():

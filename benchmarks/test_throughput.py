@@ -21,7 +21,7 @@ import os
 
 import pytest
 
-from bench.throughput.options import RunSpec
+from cnnlab.bench.throughput.options import RunSpec
 
 
 def _listed(name: str, default: str) -> list[str]:
@@ -42,10 +42,10 @@ def _steps_module(framework):
     if importlib.util.find_spec(needed) is None:
         pytest.skip(f"{needed} is not installed: pip install 'cnnlab[{needed}]'")
     if framework == "torch":
-        from bench.throughput import torch_steps
+        from cnnlab.bench.throughput import torch_steps
 
         return torch_steps, "torch"
-    from bench.throughput import keras_steps
+    from cnnlab.bench.throughput import keras_steps
 
     return keras_steps, f"keras-{keras_steps.BACKEND}"
 

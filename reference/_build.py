@@ -1,4 +1,4 @@
-"""``reference.build``: one entry point for every architecture in either framework."""
+"""``cnnlab.reference.build``: one entry point for every architecture in either framework."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 from .catalog import FRAMEWORKS, get
 from .catalog._checks import check_positive_int
+from .frameworks import FrameworkMissing, missing_message
 
-_PACKAGES = {"torch": "reference.torch_models", "keras": "reference.keras_models"}
-_INSTALL_HINT = {"torch": "pip install 'cnnlab[torch]'", "keras": "pip install 'cnnlab[keras]'"}
+_PACKAGES = {"torch": "cnnlab.reference.torch_models", "keras": "cnnlab.reference.keras_models"}
 
 
 def check_framework(framework: str) -> str:
@@ -47,7 +47,7 @@ def build(
     Parameters
     ----------
     arch : str
-        Lower-case architecture name, e.g. ``"vgg16"``; see ``reference.catalog.names()``.
+        Lower-case architecture name, e.g. ``"vgg16"``; see ``cnnlab.reference.catalog.names()``.
     framework : {"torch", "keras"}
         Returns a ``torch.nn.Module`` or a ``keras.Model``.
     num_classes : int, default=1000
@@ -94,11 +94,9 @@ def build(
     try:
         module = importlib.import_module(f"{_PACKAGES[framework]}.{spec.family}")
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in ("torch", "torchvision", "keras", "tensorflow"):
-            raise ModuleNotFoundError(
-                f"building {arch} in {framework} needs {exc.name}; install it with "
-                f"{_INSTALL_HINT[framework]}"
-            ) from exc
+        package = (exc.name or "").split(".")[0]
+        if package in ("torch", "torchvision", "keras", "tensorflow", "jax"):
+            raise FrameworkMissing(f"building {arch} in {framework}: {missing_message([package])}") from exc
         raise
     builder = getattr(module, spec.builder)
     options = {**spec.kwargs, **var.kwargs, **kwargs}

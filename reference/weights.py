@@ -13,7 +13,7 @@ folder it belongs in and where it comes from.
   (``features.0``) where keras.applications says ``block1_conv1``, so a file is read layer by
   layer through a name map, which exists for VGG16 and VGG19, the architectures cnnlab's Keras
   twins share weight for weight with keras.applications. A cnnlab ``.weights.h5`` file (written by
-  ``model.save_weights``, or converted from a torch checkpoint by ``reference.porting``) loads for
+  ``model.save_weights``, or converted from a torch checkpoint by ``cnnlab.reference.porting``) loads for
   any architecture.
 """
 
@@ -266,12 +266,12 @@ def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
 
 
 def load_weights(model, arch: str, *, weights="imagenet") -> list[str]:
-    """Load pretrained weights into a model built by ``reference.build``.
+    """Load pretrained weights into a model built by ``cnnlab.reference.build``.
 
     Parameters
     ----------
     model : torch.nn.Module or keras.Model
-        Built with ``reference.build(arch, ...)``, with or without its top.
+        Built with ``cnnlab.reference.build(arch, ...)``, with or without its top.
     arch : str
         The architecture it was built as (it names the cached file).
     weights : "imagenet" or path, default="imagenet"

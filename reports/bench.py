@@ -1,6 +1,6 @@
 """Renderers of ``cnnlab bench`` records: tables, side-by-side comparison, CSV, chart, baseline check.
 
-A record is the flat dict that ``bench.throughput.worker.make_record`` writes; nothing here
+A record is the flat dict that ``cnnlab.bench.throughput.worker.make_record`` writes; nothing here
 recomputes a measurement, it only selects, formats and divides records by each other.
 """
 

@@ -4,7 +4,7 @@ A record is one student's newest gradebook row (``student``, ``status``, ``score
 ``max_score``, ``isolation``, ``wall_s``, ``student_s``, ``message`` ...) with ``tests``: one dict
 per test (``test``, ``number``, ``description``, ``points``, ``max_points``, ``status``,
 ``message``, ``output``, ``visibility``, ``duration_s``). See
-:meth:`bench.grading.Gradebook.latest`.
+:meth:`cnnlab.bench.grading.Gradebook.latest`.
 
 Visibility in what students read (feedback, Gradescope): ``visible`` tests are shown in full;
 ``hidden`` tests by name and message only (the grader wrote those messages without student

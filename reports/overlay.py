@@ -1,6 +1,6 @@
 """Heat maps laid over images, and gradient images, as PNG files.
 
-The arrays come from :mod:`reference.cam` (heat maps in [0, 1], input gradients); this module
+The arrays come from :mod:`cnnlab.reference.cam` (heat maps in [0, 1], input gradients); this module
 only colours, blends and writes them, with matplotlib's object API on an Agg canvas (headless,
 pyplot's global state untouched). No deep-learning framework is imported.
 """

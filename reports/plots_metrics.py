@@ -2,7 +2,7 @@
 
 The figures are built with matplotlib's object API on an Agg canvas, so they render headless and
 leave pyplot's global state (and a notebook's backend) alone. The functions draw numbers they are
-given (``reference.metrics.confusion_matrix``, ``reference.metrics.ovr_roc_curves``); they
+given (``cnnlab.reference.metrics.confusion_matrix``, ``cnnlab.reference.metrics.ovr_roc_curves``); they
 compute no metric themselves and import no deep-learning framework.
 """
 
@@ -129,7 +129,7 @@ def plot_roc_curves(record: dict, *, path: str | Path | None = None, title: str 
     ----------
     record : dict
         ``{"curves": [{"name", "fpr", "tpr", "auc"}, ...]}`` as returned by
-        ``reference.metrics.ovr_roc_curves``; curves named ``"micro-average"`` and
+        ``cnnlab.reference.metrics.ovr_roc_curves``; curves named ``"micro-average"`` and
         ``"macro-average"`` are drawn dashed and thick.
     path : str or Path, optional
         Where to write the PNG.

@@ -1,4 +1,4 @@
-"""Team reports, rendered from team records (see :func:`bench.grading.teams.team_view`).
+"""Team reports, rendered from team records (see :func:`cnnlab.bench.grading.teams.team_view`).
 
 A team record: ``team``, ``members`` (``{"student", "name"}`` each), ``submitted_by``, ``also``,
 ``score``, ``max_score``, ``status``, ``message``, ``leaderboard``. Nothing is recomputed here.

@@ -1,7 +1,7 @@
 """The transfer-learning demonstration as people read it: a text table and a PNG of the
 learning curves.
 
-Both take the plain record of ``reference.transfer.demo.DemoResult.as_dict()`` and recompute
+Both take the plain record of ``cnnlab.reference.transfer.demo.DemoResult.as_dict()`` and recompute
 nothing; no deep-learning framework is imported.
 """
 

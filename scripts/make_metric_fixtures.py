@@ -1,7 +1,7 @@
 """Write the metric fixtures: inputs and scikit-learn's outputs for them.
 
 Every expected number comes from scikit-learn (``sklearn.metrics``), never from
-``reference.metrics``; the per-class rates are arithmetic on scikit-learn's
+``cnnlab.reference.metrics``; the per-class rates are arithmetic on scikit-learn's
 ``multilabel_confusion_matrix``. Where cnnlab deliberately raises (a ROC for a class without
 positive samples, ``k`` above the number of classes) the call records the error and the source
 says what scikit-learn does instead.

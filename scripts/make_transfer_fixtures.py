@@ -1,8 +1,8 @@
 """Write ``reference/fixtures/transfer/freezing_patterns.json``: trainable parameter counts of the
 canonical models (keras.applications and torchvision, ``weights=None``) after each freezing
-pattern, counted here with the frameworks' own switches, not with ``reference.transfer``.
+pattern, counted here with the frameworks' own switches, not with ``cnnlab.reference.transfer``.
 
-A *layer* is a unit that carries weights or pools (see ``reference.transfer.selection``): a Keras
+A *layer* is a unit that carries weights or pools (see ``cnnlab.reference.transfer.selection``): a Keras
 layer with weights or a pooling layer; a torch module that owns parameters or buffers, or a
 pooling module. "last N" freezes everything, then makes the last N layers trainable. For
 keras.applications' VGG16 this is the lecture's ``for layer in base.layers[:-4]: layer.trainable =

@@ -1,4 +1,4 @@
-"""The catalog, ``reference.build``'s validation, and the lazy-import promise."""
+"""The catalog, ``cnnlab.reference.build``'s validation, and the lazy-import promise."""
 
 import os
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from reference import build
-from reference.catalog import CATALOG, SOURCES, get, names
+from cnnlab.reference import build
+from cnnlab.reference.catalog import CATALOG, SOURCES, get, names
 
 
 def test_names_are_the_documented_lower_case_ones():
@@ -73,9 +73,9 @@ def test_bad_arguments_give_clear_errors(call, message):
 def test_building_in_one_framework_never_imports_the_other(framework, forbidden):
     code = (
         "import sys\n"
-        "import reference, reference.catalog, reference.summary, reference.porting\n"
+        "import cnnlab.reference, cnnlab.reference.catalog, cnnlab.reference.summary, cnnlab.reference.porting\n"
         "assert not {'torch', 'keras', 'tensorflow'} & set(sys.modules)\n"
-        f"m = reference.build('course_cifar', {framework!r})\n"
+        f"m = cnnlab.reference.build('course_cifar', {framework!r})\n"
         f"print(sorted(m for m in {forbidden!r} if m in sys.modules))\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "tensorflow"}

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bench.cli import main
+from cnnlab.bench.cli import main
 
 
 def run(capsys, *argv):
@@ -20,7 +20,7 @@ def run(capsys, *argv):
 
 
 def test_help_lists_the_subcommands():
-    out = subprocess.run([sys.executable, "-m", "bench", "--help"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "cnnlab", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     for command in ("models", "summary", "compare", "port", "demo"):
         assert command in out.stdout
@@ -105,7 +105,7 @@ def test_port_command_writes_a_keras_file(tmp_path, capsys):
     torch = pytest.importorskip("torch")
     pytest.importorskip("keras")
 
-    from reference import build
+    from cnnlab.reference import build
 
     torch.save(build("lenet5", "torch").state_dict(), tmp_path / "lenet.pt")
     code, out, _ = run(capsys, "port", "lenet5", str(tmp_path / "lenet.pt"), str(tmp_path / "lenet.weights.h5"))

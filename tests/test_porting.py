@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
-from reference import build  # noqa: E402
-from reference.catalog import CATALOG  # noqa: E402
-from reference.compare import (  # noqa: E402
+from cnnlab.reference import build  # noqa: E402
+from cnnlab.reference.catalog import CATALOG  # noqa: E402
+from cnnlab.reference.compare import (  # noqa: E402
     ATOL,
     compare_arch,
     first_divergent_layer,
@@ -22,8 +22,8 @@ from reference.compare import (  # noqa: E402
     randomize_batchnorm,
     to_nhwc,
 )
-from reference.porting import PortError, convert_checkpoint, port_weights  # noqa: E402
-from reference.summary import count_params  # noqa: E402
+from cnnlab.reference.porting import PortError, convert_checkpoint, port_weights  # noqa: E402
+from cnnlab.reference.summary import count_params  # noqa: E402
 
 
 def _small_size(spec, variant="default"):
@@ -102,7 +102,7 @@ def test_flatten_order_is_fixed_by_the_port_and_matters():
     report = port_weights(tm, km)
     assert report.permuted_dense == ["classifier.0"]
     x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
-    from reference.compare import keras_forward, torch_forward
+    from cnnlab.reference.compare import keras_forward, torch_forward
 
     ref = torch_forward(tm, x)
     assert np.max(np.abs(ref - keras_forward(km, to_nhwc(x)))) <= ATOL

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 def add_arch_args(parser, *, frameworks: bool = True) -> None:
     parser.add_argument(
-        "--arch", nargs="+", metavar="A", help="architectures (default: the whole catalog)"
+        "--arch", nargs="+", metavar="A", help="architectures, or all (default: the whole catalog)"
     )
     if frameworks:
         parser.add_argument(
-            "--framework", nargs="+", metavar="F", help="torch and/or keras (default: those installed)"
+            "--framework", nargs="+", metavar="F", help="torch and/or keras, or all (default: those installed)"
         )
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
 
 
 def selected_archs(args) -> list[str]:
-    """Validate ``--arch`` against the catalog; a wrong name lists the valid ones."""
-    from reference.catalog import get, names
+    """Validate ``--arch`` against the catalog (``all``: the whole catalog); a wrong name lists
+    the valid ones."""
+    from cnnlab.reference.catalog import get, names
 
-    if not args.arch:
+    if not args.arch or "all" in args.arch:
         return names()
     for arch in args.arch:
         get(arch)
@@ -26,25 +27,28 @@ def selected_archs(args) -> list[str]:
 
 
 def selected_frameworks(args) -> list[str]:
-    """The ``--framework`` values, checked; by default every framework that is installed (a
-    torch-only install lists its torch models rather than failing on Keras)."""
-    import importlib.util
-
-    from reference import check_framework
+    """The ``--framework`` values, checked (``all`` means both) and installed; by default every
+    framework that is installed (a torch-only install lists its torch models rather than failing
+    on Keras)."""
+    from cnnlab.reference import check_framework
+    from cnnlab.reference.frameworks import FRAMEWORKS, FrameworkMissing, installed, missing_message
 
     if args.framework:
-        return [check_framework(f) for f in args.framework]
-    installed = [f for f in ("torch", "keras") if importlib.util.find_spec(f) is not None]
-    if not installed:
-        raise ValueError("neither torch nor keras is installed; install one with "
-                         "pip install 'cnnlab[torch]' or pip install 'cnnlab[keras]'")
-    return installed
+        asked = list(FRAMEWORKS) if "all" in args.framework else [check_framework(f) for f in args.framework]
+        absent = [f for f in asked if f not in installed(asked)]
+        if absent:
+            raise FrameworkMissing(missing_message(absent))
+        return list(dict.fromkeys(asked))
+    found = installed()
+    if not found:
+        raise FrameworkMissing(missing_message(FRAMEWORKS))
+    return found
 
 
 def arch_variants(archs, variants=None) -> list[tuple[str, str]]:
     """(arch, variant) pairs: every variant of each arch, or those named in ``variants``; a name
     no selected arch has is an error, not an empty table."""
-    from reference.catalog import get
+    from cnnlab.reference.catalog import get
 
     known = {v for a in archs for v in get(a).variants}
     unknown = sorted(set(variants or ()) - known)

@@ -11,7 +11,7 @@ HELP = "time inference or training throughput, PyTorch vs Keras on each backend,
 
 
 def configure(parser) -> None:
-    from bench.throughput.options import DEVICES, FRAMEWORKS, MODES, PRECISIONS
+    from cnnlab.bench.throughput.options import DEVICES, FRAMEWORKS, MODES, PRECISIONS
 
     parser.add_argument("--arch", nargs="+", default=["resnet18"], metavar="A",
                         help="architectures, or 'all' for the whole catalog (default: resnet18)")
@@ -63,7 +63,7 @@ def expand(values, choices, *, what: str) -> list[str]:
 
 def plan(args):
     """The runs ``args`` ask for, every choice validated before any process starts."""
-    from bench.throughput.options import (
+    from cnnlab.bench.throughput.options import (
         FRAMEWORKS,
         MODES,
         PRECISIONS,
@@ -71,7 +71,7 @@ def plan(args):
         check_device,
         plan_runs,
     )
-    from reference.catalog import names
+    from cnnlab.reference.catalog import names
 
     check_device(args.device)
     timing = TimingPlan(warmup=args.warmup, steps=args.steps, min_time=args.min_time,
@@ -101,8 +101,8 @@ def _describe(run: dict) -> str:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from bench.throughput.runner import check_threads, resolve_device, run_benchmarks
-    from reports import bench as report
+    from cnnlab.bench.throughput.runner import check_threads, resolve_device, run_benchmarks
+    from cnnlab.reports import bench as report
 
     specs = plan(args)
     # Everything the user typed is checked before the first worker starts.
@@ -149,6 +149,9 @@ def run(args) -> int:
             Path(args.json).write_text(payload + "\n", encoding="utf-8")
 
     code = 1 if result.failed else 0
+    if specs and not result.records and not result.failed:
+        print("nothing was measured: every requested run was skipped", file=sys.stderr)
+        code = 1  # a CI gate must not pass on no measurement
     if baseline is not None:
         comparison = report.compare(result.records, baseline, fail_over=args.fail_over)
         print("\n" + comparison.table(), file=text_out)

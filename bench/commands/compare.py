@@ -23,7 +23,7 @@ def configure(parser) -> None:
 
 def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *, batch=2,
             seed=0, quiet=False) -> list[dict]:
-    from reference.compare import compare_arch
+    from cnnlab.reference.compare import compare_arch
 
     records = []
     for arch, variant in progress(arch_variants(archs, variants), desc="compare", quiet=quiet):
@@ -33,14 +33,15 @@ def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *
 
 
 def run(args) -> int:
-    from reference._frameworks import prepare
-    from reference.compare import DIRECTIONS
-    from reports.models import compare_side_by_side, compare_table
-    from reports.tables import to_json
+    from cnnlab.reference.compare import DIRECTIONS
+    from cnnlab.reference.frameworks import prepare, require
+    from cnnlab.reports.models import compare_side_by_side, compare_table
+    from cnnlab.reports.tables import to_json
 
     wrong = [d for d in args.direction if d not in DIRECTIONS]
     if wrong:  # before the frameworks load: a typo costs no waiting
         raise ValueError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
+    require("torch", "keras")  # compare ports between the two: both must be installed
     prepare(("torch", "keras"))
     if args.batch < 1:
         raise ValueError(f"--batch must be at least 1, got {args.batch}")

@@ -106,7 +106,7 @@ def evaluate(path: Path, *, ks=None, digits: int = 2) -> dict:
     """Compute the evaluation record of one predictions CSV (plain data, JSON-ready)."""
     import numpy as np
 
-    from reference import metrics
+    from cnnlab.reference import metrics
 
     y_true, y_pred, scores, score_labels = _read(path)
     if scores is not None:
@@ -197,8 +197,8 @@ def _tables(record: dict, digits: int) -> str:
 
 
 def run(args) -> int:
-    from reference.metrics._validation import check_int
-    from reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
+    from cnnlab.reference.metrics._validation import check_int
+    from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
     check_int(args.digits, name="--digits", low=0, high=10)
     ks = None if args.k is None else [check_int(k, name="--k", low=1) for k in args.k]

@@ -18,7 +18,7 @@ _KERAS_SUFFIX = ".weights.h5"
 
 
 def configure(parser) -> None:
-    from reference.cam import METHODS  # numpy only
+    from cnnlab.reference.cam import METHODS  # numpy only
 
     parser.add_argument("arch", help="architecture name, e.g. resnet18 (see cnnlab models)")
     parser.add_argument("--weights", required=True, type=Path, metavar="FILE",
@@ -88,8 +88,8 @@ def _normalisation(mean, std, channels: int):
 
 
 def _load_model(args, spec, framework: str, num_classes: int):
-    from reference import build
-    from reference.porting import load_keras_weights, load_torch_state_dict
+    from cnnlab.reference import build
+    from cnnlab.reference.porting import load_keras_weights, load_torch_state_dict
 
     model = build(args.arch, framework, num_classes, variant=args.variant)
     if framework == "torch":
@@ -111,9 +111,9 @@ def _logits(model, batch, framework: str):
 
 
 def run(args) -> int:
-    from reference.cam import explain, module_for
-    from reference.catalog import get
-    from reports.overlay import gradient_image, overlay, save_png
+    from cnnlab.reference.cam import explain, module_for
+    from cnnlab.reference.catalog import get
+    from cnnlab.reports.overlay import gradient_image, overlay, save_png
 
     spec = get(args.arch)
     spec.variant(args.variant)

@@ -13,7 +13,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from bench.grading.gradescope import export
+    from cnnlab.bench.grading.gradescope import export
 
     done = export(args.assignment, args.out, force=args.force)
     frameworks = ", ".join(done["frameworks"]) or "none (numpy only)"

@@ -29,7 +29,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from bench.grading import grade
+    from cnnlab.bench.grading import grade
 
     summary = grade(args.assignment, args.submissions, args.out, jobs=args.jobs, roster=args.roster,
                     public_only=args.public_only, regrade=args.regrade, isolation=args.isolation,

@@ -17,7 +17,7 @@ def configure(parser) -> None:
 
 
 def collect(archs, frameworks, variants=None, *, quiet=False) -> list[dict]:
-    from reference.summary import describe
+    from cnnlab.reference.summary import describe
 
     jobs = [(arch, framework, variant) for arch, variant in arch_variants(archs, variants)
             for framework in frameworks]
@@ -28,10 +28,13 @@ def collect(archs, frameworks, variants=None, *, quiet=False) -> list[dict]:
 
 
 def run(args) -> int:
-    from reference._frameworks import prepare
-    from reports.models import models_table, side_by_side
-    from reports.tables import to_json
+    from cnnlab.reference.frameworks import prepare
+    from cnnlab.reports.models import models_table, side_by_side
+    from cnnlab.reports.tables import to_json
 
+    if args.side_by_side and args.json:
+        raise ValueError("--side-by-side and --json cannot be combined: the JSON records already "
+                         "hold one entry per framework")
     frameworks = selected_frameworks(args)
     prepare(frameworks)
     records = collect(selected_archs(args), frameworks, args.variant, quiet=args.json)

@@ -15,11 +15,12 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from reference._frameworks import prepare
-    from reference.catalog import get
-    from reference.porting import convert_checkpoint
+    from cnnlab.reference.catalog import get
+    from cnnlab.reference.frameworks import prepare, require
+    from cnnlab.reference.porting import convert_checkpoint
 
     get(args.arch).variant(args.variant)
+    require("torch", "keras")
     prepare(("torch", "keras"))
     report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
                                 num_classes=args.num_classes)

@@ -13,7 +13,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from bench.grading.release import release
+    from cnnlab.bench.grading.release import release
 
     files = release(args.assignment, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out}/:")

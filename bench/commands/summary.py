@@ -8,19 +8,23 @@ HELP = "print one architecture's layers with output shapes and parameter counts"
 
 def configure(parser) -> None:
     parser.add_argument("arch", help="architecture name, e.g. vgg16")
-    parser.add_argument("--framework", default="torch", help="torch or keras (default: torch)")
+    parser.add_argument("--framework", help="torch or keras (default: torch if installed, else keras)")
     parser.add_argument("--variant", default="default")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
 def run(args) -> int:
-    from reference import build, check_framework
-    from reference.catalog import get
-    from reference.summary import count_params, keras_layer_table, torch_layer_table
-    from reports.tables import table, to_json
+    from cnnlab.reference import build, check_framework
+    from cnnlab.reference.catalog import get
+    from cnnlab.reference.frameworks import installed, require
+    from cnnlab.reference.summary import count_params, keras_layer_table, torch_layer_table
+    from cnnlab.reports.tables import table, to_json
 
     spec = get(args.arch)
+    if args.framework is None:
+        args.framework = (installed() or ["torch"])[0]
     check_framework(args.framework)
+    require(args.framework)
     spec.variant(args.variant)
     if args.framework == "torch":
         import torch

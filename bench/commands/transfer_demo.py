@@ -32,10 +32,12 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from reference import check_framework
-    from reference.transfer.demo import DemoConfig, run_demo
+    from cnnlab.reference import check_framework
+    from cnnlab.reference.frameworks import require
+    from cnnlab.reference.transfer.demo import DemoConfig, run_demo
 
     framework = check_framework(args.framework)
+    require(framework)
     config = replace(DemoConfig(), seeds=args.seeds, max_epochs=args.epochs,
                      pretrain_epochs=args.pretrain_epochs, labels_per_class=args.labels_per_class,
                      val_per_class=args.labels_per_class, variation=args.variation)
@@ -44,7 +46,7 @@ def run(args) -> int:
 
     from tqdm import tqdm
 
-    from reports.transfer import demo_table, plot_learning_curves
+    from cnnlab.reports.transfer import demo_table, plot_learning_curves
 
     with tqdm(total=1 + 2 * config.seeds, desc=f"transfer-demo ({framework})", unit="step",
               disable=args.quiet, leave=False) as bar:

@@ -1,6 +1,6 @@
 """cnnlab's grading engine: assignments, submissions, the sandboxed worker, the gradebook.
 
->>> from bench.grading import examples, grade
+>>> from cnnlab.bench.grading import examples, grade
 >>> summary = grade("metrics", examples("metrics"), "out/grades", jobs=2)  # doctest: +SKIP
 >>> print(summary.table())  # doctest: +SKIP
 

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ASSIGNMENTS_DIR = Path(__file__).resolve().parents[2] / "assignments"
-EXAMPLES_DIR = ASSIGNMENTS_DIR / "examples"  # sample submissions, one folder per assignment
+from cnnlab import paths
+
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
@@ -154,10 +154,18 @@ class Assignment:
 
 
 def available() -> list[str]:
-    """Names of the assignments bundled under ``assignments/``."""
-    if not ASSIGNMENTS_DIR.is_dir():
-        return []
-    return sorted(p.name for p in ASSIGNMENTS_DIR.iterdir() if (p / "assignment.toml").is_file())
+    """Names of the assignments that can be given by name: the bundled ones and those in the
+    folders of ``CNNLAB_ASSIGNMENTS`` (see :mod:`cnnlab.paths`)."""
+    return sorted({p.name for folder in paths.assignment_folders() if folder.is_dir()
+                   for p in folder.iterdir() if (p / "assignment.toml").is_file()})
+
+
+def _by_name(name: str) -> Path | None:
+    """The folder of the assignment called ``name``, the first of :func:`paths.assignment_folders`."""
+    if not _NAME.match(name):
+        return None
+    return next((folder / name for folder in paths.assignment_folders()
+                 if (folder / name / "assignment.toml").is_file()), None)
 
 
 def examples(name: str) -> Path:
@@ -168,9 +176,10 @@ def examples(name: str) -> Path:
     ValueError
         If the assignment has no examples; the message lists the ones that do.
     """
-    folder = EXAMPLES_DIR / name
+    examples_dir = paths.examples_dir()
+    folder = examples_dir / name
     if not folder.is_dir():
-        have = sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.is_dir()) if EXAMPLES_DIR.is_dir() else []
+        have = sorted(p.name for p in examples_dir.iterdir() if p.is_dir()) if examples_dir.is_dir() else []
         raise ValueError(f"no examples for assignment {name!r}; examples exist for: {', '.join(have) or 'none'}")
     return folder
 
@@ -209,9 +218,9 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     if path.name == "assignment.toml":
         path = path.parent
     if not (path / "assignment.toml").is_file():
-        bundled = ASSIGNMENTS_DIR / str(assignment)
-        if _NAME.match(str(assignment)) and (bundled / "assignment.toml").is_file():
-            path = bundled
+        found = _by_name(str(assignment))
+        if found is not None:
+            path = found
         else:
             choices = ", ".join(available()) or "none"
             raise ValueError(

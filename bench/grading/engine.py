@@ -1,7 +1,7 @@
 """``grade()``: grade a class of submissions into a gradebook and render the reports.
 
 The process that calls :func:`grade` is the only writer of the gradebook. Per submission it
-starts a trusted grader child (:mod:`bench.grading.runner`), which runs the assignment's pytest
+starts a trusted grader child (:mod:`cnnlab.bench.grading.runner`), which runs the assignment's pytest
 tests; the child's tests reach the student's code only through the sandboxed worker. ``jobs``
 children run at once. A submission already in the gradebook with the same content is not graded
 again (resume after an interruption); ``regrade`` forces chosen students.
@@ -30,7 +30,6 @@ from . import assignment as assignments
 from . import sandbox, submissions, teams
 from .gradebook import Gradebook
 
-_REPO = Path(__file__).resolve().parents[2]
 _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "internal error",
                 4: "usage error", 5: "no tests collected"}
 
@@ -79,15 +78,15 @@ class Summary:
     teams: list[dict] = field(default_factory=list)  # bench.grading.teams.team_view, with a team roster
 
     def table(self, **kwargs) -> str:
-        """The terminal table of the records (see :func:`reports.grading.table`)."""
-        from reports import grading as report
+        """The terminal table of the records (see :func:`cnnlab.reports.grading.table`)."""
+        from cnnlab.reports import grading as report
 
         kwargs.setdefault("names", self.names or None)
         return report.table(self.records, **kwargs)
 
     def team_table(self, **kwargs) -> str:
-        """The teams with their scores and members (see :func:`reports.teams.team_table`)."""
-        from reports import teams as report
+        """The teams with their scores and members (see :func:`cnnlab.reports.teams.team_table`)."""
+        from cnnlab.reports import teams as report
 
         return report.team_table(self.teams, **kwargs)
 
@@ -124,12 +123,12 @@ class _Server:
 
     def __init__(self):
         env = dict(os.environ)
-        paths = [str(_REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        env.update(PYTHONPATH=os.pathsep.join(paths), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
                    PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1")  # no BLAS threads in a process that forks
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench.grading.runner", "--serve"],
+        # -P: the working folder (perhaps a submission's own) is never on the trusted grader's path
+        self.proc = subprocess.Popen([sys.executable, "-P", "-m", "cnnlab.bench.grading.runner", "--serve"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                      start_new_session=True)
         self.child: int | None = None
@@ -293,7 +292,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         CSV of the class (``student`` or ``student_id``, optional ``name`` and ``team``
         columns): students without a submission are recorded as missing, unless their team
         handed one in; with teams, ``Summary.teams`` and ``teams.csv`` hold the team view (see
-        :mod:`bench.grading.teams`).
+        :mod:`cnnlab.bench.grading.teams`).
     public_only : bool, default=False
         Run only the visible tests (what a student runs on their own work).
     regrade : list of str
@@ -419,7 +418,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         summary.warnings.append("some workers ran without file-system isolation (no bubblewrap, "
                                 "no Landlock): student code could read files the grader can read")
     if write_reports:
-        from reports import grading as report
+        from cnnlab.reports import grading as report
 
         summary.reports = report.write_all(
             summary.records, out, title=spec.title, due=spec.due, published=published,

@@ -3,21 +3,30 @@
 The bundle (a ``.zip`` Gradescope unpacks into ``/autograder/source``) holds
 
 - ``setup.sh``: run once when Gradescope builds the image; installs Python, bubblewrap, cnnlab
-  (from the bundled source) and the frameworks the assignment needs (CPU builds);
+  (from the bundled wheel) and the frameworks the assignment needs (CPU builds);
 - ``run_autograder``: run per submission; grades ``/autograder/submission`` with the same
   sandbox as ``cnnlab grade`` and writes ``/autograder/results/results.json`` (scores, tests with
   their visibility, and the ``leaderboard`` where the assignment declares one);
-- ``cnnlab/``: cnnlab's source (``reference``, ``bench``, ``reports``) and, under
-  ``cnnlab/assignments/<name>/``, the assignment without its solution and starter.
+- ``cnnlab-<version>-py3-none-any.whl``: the cnnlab that exports the bundle, packed as a wheel
+  from its installed files (without the bundled assignments: their solutions stay home);
+- ``assignment/``: the assignment without its solution and starter.
 
 ``AUTOGRADER_ROOT`` (default ``/autograder``) and ``CNNLAB_PYTHON`` (default the virtual
 environment ``setup.sh`` makes) let ``run_autograder`` run against a copy of that tree.
+
+The wheel is written here rather than by a build tool because the exporting cnnlab may itself be
+a wheel install with no source tree to build from; its files, metadata and entry points are read
+from the installed distribution (:mod:`importlib.metadata`), for editable installs too.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import base64
+import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import shutil
 import sys
@@ -26,11 +35,10 @@ import time
 import zipfile
 from pathlib import Path
 
+from cnnlab import paths
+
 from . import assignment as assignments
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("reference", "bench", "reports")
-TOP_FILES = ("pyproject.toml", "README.md")
 _SKIP_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 # import name -> what setup.sh installs for it
 FRAMEWORKS = {"torch": "torch", "torchvision": "torch", "keras": "keras", "tensorflow": "keras",
@@ -55,7 +63,7 @@ def needed_frameworks(spec) -> list[str]:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
             found |= {FRAMEWORKS[n.split(".")[0]] for n in names if n.split(".")[0] in FRAMEWORKS}
-    if "bench.grading.models" in " ".join(p.read_text(encoding="utf-8") for p in spec.tests_dir.rglob("*.py")):
+    if "cnnlab.bench.grading.models" in " ".join(p.read_text(encoding="utf-8") for p in spec.tests_dir.rglob("*.py")):
         found.add("torch")  # the grader builds its reference models in torch
     return sorted(found)
 
@@ -81,8 +89,9 @@ def setup_script(frameworks: list[str]) -> str:
         lines += ["# CPU builds: the CUDA wheels are gigabytes that a grader does not use",
                   '"$VENV/bin/pip" install torch torchvision --index-url https://download.pytorch.org/whl/cpu']
     extras = [f for f in ("keras", "jax") if f in frameworks]
-    target = f"$ROOT/source/cnnlab[{','.join(extras)}]" if extras else "$ROOT/source/cnnlab"
-    lines += [f'"$VENV/bin/pip" install "{target}" pytest',
+    wheel = "$(ls \"$ROOT\"/source/cnnlab-*.whl)"
+    target = f"{wheel}[{','.join(extras)}]" if extras else wheel
+    lines += [f'"$VENV/bin/pip" install "{target}"',
               'echo "cnnlab autograder installed in $VENV"']
     return "\n".join(lines) + "\n"
 
@@ -95,12 +104,10 @@ def run_script(name: str) -> str:
         "set -uo pipefail",
         'ROOT="${AUTOGRADER_ROOT:-/autograder}"',
         'PYTHON="${CNNLAB_PYTHON:-$ROOT/venv/bin/python}"',
-        'export PYTHONPATH="$ROOT/source/cnnlab${PYTHONPATH:+:$PYTHONPATH}"',
         "export TF_CPP_MIN_LOG_LEVEL=2",
         'mkdir -p "$ROOT/results"',
-        '# python -m puts the working folder first on the path: make it the bundled cnnlab',
-        'cd "$ROOT/source/cnnlab" || exit 1',
-        f'exec "$PYTHON" -m bench.grading.gradescope --assignment "$ROOT/source/cnnlab/assignments/{name}" \\',
+        "# -P: the working folder is never on the trusted grader's import path",
+        'exec "$PYTHON" -P -m cnnlab.bench.grading.gradescope --assignment "$ROOT/source/assignment" \\',
         '    --submission "$ROOT/submission" --results "$ROOT/results/results.json"',
     ]) + "\n"
 
@@ -111,17 +118,60 @@ def _tree(folder: Path) -> list[Path]:
 
 
 def bundle_files(assignment) -> list[tuple[Path, str]]:
-    """``(source file, path in the zip)`` of cnnlab's source and the assignment (no solution,
-    no starter)."""
+    """``(source file, path in the zip)`` of the assignment, without its solution and starter."""
     spec = assignments.load(assignment)
-    files = [(REPO / name, f"cnnlab/{name}") for name in TOP_FILES if (REPO / name).is_file()]
-    for package in PACKAGES:
-        files += [(p, f"cnnlab/{p.relative_to(REPO)}") for p in _tree(REPO / package)]
     skip = {spec.solution_dir, spec.starter_dir}
-    for path in _tree(spec.root):
-        if not any(folder in path.parents for folder in skip):
-            files.append((path, f"cnnlab/assignments/{spec.name}/{path.relative_to(spec.root)}"))
+    return [(path, f"assignment/{path.relative_to(spec.root)}") for path in _tree(spec.root)
+            if not any(folder in path.parents for folder in skip)]
+
+
+def _wheel_files() -> list[tuple[Path, str]]:
+    """``(installed file, path in the wheel)`` of cnnlab's code and data, bundled assignments
+    left out; from wherever each room is installed (see :func:`cnnlab.paths.package_locations`)."""
+    import cnnlab
+
+    top = Path(cnnlab.__file__).resolve().parent
+    bundled = paths.bundled_assignments().resolve()
+    files = []
+    for room in map(Path, paths.package_locations()):
+        if room == bundled or bundled in room.parents:
+            continue
+        # cnnlab/ itself, or a room of an editable install named after its package (bench -> cnnlab/bench)
+        prefix = "cnnlab" if room == top else f"cnnlab/{_room_name(room)}"
+        files += [(p, f"{prefix}/{p.relative_to(room).as_posix()}") for p in _tree(room)
+                  if not (room == top and p.relative_to(room).parts[0] == "assignments")]
     return files
+
+
+def _room_name(folder: Path) -> str:
+    """The package name (``bench``) that an editable install maps onto ``folder``."""
+    for name in paths.ROOMS[1:]:
+        spec = importlib.util.find_spec(name)
+        if spec and folder in {Path(p).resolve() for p in spec.submodule_search_locations or ()}:
+            return name.split(".", 1)[1]
+    raise RuntimeError(f"{folder} is not a room of cnnlab")
+
+
+def write_wheel(folder: Path) -> Path:
+    """Pack the running cnnlab into ``folder/cnnlab-<version>-py3-none-any.whl``."""
+    dist = importlib.metadata.distribution("cnnlab")
+    version = dist.version
+    info = f"cnnlab-{version}.dist-info"
+    metadata = dist.read_text("METADATA") or dist.read_text("PKG-INFO")  # wheel or egg-info
+    entries = [(f"{info}/METADATA", metadata.encode()),
+               (f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: cnnlab export-gradescope\n"
+                                 b"Root-Is-Purelib: true\nTag: py3-none-any\n"),
+               (f"{info}/entry_points.txt", (dist.read_text("entry_points.txt") or "").encode())]
+    entries = [(name, source.read_bytes()) for source, name in _wheel_files()] + entries
+    record = []
+    path = folder / f"cnnlab-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{name},sha256={digest},{len(data)}")
+            archive.writestr(name, data)
+        archive.writestr(f"{info}/RECORD", "\n".join([*record, f"{info}/RECORD,,"]) + "\n")
+    return path
 
 
 def export(assignment, out: str | Path, *, force: bool = False) -> dict:
@@ -156,15 +206,25 @@ def export(assignment, out: str | Path, *, force: bool = False) -> dict:
     frameworks = needed_frameworks(spec)
     files = bundle_files(spec)
     out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="cnnlab-export-"))
+    try:
+        wheel = write_wheel(staging)
+        files.append((wheel, wheel.name))
+        _write_bundle(out, files, frameworks, spec.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"path": out, "files": len(files) + 2, "frameworks": frameworks, "bytes": out.stat().st_size}
+
+
+def _write_bundle(out: Path, files: list[tuple[Path, str]], frameworks: list[str], name: str) -> None:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", setup_script(frameworks)), ("run_autograder", run_script(spec.name))):
-            info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+        for script, text in (("setup.sh", setup_script(frameworks)), ("run_autograder", run_script(name))):
+            info = zipfile.ZipInfo(script, date_time=time.localtime()[:6])
             info.external_attr = _EXECUTABLE
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text)
-        for source, name in files:
-            archive.write(source, name)
-    return {"path": out, "files": len(files) + 2, "frameworks": frameworks, "bytes": out.stat().st_size}
+        for source, arcname in files:
+            archive.write(source, arcname)
 
 
 # ------------------------------------------------------------------------------------ grading
@@ -199,7 +259,7 @@ def grade_submission(assignment, submission: str | Path, results: str | Path) ->
     dict
         What was written.
     """
-    from reports.grading import gradescope_json
+    from cnnlab.reports.grading import gradescope_json
 
     from .engine import grade
 
@@ -219,7 +279,9 @@ def grade_submission(assignment, submission: str | Path, results: str | Path) ->
             summary = grade(spec, folder, work / "out", jobs=1)
             record = summary.records[0]
             payload = gradescope_json(record)
-            source = Path(__file__).resolve().parents[2]
+            import cnnlab
+
+            source = Path(cnnlab.__file__).resolve().parent
             payload["output"] = (payload["output"] + "\n" if payload["output"] else "") + \
                 f"Graded by cnnlab from {source}"
             if record["status"] != "graded":
@@ -236,7 +298,7 @@ def grade_submission(assignment, submission: str | Path, results: str | Path) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.grading.gradescope",
+    parser = argparse.ArgumentParser(prog="python -m cnnlab.bench.grading.gradescope",
                                      description="grade one Gradescope submission (run_autograder)")
     parser.add_argument("--assignment", required=True)
     parser.add_argument("--submission", required=True)

@@ -13,7 +13,7 @@ A test records a value with the ``leaderboard`` fixture of the pytest plugin::
         leaderboard.record("digits accuracy", accuracy)
 
 The values travel with the submission's record (``record["leaderboard"]``: a list of
-``{"name", "value", "order"}``, Gradescope's format), and :mod:`reports.leaderboard` ranks
+``{"name", "value", "order"}``, Gradescope's format), and :mod:`cnnlab.reports.leaderboard` ranks
 students or teams by the metrics in the order they are declared. Values should come from what
 the grader measured itself, never from a number the student's code returned.
 """

@@ -106,7 +106,7 @@ def new_seed() -> int:
 
 def grading_input(arch: str, framework: str, *, seed: int, batch: int = 2) -> tuple:
     """``(x_nchw, x_for_the_framework)``: standard normal images of the architecture's size."""
-    from reference.catalog import get
+    from cnnlab.reference.catalog import get
 
     spec = get(arch)
     rng = np.random.default_rng([int(seed), 0x1A])
@@ -131,8 +131,8 @@ class _RefLayer:
 
 def reference_model(arch: str, num_classes: int):
     """The reference torch model on the ``meta`` device (no memory behind its tensors)."""
-    from reference import build
-    from reference._frameworks import prepare
+    from cnnlab.reference import build
+    from cnnlab.reference.frameworks import prepare
 
     prepare(("torch", "keras"))  # building on "meta" may load triton, which must precede TensorFlow
     import torch

@@ -1,12 +1,12 @@
 """The trusted grader child: runs an assignment's pytest tests against one submission.
 
-``python -m bench.grading.runner JOB.json`` runs ``pytest.main`` with cnnlab's plugin, which
+``python -P -m cnnlab.bench.grading.runner JOB.json`` runs ``pytest.main`` with cnnlab's plugin, which
 sends every call into student code to the sandboxed worker and writes the records to the job's
 ``results`` file. Each submission gets a fresh process, so the grading of one student cannot leak
 into the next (imported test modules, fixtures with module state, a crash in a test), and
 ``--jobs`` runs several at once.
 
-``python -m bench.grading.runner --serve`` is what the engine starts instead, once per job slot:
+``python -P -m cnnlab.bench.grading.runner --serve`` is what the engine starts instead, once per job slot:
 a server that imports pytest and numpy once (:data:`PRELOAD`) and then forks one fresh grader
 child per submission it is sent, which halves the CPU cost per submission. (multiprocessing's
 forkserver would re-import the caller's ``__main__`` script in every child.) Third-party pytest
@@ -22,18 +22,18 @@ import sys
 # Imported once by the grader server, inherited by every grader child. (Not bench.plugin itself:
 # pytest rewrites the asserts of a plugin it imports, and warns about one already imported.)
 PRELOAD = ["pytest", "_pytest.python", "_pytest.fixtures", "numpy", "numpy.lib.format",
-           "bench.grading.client", "bench.grading.protocol", "bench.grading.assignment"]
+           "cnnlab.bench.grading.client", "cnnlab.bench.grading.protocol", "cnnlab.bench.grading.assignment"]
 
 
 def pytest_args(job: dict) -> list[str]:
-    """The pytest command line of one job (see :func:`bench.grading.engine.grade`)."""
+    """The pytest command line of one job (see :func:`cnnlab.bench.grading.engine.grade`)."""
     root = job["assignment"]
     # public tests first, so that they come first in tables and feedback
     tests = [t for t in (os.path.join(root, "tests", part) for part in ("public", "hidden"))
              if os.path.isdir(t)] or [os.path.join(root, "tests")]
     args = [
         *tests,
-        "-p", "bench.plugin", "-p", "no:cacheprovider",
+        "-p", "cnnlab.bench.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:randomly",
         "--rootdir", root, "-c", os.path.join(root, "assignment.toml"), "--confcutdir", root,
         "--import-mode=importlib",

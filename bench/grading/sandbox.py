@@ -9,7 +9,6 @@ the worker's configuration; it starts nothing.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import shutil
 import site
@@ -18,14 +17,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab import paths
+
 from .assignment import Limits
 
 ISOLATIONS = ("auto", "bwrap", "rlimits")
 # Layers the worker applies to itself; "rlimits" is always on.
 WORKER_LAYERS = ("capabilities", "landlock", "seccomp")
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-# Packages of cnnlab that hold answers or the grader itself: never visible to student code.
-HIDDEN_PACKAGES = ("reference", "bench", "reports", "assignments")
+# cnnlab holds the answers and the grader itself: never visible to student code.
+HIDDEN_PACKAGES = ("cnnlab",)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 SANDBOX_SOURCE, SANDBOX_TMP, SANDBOX_SCRIPT = "/submission", "/tmp", "/cnnlab/worker.py"
@@ -71,7 +72,7 @@ def resolve(isolation: str) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """What :class:`~bench.grading.client.Worker` runs.
+    """What :class:`~cnnlab.bench.grading.client.Worker` runs.
 
     Attributes
     ----------
@@ -102,21 +103,9 @@ def _python_roots() -> list[str]:
 
 
 def _hidden_locations() -> list[str]:
-    """Where cnnlab's own packages are installed, wherever that is (a wheel install puts
-    ``reference`` into site-packages; an editable install leaves it in the repository)."""
-    found = []
-    for name in HIDDEN_PACKAGES:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is not None:
-            found += list(spec.submodule_search_locations or [])
-            if spec.origin and not spec.submodule_search_locations:
-                found.append(spec.origin)
-    repo = Path(__file__).resolve().parents[2]
-    found.append(str(repo))
-    return sorted({os.path.realpath(p) for p in found})
+    """Every folder the installed cnnlab is read from (site-packages/cnnlab for a wheel; each room
+    of the source tree for an editable install)."""
+    return paths.package_locations()
 
 
 def _readable_roots(hidden: list[str]) -> list[str]:

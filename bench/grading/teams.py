@@ -156,8 +156,8 @@ def write_reports(summary, metrics) -> dict[str, Path]:
     summary : bench.grading.Summary
     metrics : tuple of bench.grading.leaderboard.Metric
     """
-    from reports import leaderboard as board
-    from reports import teams as team_report
+    from cnnlab.reports import leaderboard as board
+    from cnnlab.reports import teams as team_report
 
     out, written = Path(summary.out), {}
     if summary.teams:
@@ -186,7 +186,8 @@ def _environment(**values):
                 os.environ[key] = value
 
 
-def grade_examples(out: str | Path, *, archs: str = "lenet5", jobs: int = 2, progress: bool = False):
+def grade_examples(out: str | Path, *, archs: str = "lenet5", frameworks: str = "torch,keras",
+                   jobs: int = 2, progress: bool = False):
     """Grade the bundled example class of the ``architectures`` assignment with its roster.
 
     Parameters
@@ -196,6 +197,8 @@ def grade_examples(out: str | Path, *, archs: str = "lenet5", jobs: int = 2, pro
     archs : str, default="lenet5"
         The architectures to grade (``CNNLAB_ARCHITECTURES``), with 10 classes. LeNet-5 keeps
         it short and is the leaderboard's model.
+    frameworks : str, default="torch,keras"
+        The frameworks to grade (``CNNLAB_FRAMEWORKS``); the grader needs torch in any case.
     jobs : int, default=2
     progress : bool, default=False
 
@@ -208,15 +211,15 @@ def grade_examples(out: str | Path, *, archs: str = "lenet5", jobs: int = 2, pro
     from .engine import grade
 
     folder = examples(DEMO_ASSIGNMENT)
-    with _environment(CNNLAB_ARCHITECTURES=archs, CNNLAB_NUM_CLASSES="10"):
+    with _environment(CNNLAB_ARCHITECTURES=archs, CNNLAB_NUM_CLASSES="10", CNNLAB_FRAMEWORKS=frameworks):
         return grade(DEMO_ASSIGNMENT, folder, out, jobs=jobs, roster=folder / "roster.csv",
                      progress=progress)
 
 
 def render_demo(summary) -> str:
     """The class table, the team table and the team leaderboard of a graded class."""
-    from reports import leaderboard as board
-    from reports import teams as team_report
+    from cnnlab.reports import leaderboard as board
+    from cnnlab.reports import teams as team_report
 
     return "\n".join([
         f"Class ({len(summary.records)} students):", summary.table(), "",
@@ -225,7 +228,8 @@ def render_demo(summary) -> str:
     ])
 
 
-def demo(out: str | Path, *, archs: str = "lenet5", jobs: int = 2, progress: bool = False) -> str:
+def demo(out: str | Path, *, archs: str = "lenet5", frameworks: str = "torch,keras", jobs: int = 2,
+         progress: bool = False) -> str:
     """What ``cnnlab demo`` shows for teams: grade the example class (see :func:`grade_examples`)
     and return the class table, the team table and the leaderboard, ready to print."""
-    return render_demo(grade_examples(out, archs=archs, jobs=jobs, progress=progress))
+    return render_demo(grade_examples(out, archs=archs, frameworks=frameworks, jobs=jobs, progress=progress))

@@ -5,7 +5,7 @@ Each framework/backend runs in a worker process of its own (:mod:`.runner` start
 supplies its step and its device synchronisation (:mod:`.torch_steps`, :mod:`.keras_steps`).
 Importing this package imports no deep-learning framework.
 
->>> from bench.throughput import plan_runs, run_benchmarks                      # doctest: +SKIP
+>>> from cnnlab.bench.throughput import plan_runs, run_benchmarks                      # doctest: +SKIP
 >>> result = run_benchmarks(plan_runs(archs=["resnet18"], labels=["torch", "keras-jax"]))  # doctest: +SKIP
 """
 

@@ -94,9 +94,9 @@ def prepare(spec, device: str, batch_size: int) -> Prepared:
     policy (``"mixed_bfloat16"``: float32 weights) and times ``train_on_batch`` with SGD, which is
     forward, backward and the optimizer step as Keras runs them (loss scaling included for fp16).
     """
-    from reference import build
-    from reference.catalog import get
-    from reference.summary import count_params
+    from cnnlab.reference import build
+    from cnnlab.reference.catalog import get
+    from cnnlab.reference.summary import count_params
 
     arch = get(spec.arch)
     dtype = _DTYPES[spec.precision]

@@ -6,15 +6,16 @@ Nothing here imports a deep-learning framework: whether a backend is installed i
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import asdict, dataclass, field
 
-#: label -> (framework, Keras backend or None, packages it needs, how to install them).
+from cnnlab.reference.frameworks import is_installed
+
+#: label -> (framework, Keras backend or None, packages it needs).
 FRAMEWORKS = {
-    "torch": ("torch", None, ("torch",), "pip install 'cnnlab[torch]'"),
-    "keras-tensorflow": ("keras", "tensorflow", ("keras", "tensorflow"), "pip install 'cnnlab[keras]'"),
-    "keras-jax": ("keras", "jax", ("keras", "jax"), "pip install 'cnnlab[keras,jax]'"),
-    "keras-torch": ("keras", "torch", ("keras", "torch"), "pip install 'cnnlab[keras,torch]'"),
+    "torch": ("torch", None, ("torch",)),
+    "keras-tensorflow": ("keras", "tensorflow", ("keras", "tensorflow")),
+    "keras-jax": ("keras", "jax", ("keras", "jax")),
+    "keras-torch": ("keras", "torch", ("keras", "torch")),
 }
 DEVICES = ("cpu", "cuda", "auto")
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -46,11 +47,7 @@ def check_mode(mode: str) -> str:
 
 def missing_packages(label: str) -> list[str]:
     """Packages that ``label`` needs and this Python cannot find (nothing is imported)."""
-    return [name for name in FRAMEWORKS[label][2] if importlib.util.find_spec(name) is None]
-
-
-def install_hint(label: str) -> str:
-    return FRAMEWORKS[label][3]
+    return [name for name in FRAMEWORKS[label][2] if not is_installed(name)]
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ class RunSpec:
     timing: TimingPlan = field(default_factory=TimingPlan)
 
     def __post_init__(self):
-        from reference.catalog import get
+        from cnnlab.reference.catalog import get
 
         get(self.arch)
         check_framework(self.label)

@@ -35,11 +35,11 @@ _GMACS: dict[tuple[str, str], tuple[float | None, str | None]] = {}
 def model_gmacs(model, arch) -> tuple[float | None, str | None]:
     """GMACs per image of ``model`` (the float32 model, before it is converted or compiled).
 
-    Counted by ``reference.flops`` where that is available; otherwise the catalog's figure for
+    Counted by ``cnnlab.reference.flops`` where that is available; otherwise the catalog's figure for
     the default layout; otherwise unknown, and utilisation is left empty rather than guessed.
     Counted once per architecture and framework: a batch size that steps down does not recount.
     """
-    from reference.summary import framework_of
+    from cnnlab.reference.summary import framework_of
 
     key = (framework_of(model), arch.name)
     if key not in _GMACS:
@@ -49,13 +49,13 @@ def model_gmacs(model, arch) -> tuple[float | None, str | None]:
 
 def _count_gmacs(model, arch):
     try:
-        from reference.flops import gmacs
+        from cnnlab.reference.flops import gmacs
     except ImportError:
         gmacs = None
     if gmacs is not None:
         try:
             count = gmacs(model, input_size=tuple(arch.input_size), in_channels=arch.in_channels)
-            return float(count), "reference.flops"
+            return float(count), "cnnlab.reference.flops"
         except Exception:  # a counter that cannot trace this model must not stop the benchmark
             pass
     fact = arch.variant().gmacs

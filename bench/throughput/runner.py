@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .options import FRAMEWORKS, RunSpec, check_device, install_hint, missing_packages
+from cnnlab.reference.frameworks import missing_message
 
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from .options import FRAMEWORKS, RunSpec, check_device, missing_packages
 
 
 @dataclass
@@ -85,7 +85,6 @@ def worker_environment(label: str, device: str, threads: int | None = None) -> d
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
             env[name] = str(threads)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
     backend = FRAMEWORKS[label][1]
     if backend:
         env["KERAS_BACKEND"] = backend
@@ -107,7 +106,7 @@ def run_benchmarks(
     Parameters
     ----------
     specs : list of RunSpec
-        All with the same device (see :func:`~bench.throughput.options.plan_runs`).
+        All with the same device (see :func:`~cnnlab.bench.throughput.options.plan_runs`).
     threads : int, optional
         CPU threads for PyTorch and TensorFlow; their own default (one per core) if omitted.
     on_event : callable, optional
@@ -129,7 +128,7 @@ def run_benchmarks(
         runs = [spec for spec in specs if spec.label == label]
         missing = missing_packages(label)
         if missing:
-            reason = f"{label}: {', '.join(missing)} not installed; install with {install_hint(label)}"
+            reason = f"{label}: {missing_message(missing)}"
             _skip(result, runs, reason, on_event)
             continue
         _run_worker(label, device, runs, result, on_event, worker_environment(label, device, threads))
@@ -148,7 +147,7 @@ def _run_worker(label, device, runs, result, on_event, env) -> None:
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.throughput.worker", str(write_fd)],
+            [sys.executable, "-P", "-m", "cnnlab.bench.throughput.worker", str(write_fd)],
             stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
             env=env, pass_fds=(write_fd,),
         )

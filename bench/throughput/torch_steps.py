@@ -56,8 +56,8 @@ def prepare(spec, device: str, batch_size: int) -> Prepared:
     forward and loss under ``torch.autocast`` (mixed precision), then backward and an SGD step;
     float16 training scales the loss with ``torch.amp.GradScaler``.
     """
-    from reference import build
-    from reference.catalog import get
+    from cnnlab.reference import build
+    from cnnlab.reference.catalog import get
 
     arch = get(spec.arch)
     model = build(spec.arch, "torch")

@@ -1,6 +1,6 @@
 """The worker process: runs every benchmark of one framework/backend and reports each as it ends.
 
-Started by :mod:`bench.throughput.runner` as ``python -m bench.throughput.worker FD`` with the job
+Started by :mod:`cnnlab.bench.throughput.runner` as ``python -m cnnlab.bench.throughput.worker FD`` with the job
 (JSON) on stdin and ``KERAS_BACKEND`` already set, since Keras fixes its backend once per
 process. Events go out one JSON line each on file descriptor ``FD``, a pipe of their own, so
 whatever the frameworks print on stdout and stderr cannot corrupt them.
@@ -25,7 +25,7 @@ from .timing import measure
 def framework_module(label: str):
     """``torch_steps`` for PyTorch, ``keras_steps`` for any Keras backend."""
     name = "torch_steps" if FRAMEWORKS[label][0] == "torch" else "keras_steps"
-    return importlib.import_module(f"bench.throughput.{name}")
+    return importlib.import_module(f"cnnlab.bench.throughput.{name}")
 
 
 def run_one(fw, spec: RunSpec, device: str, context: dict) -> dict:

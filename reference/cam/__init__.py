@@ -1,7 +1,7 @@
 """Visual explanations: where a CNN looks when it names a class.
 
-Four methods, in PyTorch (:mod:`reference.cam.torch_cam`) and Keras
-(:mod:`reference.cam.keras_cam`) with the same function names:
+Four methods, in PyTorch (:mod:`cnnlab.reference.cam.torch_cam`) and Keras
+(:mod:`cnnlab.reference.cam.keras_cam`) with the same function names:
 
 * ``cam`` — class activation mapping, for networks that classify the global average of their
   last feature maps;
@@ -29,7 +29,7 @@ METHODS = {
     "guided": "guided_backprop",
     "guided_gradcam": "guided_grad_cam",
 }
-_MODULES = {"torch": "reference.cam.torch_cam", "keras": "reference.cam.keras_cam"}
+_MODULES = {"torch": "cnnlab.reference.cam.torch_cam", "keras": "cnnlab.reference.cam.keras_cam"}
 _TAKES_LAYER = {"cam", "gradcam", "guided_gradcam"}
 
 

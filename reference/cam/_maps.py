@@ -104,7 +104,7 @@ def peak_in_box(maps, boxes) -> np.ndarray:
     maps : array-like of shape (N, H, W)
     boxes : array-like of shape (N, 4)
         ``(top, left, bottom, right)`` with bottom and right exclusive, as
-        :func:`reference.data.make_shapes` gives them.
+        :func:`cnnlab.reference.data.make_shapes` gives them.
 
     Returns
     -------

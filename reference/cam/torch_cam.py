@@ -5,7 +5,7 @@ Every function takes a model that maps ``(N, C, H, W)`` images to ``(N, K)`` cla
 input gradients shaped like the images. The model runs in eval mode and is left as it was.
 Layers are named by their dotted path in ``model.named_modules()``.
 
-Twin of :mod:`reference.cam.keras_cam`: the same functions, in the same order.
+Twin of :mod:`cnnlab.reference.cam.keras_cam`: the same functions, in the same order.
 """
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ def guided_backprop(model: nn.Module, images, *, class_index=None) -> np.ndarray
     Returns
     -------
     ndarray of shape (N, C, H, W)
-        Not normalised; see :func:`reports.overlay.gradient_image` to display it.
+        Not normalised; see :func:`cnnlab.reports.overlay.gradient_image` to display it.
     """
     x = _as_batch(model, images).requires_grad_(True)
     with _eval_mode(model), torch.enable_grad():

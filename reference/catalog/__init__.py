@@ -1,6 +1,6 @@
 """The catalog: every architecture cnnlab knows, how to build it, and the facts it is held to.
 
->>> from reference.catalog import get, names
+>>> from cnnlab.reference.catalog import get, names
 >>> get("vgg16").variant().params.value
 138357544
 """

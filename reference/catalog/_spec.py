@@ -58,7 +58,7 @@ class Variant:
 class ArchSpec:
     """How to build one architecture and what its output looks like.
 
-    ``family`` names the module in ``reference.torch_models`` and ``reference.keras_models``
+    ``family`` names the module in ``cnnlab.reference.torch_models`` and ``cnnlab.reference.keras_models``
     (the same file name in both) and ``builder`` the function in it (the same name in both).
     """
 

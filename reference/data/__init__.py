@@ -1,12 +1,12 @@
 """Datasets generated or shipped locally; nothing here downloads.
 
-Each dataset lives in a module of its own: :mod:`reference.data.shapes` draws one shape per image
-at a random place, with its bounding box. :mod:`~reference.data.digits` turns scikit-learn's
-handwritten digits into images; :mod:`~reference.data.mnist` and :mod:`~reference.data.cifar`
+Each dataset lives in a module of its own: :mod:`cnnlab.reference.data.shapes` draws one shape per image
+at a random place, with its bounding box. :mod:`~cnnlab.reference.data.digits` turns scikit-learn's
+handwritten digits into images; :mod:`~cnnlab.reference.data.mnist` and :mod:`~cnnlab.reference.data.cifar`
 read MNIST (IDX files) and CIFAR-10 (python batches) from a local folder. Splits, per-channel
 normalisation fitted on the training split, seeded augmentation and mini-batches for torch and
-Keras are in :mod:`~reference.data.splits`, :mod:`~reference.data.normalize`,
-:mod:`~reference.data.augment` and :mod:`~reference.data.loaders`.
+Keras are in :mod:`~cnnlab.reference.data.splits`, :mod:`~cnnlab.reference.data.normalize`,
+:mod:`~cnnlab.reference.data.augment` and :mod:`~cnnlab.reference.data.loaders`.
 """
 
 from __future__ import annotations

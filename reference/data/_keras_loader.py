@@ -1,4 +1,4 @@
-"""The Keras side of :func:`reference.data.loaders.loader`; twin of ``_torch_loader``."""
+"""The Keras side of :func:`cnnlab.reference.data.loaders.loader`; twin of ``_torch_loader``."""
 
 from __future__ import annotations
 

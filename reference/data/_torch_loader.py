@@ -1,4 +1,4 @@
-"""The torch side of :func:`reference.data.loaders.loader`; twin of ``_keras_loader``."""
+"""The torch side of :func:`cnnlab.reference.data.loaders.loader`; twin of ``_keras_loader``."""
 
 from __future__ import annotations
 

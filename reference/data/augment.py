@@ -1,9 +1,9 @@
 """Random augmentation of image batches, in numpy, from a seed.
 
-One implementation serves both frameworks (see :mod:`reference.data.loaders`), so a seed gives
+One implementation serves both frameworks (see :mod:`cnnlab.reference.data.loaders`), so a seed gives
 the same augmented batch in torch and in Keras. Geometric changes (flip, rotation, shift, zoom)
 are composed into one affine map per image and applied with a single bilinear resampling (zeros
-outside the image, see :mod:`reference.data.warp`); then brightness, contrast, noise and cutout.
+outside the image, see :mod:`cnnlab.reference.data.warp`); then brightness, contrast, noise and cutout.
 
 =========== ===================================================================================
 flip        mirror left-right with probability 1/2

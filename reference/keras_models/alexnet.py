@@ -1,10 +1,10 @@
 """AlexNet and ZFNet in Keras 3: one builder, three rows of ``catalog.classic.ALEXNET_CFGS``.
 
-The twin of ``reference.torch_models.alexnet`` (see its docstring for the three layouts; none has
+The twin of ``cnnlab.reference.torch_models.alexnet`` (see its docstring for the three layouts; none has
 local response normalisation, which Keras 3 lacks). Layers carry the torch module paths as
 names. There is no average pooling before the classifier: the twins take only inputs that give
 a 6x6 map, where torch's ``AdaptiveAvgPool2d((6, 6))`` is the identity. The Flatten is in
-Keras' H, W, C order; ``reference.porting`` permutes the first dense kernel.
+Keras' H, W, C order; ``cnnlab.reference.porting`` permutes the first dense kernel.
 """
 
 from __future__ import annotations

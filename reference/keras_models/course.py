@@ -1,7 +1,7 @@
 """The course CNNs in Keras 3: Conv2D(32, 3x3, valid) + ReLU, MaxPool 2, Flatten, Dense 64 + ReLU,
 Dense 10.
 
-The twin of ``reference.torch_models.course``; the same builder serves ``course_mnist``
+The twin of ``cnnlab.reference.torch_models.course``; the same builder serves ``course_mnist``
 (28x28x1) and ``course_cifar`` (32x32x3). Layers carry the torch module paths as names.
 """
 

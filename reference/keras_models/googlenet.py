@@ -1,14 +1,14 @@
 """GoogLeNet (Inception v1; Szegedy et al. 2014) in Keras 3, in torchvision's layout.
 
 The twin of ``reference/torch_models/googlenet.py``, built from the same table
-(``reference.catalog.inception.GOOGLENET_LAYERS``): every layer with weights is named with the
+(``cnnlab.reference.catalog.inception.GOOGLENET_LAYERS``): every layer with weights is named with the
 dotted path of its torch module (``"conv1.conv"``, ``"inception3a.branch2.1.bn"``,
 ``"aux1.fc1"``, ``"fc"``).
 
 With auxiliary classifiers the model has three outputs, ``[logits, aux2 logits, aux1 logits]``
 (torchvision's order), in training and inference alike; Keras has no mode-dependent outputs.
 The auxiliary classifiers flatten a 4x4x128 map in Keras' ``H, W, C`` order, so porting ``aux1.fc1``
-and ``aux2.fc1`` from torch permutes their kernels (``reference.porting`` does).
+and ``aux2.fc1`` from torch permutes their kernels (``cnnlab.reference.porting`` does).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Inception v3 (Szegedy et al. 2015, "Rethinking the Inception Architecture") in Keras 3.
 
 The twin of ``reference/torch_models/inception.py``, built from the same table
-(``reference.catalog.inception.INCEPTION_V3_LAYERS``): every layer with weights is named with the
+(``cnnlab.reference.catalog.inception.INCEPTION_V3_LAYERS``): every layer with weights is named with the
 dotted path of its torch module (``"Conv2d_1a_3x3.conv"``, ``"Mixed_5b.branch1x1.bn"``,
-``"AuxLogits.fc"``, ``"fc"``). Two layouts (``reference.catalog.inception.LAYOUTS``):
+``"AuxLogits.fc"``, ``"fc"``). Two layouts (``cnnlab.reference.catalog.inception.LAYOUTS``):
 
 * ``"torchvision"`` (default): torchvision's Inception v3.
 * ``"keras"``: keras.applications' InceptionV3, weight for weight: BatchNorm with

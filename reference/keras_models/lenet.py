@@ -1,6 +1,6 @@
 """LeNet-5 (LeCun et al. 1998) in Keras 3.
 
-The twin of ``reference.torch_models.lenet`` (see its docstring for the layout choices: tanh,
+The twin of ``cnnlab.reference.torch_models.lenet`` (see its docstring for the layout choices: tanh,
 plain average pooling, a fully connected C3, a dense output layer). Layers carry the torch
 module paths as names.
 """

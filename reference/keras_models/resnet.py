@@ -3,7 +3,7 @@
 The twin of ``reference/torch_models/resnet.py``: every layer with weights is named with the
 dotted path of its torch module (``"conv1"``, ``"layer1.0.downsample.0"``, ``"fc"``). The default
 layout is torchvision's (v1.5); ``layout="keras"`` is keras.applications' ResNet v1 (see
-``reference.catalog.resnet.LAYOUTS``) and equals ``keras.applications.ResNet50`` weight for weight.
+``cnnlab.reference.catalog.resnet.LAYOUTS``) and equals ``keras.applications.ResNet50`` weight for weight.
 """
 
 from __future__ import annotations

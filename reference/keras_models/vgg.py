@@ -1,11 +1,11 @@
 """VGG (Simonyan and Zisserman 2014) in Keras 3: configurations A, B, D, E of ``catalog.vgg.CFGS``,
 with or without BatchNorm after each convolution.
 
-The twin of ``reference.torch_models.vgg``. Layers carry the torch module paths as names
+The twin of ``cnnlab.reference.torch_models.vgg``. Layers carry the torch module paths as names
 (``features.0`` is keras.applications' ``block1_conv1``, ``classifier.0`` its ``fc1``). There is
 no average pooling before the classifier: the twins take only inputs that give a 7x7 map, where
 torch's ``AdaptiveAvgPool2d((7, 7))`` is the identity. The Flatten is in Keras' H, W, C order, as
-in keras.applications; ``reference.porting`` permutes the first dense kernel.
+in keras.applications; ``cnnlab.reference.porting`` permutes the first dense kernel.
 """
 
 from __future__ import annotations

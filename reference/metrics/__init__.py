@@ -4,7 +4,7 @@ Inputs may be Python lists, numpy arrays, torch tensors or TensorFlow tensors; t
 without importing a framework the caller did not pass. Labels are integers or strings; scores are
 probabilities or logits of shape ``(n_samples, n_classes)``.
 
->>> from reference.metrics import confusion_matrix, top_k_accuracy
+>>> from cnnlab.reference.metrics import confusion_matrix, top_k_accuracy
 >>> confusion_matrix(["cat", "dog", "dog"], ["cat", "cat", "dog"]).tolist()
 [[1, 0], [1, 1]]
 """

@@ -2,13 +2,13 @@
 
 Each case lives in ``reference/fixtures/metrics/<name>.json`` (plus ``<name>.npz`` for large
 arrays), written by ``scripts/make_metric_fixtures.py``. A case holds named ``inputs`` and a list
-of ``calls``: a routine of :mod:`reference.metrics`, its arguments and either the ``expected``
+of ``calls``: a routine of :mod:`cnnlab.reference.metrics`, its arguments and either the ``expected``
 result (computed by scikit-learn) or the error it ``raises``.
 
 JSON values of the form ``{"npz": key}`` stand for an array in the case's ``.npz`` file; floats
 use Python's ``NaN`` and ``Infinity`` tokens where they occur.
 
->>> from reference.metrics import fixture_names, load_fixture
+>>> from cnnlab.reference.metrics import fixture_names, load_fixture
 >>> case = load_fixture("lecture_top_k")
 >>> [(c["kwargs"]["k"], c.get("expected")) for c in case["calls"]
 ...  if c["routine"] == "top_k_accuracy"]

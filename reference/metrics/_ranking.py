@@ -446,7 +446,7 @@ def ovr_roc_curves(
 ) -> dict:
     """ROC curves of every class against the rest, and their micro and macro averages.
 
-    The record the ROC plot draws (``reports.plots_metrics.plot_roc_curves``).
+    The record the ROC plot draws (``cnnlab.reports.plots_metrics.plot_roc_curves``).
 
     Parameters
     ----------

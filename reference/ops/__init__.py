@@ -4,7 +4,7 @@ Each function computes what its torch/Keras counterpart computes (the tests hold
 channels first like torch: images are ``(N, C, H, W)``, kernels ``(C_out, C_in, kh, kw)``.
 Nothing here imports a deep-learning framework.
 
->>> from reference import ops
+>>> from cnnlab.reference import ops
 >>> ops.convolve1d([3, 2, 1], [1, 2, 3, 4, 5]).tolist()
 [3.0, 8.0, 14.0, 20.0, 26.0, 14.0, 5.0]
 >>> ops.conv_params(in_channels=64, out_channels=128, kernel_size=5, bias=False)

@@ -3,7 +3,7 @@
 The default layout is torchvision's; its module paths are torchvision's ``state_dict`` keys, so
 ``model.load_state_dict(torchvision.models.densenet121().state_dict())`` works strictly.
 ``layout="keras"`` is keras.applications' DenseNet, which differs only in the BatchNorm constants
-(see ``reference.catalog.densenet.LAYOUTS``).
+(see ``cnnlab.reference.catalog.densenet.LAYOUTS``).
 
 The convolutional base ends with the final BatchNorm and its ReLU (``features.norm5``,
 ``features.relu5``), where keras.applications' base ends; torchvision applies that ReLU in

@@ -1,6 +1,6 @@
 """GoogLeNet (Inception v1; Szegedy et al. 2014) in PyTorch, in torchvision's layout.
 
-The layers come from ``reference.catalog.inception.GOOGLENET_LAYERS``. Module paths are
+The layers come from ``cnnlab.reference.catalog.inception.GOOGLENET_LAYERS``. Module paths are
 torchvision's ``state_dict`` keys (``conv1.conv``, ``inception3a.branch2.1.bn``, ``aux1.fc1``,
 ``fc``), so ``model.load_state_dict(torchvision.models.googlenet().state_dict())`` works strictly.
 

@@ -1,6 +1,6 @@
 """Inception v3 (Szegedy et al. 2015, "Rethinking the Inception Architecture") in PyTorch.
 
-Two layouts (``reference.catalog.inception.LAYOUTS``):
+Two layouts (``cnnlab.reference.catalog.inception.LAYOUTS``):
 
 * ``"torchvision"`` (default): module paths are torchvision's ``state_dict`` keys
   (``Conv2d_1a_3x3.conv``, ``Mixed_5b.branch1x1.bn``, ``AuxLogits.fc``, ``fc``), so

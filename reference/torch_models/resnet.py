@@ -2,7 +2,7 @@
 
 The default layout is torchvision's (v1.5); its module paths are torchvision's ``state_dict``
 keys, so ``model.load_state_dict(torchvision.models.resnet50().state_dict())`` works strictly.
-``layout="keras"`` is keras.applications' ResNet v1 (see ``reference.catalog.resnet.LAYOUTS``).
+``layout="keras"`` is keras.applications' ResNet v1 (see ``cnnlab.reference.catalog.resnet.LAYOUTS``).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ summaries, classification heads and the two-phase recipe (feature extraction, th
 Importing this package imports no framework; each function imports the one its model comes
 from.
 
->>> from reference import build
->>> from reference.transfer import freeze, unfreeze, trainable_summary
+>>> from cnnlab.reference import build
+>>> from cnnlab.reference.transfer import freeze, unfreeze, trainable_summary
 >>> base = build("vgg16", "torch", include_top=False)     # doctest: +SKIP
 >>> unfreeze(freeze(base), last=4)                          # doctest: +SKIP
 >>> trainable_summary(base).trainable                       # doctest: +SKIP

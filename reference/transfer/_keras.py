@@ -115,7 +115,7 @@ def base_output_shape(base) -> tuple[int, ...]:
 
 
 def with_head(base, num_classes: int, table, *, pooling: str, name: str, input_size=None):
-    """``base`` and a head built from a :data:`~reference.transfer.heads.HEADS` table."""
+    """``base`` and a head built from a :data:`~cnnlab.reference.transfer.heads.HEADS` table."""
     base_output_shape(base)
     if input_size is not None and tuple(base.input.shape[1:3]) != tuple(input_size):
         raise ValueError(f"input_size {input_size} differs from the base's input "

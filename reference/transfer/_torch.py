@@ -148,7 +148,7 @@ def base_output_shape(base: nn.Module, input_size=None) -> tuple[int, ...]:
 
 def with_head(base: nn.Module, num_classes: int, table, *, pooling: str, name: str,
               input_size=None) -> WithHead:
-    """``base`` and a head built from a :data:`~reference.transfer.heads.HEADS` table."""
+    """``base`` and a head built from a :data:`~cnnlab.reference.transfer.heads.HEADS` table."""
     channels, height, width = base_output_shape(base, input_size)
     layers: list[nn.Module] = [nn.AdaptiveAvgPool2d(1) if pooling == "avg" else nn.Identity(),
                                nn.Flatten(1)]

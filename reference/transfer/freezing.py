@@ -2,7 +2,7 @@
 
 Each function finds the model's framework from its class and imports only that framework's
 twin (``_torch`` or ``_keras``). What counts as a layer is defined in
-:mod:`reference.transfer.selection`.
+:mod:`cnnlab.reference.transfer.selection`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def unfreeze(
     model : torch.nn.Module or keras.Model
     last : int, optional
         The last ``last`` layers, counting only layers with weights and pooling layers (see
-        :mod:`reference.transfer.selection`).
+        :mod:`cnnlab.reference.transfer.selection`).
     from_layer : str, optional
         This layer and all after it; a block name such as ``"layer4"`` starts at its first layer.
     names : list of str, optional

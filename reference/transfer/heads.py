@@ -1,4 +1,4 @@
-"""Classification heads for a convolutional base (``reference.build(..., include_top=False)``).
+"""Classification heads for a convolutional base (``cnnlab.reference.build(..., include_top=False)``).
 
 Both heads start with a pooling of the base's feature map and end with a dense layer of
 ``num_classes`` units; the lecture head has two hidden layers between::
@@ -10,7 +10,7 @@ The pooling is a global average (the lecture's, and keras.applications' ``poolin
 flatten, for small bases whose last map still has a useful layout (LeNet's 5x5). The Keras head
 ends in a softmax, as in the lecture (train it with sparse categorical cross-entropy); the torch
 head ends in logits, since ``nn.CrossEntropyLoss`` applies the softmax itself. Layers with weights
-carry the same names in both (``head.2``, ``head.5``, ``head.7``), so ``reference.porting``
+carry the same names in both (``head.2``, ``head.5``, ``head.7``), so ``cnnlab.reference.porting``
 ports a model with its head.
 """
 

@@ -160,7 +160,7 @@ def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int =
     Parameters
     ----------
     model : torch.nn.Module or keras.Model
-        ``base`` with a head (see :func:`~reference.transfer.with_head`).
+        ``base`` with a head (see :func:`~cnnlab.reference.transfer.with_head`).
     base : torch.nn.Module or keras.Model
         The pretrained part of ``model``; frozen for phase 1, its last
         ``recipe.finetune_last`` layers unfrozen for phase 2.

@@ -15,13 +15,13 @@ import textwrap
 
 import pytest
 
-from reference.catalog import CATALOG
-from reference.compare import ATOL
+from cnnlab.reference.catalog import CATALOG
+from cnnlab.reference.compare import ATOL
 
 _BACKEND_SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from reference.compare import compare_arch
+    from cnnlab.reference.compare import compare_arch
     out = []
     for arch, size, include_top in json.loads(sys.argv[1]):
         size = None if size is None else tuple(size)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.throughput.options import (
+from cnnlab.bench.throughput.options import (
     DEVICES,
     FRAMEWORKS,
     MODES,
@@ -11,7 +11,7 @@ from bench.throughput.options import (
     TimingPlan,
     plan_runs,
 )
-from reference.catalog import names
+from cnnlab.reference.catalog import names
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.throughput.peaks import table_peak
+from cnnlab.bench.throughput.peaks import table_peak
 
 
 @pytest.mark.parametrize(

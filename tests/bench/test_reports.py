@@ -5,7 +5,7 @@ The records here are inputs written by hand; every expected number is arithmetic
 
 import pytest
 
-from reports import bench as report
+from cnnlab.reports import bench as report
 
 
 def record(label, ips, *, arch="resnet18", batch=8, precision="fp32", mode="infer", **extra):

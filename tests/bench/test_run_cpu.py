@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.throughput.runner import cuda_present
+from cnnlab.bench.throughput.runner import cuda_present
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("torch", "keras-tensorflow", "keras-jax", "keras-torch")
@@ -30,7 +30,7 @@ FIELDS = (
 
 
 def cnnlab(*argv, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "bench", "bench", *argv], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "cnnlab", "bench", *argv], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
 
 

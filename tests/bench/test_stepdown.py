@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.throughput.stepdown import next_batch_size, run_with_step_down
+from cnnlab.bench.throughput.stepdown import next_batch_size, run_with_step_down
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def _torch_attempt_needing(bytes_per_image, fits_up_to):
 
 def test_torch_cpu_allocator_failure_steps_the_batch_down():
     pytest.importorskip("torch")
-    from bench.throughput.torch_steps import is_out_of_memory
+    from cnnlab.bench.throughput.torch_steps import is_out_of_memory
 
     # 2**44 bytes per image (16 TiB) cannot be allocated on any machine that runs these tests.
     attempt = _torch_attempt_needing(2**44, fits_up_to=6)
@@ -60,7 +60,7 @@ def test_torch_cpu_allocator_failure_steps_the_batch_down():
 
 def test_other_errors_are_not_taken_for_out_of_memory():
     pytest.importorskip("torch")
-    from bench.throughput.torch_steps import is_out_of_memory
+    from cnnlab.bench.throughput.torch_steps import is_out_of_memory
 
     def attempt(batch):
         import torch
@@ -73,7 +73,7 @@ def test_other_errors_are_not_taken_for_out_of_memory():
 
 def test_out_of_memory_at_batch_one_is_a_memory_error_that_quotes_the_allocator():
     pytest.importorskip("torch")
-    from bench.throughput.torch_steps import is_out_of_memory
+    from cnnlab.bench.throughput.torch_steps import is_out_of_memory
 
     attempt = _torch_attempt_needing(2**44, fits_up_to=0)
     with pytest.raises(MemoryError, match="tried 4, 3, 2, 1.*DefaultCPUAllocator"):
@@ -85,7 +85,7 @@ def test_tensorflow_resource_exhausted_is_out_of_memory():
     # keras_steps reads KERAS_BACKEND at import: tests/conftest.py fixes it to tensorflow.
     tf = pytest.importorskip("tensorflow")
 
-    from bench.throughput import keras_steps
+    from cnnlab.bench.throughput import keras_steps
 
     assert keras_steps.BACKEND == "tensorflow"
     with pytest.raises(Exception) as info:
@@ -105,8 +105,8 @@ def test_a_real_model_steps_down_under_a_memory_cap():
     script = textwrap.dedent(
         """
         import json, resource
-        from bench.throughput.options import RunSpec, TimingPlan
-        from bench.throughput.worker import framework_module, run_one
+        from cnnlab.bench.throughput.options import RunSpec, TimingPlan
+        from cnnlab.bench.throughput.worker import framework_module, run_one
 
         fw = framework_module("torch")
         spec = RunSpec(arch="course_cifar", label="torch", batch_size=8192,
@@ -120,7 +120,7 @@ def test_a_real_model_steps_down_under_a_memory_cap():
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-        env={"PATH": "", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}, timeout=300,
+        env={"PATH": "", "OMP_NUM_THREADS": "1"}, timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     import json

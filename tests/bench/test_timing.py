@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bench.throughput.options import TimingPlan
-from bench.throughput.timing import measure, quantile
+from cnnlab.bench.throughput.options import TimingPlan
+from cnnlab.bench.throughput.timing import measure, quantile
 
 
 class StepClock:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reference.data import make_shapes
+from cnnlab.reference.data import make_shapes
 
 
 @pytest.fixture(scope="session")
@@ -11,7 +11,7 @@ def shapes_net():
     """A GAP network trained on 2,000 synthetic shapes images (seconds on one CPU thread)."""
     torch = pytest.importorskip("torch")
 
-    from reference.cam.training import train_gap_net
+    from cnnlab.reference.cam.training import train_gap_net
 
     threads = torch.get_num_threads()
     # small convolutions gain nothing from a second thread, and on a busy machine its

@@ -9,11 +9,11 @@ torch = pytest.importorskip("torch")
 from matplotlib.image import imread
 from PIL import Image
 
-import reference
-from bench.cli import main
-from reference.cam import torch_cam
-from reference.data import make_shapes
-from reports.overlay import as_rgb, gradient_image, overlay
+from cnnlab import reference
+from cnnlab.bench.cli import main
+from cnnlab.reference.cam import torch_cam
+from cnnlab.reference.data import make_shapes
+from cnnlab.reports.overlay import as_rgb, gradient_image, overlay
 
 # Keras 3.15's save_weights converts its variables in a way numpy 2 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy")
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't
 def files(tmp_path_factory):
     """LeNet-5 weights (torch and Keras, the same numbers) and a 32x32 shapes image."""
     pytest.importorskip("keras")
-    from reference.porting import port_weights
+    from cnnlab.reference.porting import port_weights
 
     folder = tmp_path_factory.mktemp("explain")
     torch.manual_seed(0)

@@ -16,9 +16,9 @@ def _imported_after(statement):
 
 
 @pytest.mark.parametrize("statement,allowed", [
-    ("import reference.ops, reference.data, reference.cam, reports.overlay, bench.commands.explain", []),
-    ("import reference.cam.torch_cam, reference.cam.training", ["torch"]),
-    ("import reference.cam.keras_cam", ["keras", "tensorflow"]),
+    ("import cnnlab.reference.ops, cnnlab.reference.data, cnnlab.reference.cam, cnnlab.reports.overlay, cnnlab.bench.commands.explain", []),
+    ("import cnnlab.reference.cam.torch_cam, cnnlab.reference.cam.training", ["torch"]),
+    ("import cnnlab.reference.cam.keras_cam", ["keras", "tensorflow"]),
 ])
 def test_imports(statement, allowed):
     for module in allowed:

@@ -1,12 +1,12 @@
-"""reference.cam.keras_cam against reference.cam.torch_cam on the same network ported to Keras."""
+"""cnnlab.reference.cam.keras_cam against reference.cam.torch_cam on the same network ported to Keras."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from reference.cam import explain, keras_cam
-from reference.porting import port_weights
+from cnnlab.reference.cam import explain, keras_cam
+from cnnlab.reference.porting import port_weights
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
-"""reference.data.make_shapes: deterministic, balanced, and its boxes and classes are right."""
+"""cnnlab.reference.data.make_shapes: deterministic, balanced, and its boxes and classes are right."""
 
 import numpy as np
 import pytest
 
-from reference.data import SHAPES, make_shapes
+from cnnlab.reference.data import SHAPES, make_shapes
 
 
 def test_same_seed_same_images():

@@ -1,4 +1,4 @@
-"""reference.cam.torch_cam against the grad-cam package, the CAM/Grad-CAM identity and the boxes."""
+"""cnnlab.reference.cam.torch_cam against the grad-cam package, the CAM/Grad-CAM identity and the boxes."""
 
 import copy
 
@@ -9,9 +9,9 @@ torch = pytest.importorskip("torch")
 from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-import reference
-from reference.cam import peak_in_box, torch_cam
-from reference.cam.training import accuracy
+from cnnlab import reference
+from cnnlab.reference.cam import peak_in_box, torch_cam
+from cnnlab.reference.cam.training import accuracy
 
 
 @pytest.fixture(scope="module")

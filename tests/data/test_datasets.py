@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from sklearn.datasets import load_digits as sklearn_digits
 
-from reference.data import load_cifar10, load_digits, load_mnist, read_idx, to_layout
+from cnnlab.reference.data import load_cifar10, load_digits, load_mnist, read_idx, to_layout
 
 
 def test_digits_are_sklearns_images_scaled_to_one():

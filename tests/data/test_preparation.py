@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from reference.data import (
+from cnnlab.reference.data import (
     ArrayBatches,
     Augmentation,
     augment,
@@ -23,7 +23,7 @@ from reference.data import (
     per_class_indices,
     split_indices,
 )
-from reference.data.warp import affine_matrix, warp_affine
+from cnnlab.reference.data.warp import affine_matrix, warp_affine
 
 LABELS = np.repeat(np.arange(4), [40, 30, 20, 11])
 

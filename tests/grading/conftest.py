@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.grading import sandbox
+from cnnlab import paths
+from cnnlab.bench.grading import sandbox
 
-REPO = Path(__file__).resolve().parents[2]
-METRICS = REPO / "assignments" / "metrics"
-EXAMPLES = REPO / "assignments" / "examples" / "metrics"
+REPO = Path(__file__).resolve().parents[2]  # the checkout: it must stay out of the sandbox too
+METRICS = paths.bundled_assignments() / "metrics"
+EXAMPLES = paths.examples_dir() / "metrics"
 # Short limits keep the attack examples cheap: an endless loop costs 1.5 s per try, a memory
 # bomb fills 512 MiB before it fails.
 FAST_LIMITS = {"call_timeout_s": 1.5, "submission_timeout_s": 60, "memory_mib": 512}

@@ -26,14 +26,15 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
-from bench.grading import grade, load_assignment, models
-from bench.grading.release import release
-from bench.grading.teams import grade_examples, render_demo
+from cnnlab import paths
+from cnnlab.bench.grading import grade, load_assignment, models
+from cnnlab.bench.grading.release import release
+from cnnlab.bench.grading.teams import grade_examples, render_demo
 
-from .conftest import REPO, computed_once
+from .conftest import computed_once
 
-ROOT = REPO / "assignments" / "architectures"
-EXAMPLES = REPO / "assignments" / "examples" / "architectures"
+ROOT = paths.bundled_assignments() / "architectures"
+EXAMPLES = paths.examples_dir() / "architectures"
 SCOPE = {"CNNLAB_ARCHITECTURES": "lenet5,alexnet,resnet18", "CNNLAB_NUM_CLASSES": "10"}
 CI_TESTS = [f"test_architecture[{a}-{f}]" for a in ("lenet5", "alexnet", "resnet18") for f in ("torch", "keras")]
 PER_ARCH = 10
@@ -59,7 +60,7 @@ def solution():
 def test_solution_torch_counts_equal_the_published_ones(solution, arch):
     torch = pytest.importorskip("torch")
 
-    from reference.catalog import get
+    from cnnlab.reference.catalog import get
 
     fact = get(arch).variant("default").params  # torchvision 0.29 or the paper's arithmetic
     with torch.device("meta"):
@@ -69,7 +70,7 @@ def test_solution_torch_counts_equal_the_published_ones(solution, arch):
 
 @pytest.mark.parametrize("arch", ["lenet5", "resnet18"])
 def test_solution_keras_counts_equal_the_published_ones(solution, arch):
-    from reference.catalog import get
+    from cnnlab.reference.catalog import get
 
     variant = get(arch).variant("default")
     model = solution.build(arch, "keras", num_classes=10 if arch == "lenet5" else 1000)
@@ -84,7 +85,7 @@ def test_solution_keras_counts_equal_the_published_ones(solution, arch):
 @pytest.fixture
 def lenet_export(solution, tmp_path, monkeypatch):
     """The solution's LeNet-5 (torch) exported in this process by the worker-side helper."""
-    from bench.grading.helpers import model_export
+    from cnnlab.bench.grading.helpers import model_export
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "architectures", solution)
@@ -146,6 +147,24 @@ def test_a_bad_scope_is_a_usage_error(monkeypatch):
     monkeypatch.setenv("CNNLAB_NUM_CLASSES", "ten")
     with pytest.raises(pytest.UsageError, match="CNNLAB_NUM_CLASSES"):
         conftest.scope()
+    monkeypatch.setenv("CNNLAB_NUM_CLASSES", "10")
+    monkeypatch.setenv("CNNLAB_FRAMEWORKS", "torch,jax")
+    with pytest.raises(pytest.UsageError, match="CNNLAB_FRAMEWORKS: unknown \\['jax'\\]; valid: torch, keras"):
+        conftest.scope()
+
+
+def test_a_torch_only_scope_grades_the_solution_at_full_marks_on_what_ran(tmp_path, monkeypatch):
+    """What ``cnnlab demo`` does on a torch-only install: the Keras half is not run, and the
+    correct submission earns every point of what was (the points of the torch tests)."""
+    (tmp_path / "subs").mkdir()
+    shutil.copytree(EXAMPLES / "correct", tmp_path / "subs" / "correct")
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5")
+    monkeypatch.setenv("CNNLAB_NUM_CLASSES", "10")
+    monkeypatch.setenv("CNNLAB_FRAMEWORKS", "torch")
+    (record,) = grade("architectures", tmp_path / "subs", tmp_path / "out", jobs=1).records
+    names = {t["test"] for t in record["tests"]}
+    assert "test_architecture[lenet5-torch]" in names and not any("keras" in n for n in names)
+    assert record["status"] == "graded" and record["score"] == record["max_score"] > 0
 
 
 # ------------------------------------------------------------------------------ the class

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from bench.grading import assignment as assignments
-from bench.grading.assignment import Limits
+from cnnlab.bench.grading import assignment as assignments
+from cnnlab.bench.grading.assignment import Limits
 
 from .conftest import METRICS
 

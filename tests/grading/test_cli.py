@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from bench.cli import main
+from cnnlab.bench.cli import main
 
 from .conftest import EXAMPLES, METRICS
 

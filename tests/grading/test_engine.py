@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.grading import Gradebook, grade
+from cnnlab.bench.grading import Gradebook, grade
 
 from .conftest import EXAMPLES, FAST_LIMITS, REPO
 
@@ -106,7 +106,7 @@ def _alive(pid):
 
 def _start_cli(subs, out):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, "-m", "bench.cli", "grade", "metrics", str(subs), "--out", str(out),
+    return subprocess.Popen([sys.executable, "-m", "cnnlab.bench.cli", "grade", "metrics", str(subs), "--out", str(out),
                              "--quiet"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.grading import grade
+from cnnlab.bench.grading import grade
 
 from .conftest import EXAMPLES, FAST_LIMITS, computed_once, isolation_modes
 

@@ -11,12 +11,9 @@ import zipfile
 
 import pytest
 
-from bench.cli import main
-from bench.grading.gradescope import export
-
-from .conftest import REPO
-
-ROOT = REPO / "assignments" / "architectures"
+import cnnlab
+from cnnlab.bench.cli import main
+from cnnlab.bench.grading.gradescope import export
 
 
 @pytest.fixture(scope="module")
@@ -26,19 +23,42 @@ def bundle(tmp_path_factory):
     return path
 
 
-def test_bundle_holds_cnnlab_and_the_assignment_without_its_solution(bundle):
+def _wheel(bundle, folder):
+    """The cnnlab wheel inside the bundle, extracted into ``folder``."""
+    with zipfile.ZipFile(bundle) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".whl")]
+        archive.extract(name, folder)
+    return folder / name
+
+
+def test_bundle_holds_a_cnnlab_wheel_and_the_assignment_without_its_solution(bundle, tmp_path):
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
-    assert {"setup.sh", "run_autograder", "cnnlab/pyproject.toml", "cnnlab/bench/grading/engine.py",
-            "cnnlab/bench/grading/helpers/model_export.py", "cnnlab/reference/torch_models/resnet.py",
-            "cnnlab/assignments/architectures/assignment.toml",
-            "cnnlab/assignments/architectures/tests/hidden/test_hidden.py",
-            "cnnlab/assignments/architectures/fixtures/public/digits.npz"} <= names
-    assert not any("/solution/" in n or "/starter/" in n or "__pycache__" in n or n.startswith("cnnlab/tests/")
-                   for n in names)
-    assert not any(n.startswith("cnnlab/assignments/") and "/architectures/" not in n for n in names)
+    assert {"setup.sh", "run_autograder", f"cnnlab-{cnnlab.__version__}-py3-none-any.whl",
+            "assignment/assignment.toml", "assignment/tests/hidden/test_hidden.py",
+            "assignment/fixtures/public/digits.npz"} <= names
+    assert not any("/solution/" in n or "/starter/" in n or "__pycache__" in n for n in names)
     assert all(modes[n] & stat.S_IXUSR for n in ("setup.sh", "run_autograder"))
+    with zipfile.ZipFile(_wheel(bundle, tmp_path)) as wheel:
+        inside = set(wheel.namelist())
+        record = wheel.read(f"cnnlab-{cnnlab.__version__}.dist-info/RECORD").decode()
+    assert {"cnnlab/__init__.py", "cnnlab/bench/grading/engine.py", "cnnlab/bench/grading/helpers/model_export.py",
+            "cnnlab/reference/torch_models/resnet.py", "cnnlab/reference/fixtures/metrics/MANIFEST.json"} <= inside
+    # no assignment (their solutions stay home), nothing beside cnnlab at the top level
+    assert not any(n.startswith("cnnlab/assignments") or "__pycache__" in n for n in inside)
+    assert {n.split("/")[0] for n in inside} == {"cnnlab", f"cnnlab-{cnnlab.__version__}.dist-info"}
+    assert len(record.strip().splitlines()) == len(inside)
+
+
+def test_bundled_wheel_installs_and_declares_the_command(bundle, tmp_path):
+    """pip accepts the wheel (its RECORD hashes, metadata and entry points)."""
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                           "--target", str(target), str(_wheel(bundle, tmp_path))], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (target / "cnnlab" / "bench" / "cli.py").is_file() and (target / "bin" / "cnnlab").is_file()
+    assert "cnnlab.bench.plugin" in next(target.glob("cnnlab-*.dist-info")).joinpath("entry_points.txt").read_text()
 
 
 def test_setup_installs_the_frameworks_the_assignment_needs(bundle, tmp_path):
@@ -50,8 +70,8 @@ def test_setup_installs_the_frameworks_the_assignment_needs(bundle, tmp_path):
         (tmp_path / f"{name}.sh").write_text(scripts[name])
         assert subprocess.run(["bash", "-n", str(tmp_path / f"{name}.sh")]).returncode == 0
     assert "download.pytorch.org/whl/cpu" in scripts["architectures"]  # the solution uses torch
-    assert 'source/cnnlab[keras]" pytest' in scripts["architectures"]  # ... and keras
-    assert "torch" not in scripts["metrics"] and "cnnlab[" not in scripts["metrics"]  # numpy only
+    assert '.whl)[keras]"' in scripts["architectures"]  # ... and keras, from the bundled wheel
+    assert "torch" not in scripts["metrics"] and ".whl)[" not in scripts["metrics"]  # numpy only
     assert "bubblewrap" in scripts["metrics"]
 
 
@@ -66,8 +86,14 @@ def _tree(tmp_path, bundle):
 
 
 def _run(root, **env):
-    variables = dict(os.environ, AUTOGRADER_ROOT=str(root), CNNLAB_PYTHON=sys.executable, **env)
-    variables.pop("PYTHONPATH", None)  # the bundle's own cnnlab must be the one that grades
+    """run_autograder with this Python, the bundle's wheel installed ahead of the cnnlab here (what
+    setup.sh does in a fresh virtual environment)."""
+    site = root / "site"
+    wheel = next((root / "source").glob("cnnlab-*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True)
+    variables = dict(os.environ, AUTOGRADER_ROOT=str(root), CNNLAB_PYTHON=sys.executable,
+                     PYTHONPATH=str(site), **env)
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=variables,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -104,7 +130,7 @@ def test_run_autograder_grades_a_submission_and_fills_the_leaderboard(bundle, tm
     board = {e["name"]: e for e in results["leaderboard"]}
     assert set(board) == {"digits accuracy", "images/s"} and board["digits accuracy"]["order"] == "desc"
     assert 0.9 < board["digits accuracy"]["value"] <= 1.0  # LeNet-5 on digits: above 90 % in the literature
-    assert f"Graded by cnnlab from {root / 'source' / 'cnnlab'}" in results["output"]
+    assert f"Graded by cnnlab from {root / 'site' / 'cnnlab'}" in results["output"]  # the bundle's own
     assert "Sandbox:" in results["output"]
 
 

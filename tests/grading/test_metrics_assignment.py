@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from bench.grading import grade
+from cnnlab.bench.grading import grade
 
 from .conftest import FAST_LIMITS, METRICS, marked_points
 

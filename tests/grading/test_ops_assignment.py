@@ -18,12 +18,13 @@ import torch.nn.functional as F
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.image import scale_cam_image
 
-from bench.grading import grade
+from cnnlab import paths
+from cnnlab.bench.grading import grade
 
-from .conftest import FAST_LIMITS, REPO, marked_points
+from .conftest import FAST_LIMITS, marked_points
 
-OPS = REPO / "assignments" / "ops"
-EXAMPLES = REPO / "assignments" / "examples" / "ops"
+OPS = paths.bundled_assignments() / "ops"
+EXAMPLES = paths.examples_dir() / "ops"
 
 
 def _module(path, name):

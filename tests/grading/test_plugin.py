@@ -88,7 +88,7 @@ def run_pytest(*args, cwd, autoload=False):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     if not autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        args = ("-p", "bench.plugin") + args
+        args = ("-p", "cnnlab.bench.plugin") + args
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
@@ -141,7 +141,7 @@ def test_bad_markers_are_usage_errors(assignment):
 def test_registered_as_pytest11_entry_point_and_grades_the_solution_with_plain_pytest():
     """``pytest assignments/metrics/tests/public`` with no option grades the solution."""
     names = {ep.name: ep.value for ep in importlib.metadata.entry_points(group="pytest11")}
-    assert names.get("cnnlab") == "bench.plugin"
+    assert names.get("cnnlab") == "cnnlab.bench.plugin"
     done = run_pytest("assignments/metrics/tests/public", "-q", cwd=REPO, autoload=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "cnnlab: 40 / 40 points" in done.stdout
@@ -149,7 +149,7 @@ def test_registered_as_pytest11_entry_point_and_grades_the_solution_with_plain_p
 
 def test_importing_the_plugin_is_light():
     code = ("import sys, bench.plugin; heavy = [m for m in ('numpy', 'torch', 'keras', 'tensorflow', "
-            "'bench.grading') if m in sys.modules]; print(heavy)")
+            "'cnnlab.bench.grading') if m in sys.modules]; print(heavy)")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert done.stdout.strip() == "[]", done.stderr

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pytest
 
-from bench.grading import protocol
-from bench.grading.protocol import ProtocolError
+from cnnlab.bench.grading import protocol
+from cnnlab.bench.grading.protocol import ProtocolError
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from reports import grading as report
+from cnnlab.reports import grading as report
 
 UTC = dt.UTC
 DUE = dt.datetime(2030, 1, 1, tzinfo=UTC)

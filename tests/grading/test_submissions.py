@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from bench.grading.submissions import digest, discover, notebook_source, prepare, student_id
+from cnnlab.bench.grading.submissions import digest, discover, notebook_source, prepare, student_id
 
 FILES = ("metrics.py",)
 

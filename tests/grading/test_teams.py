@@ -11,12 +11,12 @@ import sqlite3
 
 import pytest
 
-from bench.grading import Gradebook, grade, load_assignment
-from bench.grading.leaderboard import Metric, Recorder, parse
-from bench.grading.teams import read_roster, team_view
-from reports import leaderboard as board
-from reports import teams as team_report
-from reports.grading import gradescope_json
+from cnnlab.bench.grading import Gradebook, grade, load_assignment
+from cnnlab.bench.grading.leaderboard import Metric, Recorder, parse
+from cnnlab.bench.grading.teams import read_roster, team_view
+from cnnlab.reports import leaderboard as board
+from cnnlab.reports import teams as team_report
+from cnnlab.reports.grading import gradescope_json
 
 from .conftest import EXAMPLES, FAST_LIMITS, METRICS
 

@@ -18,13 +18,14 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
-from bench.grading import assignment as assignments
-from bench.grading import grade
+from cnnlab import paths
+from cnnlab.bench.grading import assignment as assignments
+from cnnlab.bench.grading import grade
 
-from .conftest import REPO, computed_once
+from .conftest import computed_once
 
-TRANSFER = REPO / "assignments" / "transfer"
-EXAMPLES = REPO / "assignments" / "examples" / "transfer"
+TRANSFER = paths.bundled_assignments() / "transfer"
+EXAMPLES = paths.examples_dir() / "transfer"
 FULL = {"test_freeze": 10, "test_unfreeze_last": 10, "test_count_trainable": 10, "test_add_head": 10,
         "test_resnet50_patterns": 15, "test_frozen_base_unchanged_after_training": 15,
         "test_unfrozen_layers_train": 10, "test_frozen_batchnorm_runs_in_inference_mode": 10,
@@ -55,7 +56,7 @@ def test_assignment_loads():
 
 def test_the_harness_is_cnnlabs_alone():
     """One harness, cnnlab's helper: no student folder carries a copy but the tampering example."""
-    from bench.grading.helpers import HELPERS_DIR, available
+    from cnnlab.bench.grading.helpers import HELPERS_DIR, available
 
     assert "transfer_harness" in available()
     copies = sorted(p.parent.name for p in (TRANSFER.rglob("transfer_harness.py")))

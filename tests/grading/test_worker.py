@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.grading.assignment import Limits
-from bench.grading.client import MAX_CRASHES, StudentError, Worker
+import cnnlab
+from cnnlab import paths
+from cnnlab.bench.grading import client
+from cnnlab.bench.grading.assignment import Limits
+from cnnlab.bench.grading.client import MAX_CRASHES, StudentError, Worker
 
 from .conftest import REPO, isolation_modes, write_submission
 
@@ -257,8 +260,10 @@ def test_missing_module_and_function(tmp_path, isolation):
 def test_sandbox_hides_the_grader(worker):
     """The repository (reference answers, tests, this file), the grader's environment and
     processes are out of reach; only the private tmp is writable."""
+    installed = Path(cnnlab.__file__).parent  # site-packages/cnnlab, or src/cnnlab
     for secret in (REPO / "bench" / "grading" / "client.py", REPO / "reference" / "__init__.py",
-                   REPO / "assignments" / "metrics" / "solution" / "metrics.py"):
+                   REPO / "assignments" / "metrics" / "solution" / "metrics.py", installed / "__init__.py",
+                   Path(client.__file__), paths.bundled_assignments() / "metrics" / "solution" / "metrics.py"):
         with pytest.raises(StudentError, match=r"raised (FileNotFoundError|PermissionError)"):
             worker.call("student", "read", str(secret))
     try:  # with bwrap the repository is an empty mount point for the virtual environment
@@ -311,7 +316,7 @@ def test_no_network(shared):
 
 
 def test_bwrap_runs_as_nobody_in_its_own_namespaces(tmp_path):
-    from bench.grading import sandbox
+    from cnnlab.bench.grading import sandbox
 
     if sandbox.bwrap_problem():
         pytest.skip(sandbox.bwrap_problem())

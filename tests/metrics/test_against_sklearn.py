@@ -13,7 +13,7 @@ from sklearn import metrics as skm
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.multiclass import unique_labels
 
-from reference import metrics
+from cnnlab.reference import metrics
 
 from ._compare import assert_matches
 

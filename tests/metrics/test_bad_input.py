@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference import metrics
+from cnnlab.reference import metrics
 
 Y3 = [0, 1, 2, 0, 1, 2]
 P3 = np.full((6, 3), 1 / 3)

@@ -8,11 +8,11 @@ import importlib
 import pytest
 
 MODULES = [
-    "reference.metrics",
-    "reference.metrics._confusion",
-    "reference.metrics._classification",
-    "reference.metrics._ranking",
-    "reference.metrics._fixtures",
+    "cnnlab.reference.metrics",
+    "cnnlab.reference.metrics._confusion",
+    "cnnlab.reference.metrics._classification",
+    "cnnlab.reference.metrics._ranking",
+    "cnnlab.reference.metrics._fixtures",
 ]
 
 

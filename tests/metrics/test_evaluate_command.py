@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from bench.cli import main
+from cnnlab.bench.cli import main
 
 RNG = np.random.default_rng(11)
 Y_TRUE = np.tile(np.arange(4), 15)

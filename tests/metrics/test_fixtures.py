@@ -1,4 +1,4 @@
-"""Every routine of ``reference.metrics`` against every case of the versioned fixture set.
+"""Every routine of ``cnnlab.reference.metrics`` against every case of the versioned fixture set.
 
 The expected values were computed by scikit-learn (``scripts/make_metric_fixtures.py``); the
 errors recorded where cnnlab deliberately raises say in their ``source`` what scikit-learn does.
@@ -13,8 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from reference import metrics
-from reference.metrics._fixtures import FIXTURE_DIR, manifest
+from cnnlab.reference import metrics
+from cnnlab.reference.metrics._fixtures import FIXTURE_DIR, manifest
 
 from ._compare import assert_matches
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from reference import metrics
+from cnnlab.reference import metrics
 
 from ._compare import assert_matches
 
@@ -121,7 +121,7 @@ def test_numpy_user_imports_no_framework():
         """
         import json, sys
         import numpy as np
-        import reference.metrics as m
+        import cnnlab.reference.metrics as m
 
         WATCH = ("torch", "tensorflow", "keras", "jax", "sklearn", "matplotlib")
         y = np.tile(np.arange(3), 5)
@@ -135,7 +135,7 @@ def test_numpy_user_imports_no_framework():
         m.load_fixture("lecture_top_k")
         after_metrics = sorted(n for n in WATCH if n in sys.modules)
 
-        from reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
+        from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
         plot_confusion_matrix(m.confusion_matrix(y, p), labels=[0, 1, 2])
         plot_roc_curves(record)
         after_plots = sorted(n for n in WATCH if n in sys.modules)

@@ -7,8 +7,8 @@ import pytest
 from matplotlib.image import imread
 from sklearn import metrics as skm
 
-from reference import metrics
-from reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
+from cnnlab.reference import metrics
+from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
 Y_TRUE = np.array(["cat", "dog", "fox"] * 6)
 Y_PRED = np.roll(Y_TRUE, 1)

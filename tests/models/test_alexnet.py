@@ -15,10 +15,10 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.catalog import get
-from reference.keras_models.alexnet import alexnet as keras_alexnet
-from reference.torch_models.alexnet import alexnet as torch_alexnet
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
+from cnnlab.reference.keras_models.alexnet import alexnet as keras_alexnet
+from cnnlab.reference.torch_models.alexnet import alexnet as torch_alexnet
 
 from ._helpers import torch_count
 

@@ -15,10 +15,10 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.catalog import get
-from reference.keras_models.course import course_cnn as keras_course_cnn
-from reference.torch_models.course import course_cnn as torch_course_cnn
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
+from cnnlab.reference.keras_models.course import course_cnn as keras_course_cnn
+from cnnlab.reference.torch_models.course import course_cnn as torch_course_cnn
 
 from ._helpers import torch_count
 

@@ -19,8 +19,8 @@ torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 from torch.utils.flop_counter import FlopCounterMode
 
-from reference import build
-from reference.catalog import get
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
 
 from ._helpers import assert_close, keras_counts, random_weights, torch_count
 

@@ -18,8 +18,8 @@ torchvision = pytest.importorskip("torchvision")
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from reference import build
-from reference.catalog import get
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
 
 from ._helpers import assert_close, keras_counts, torch_count, torch_output_shapes
 
@@ -191,7 +191,7 @@ def test_keras_aux_model_outputs_logits_then_aux2_then_aux1(keras_models):
 def test_keras_adaptive_average_pooling_equals_torch(side, out):
     """Uneven, overlapping windows (14 -> 4: 0-4, 3-7, 7-11, 10-14), as torch computes them."""
     pytest.importorskip("keras")
-    from reference.keras_models.googlenet import AdaptiveAveragePooling2D
+    from cnnlab.reference.keras_models.googlenet import AdaptiveAveragePooling2D
 
     x = np.random.default_rng(side).normal(size=(2, side, side + 3, 5)).astype("float32")
     ours = AdaptiveAveragePooling2D((out, out))(x)
@@ -271,6 +271,6 @@ def test_torch_equals_torchvision(variant):
     ],
 )
 def test_builder_rejects_bad_options(framework, options, message):
-    module = importlib.import_module(f"reference.{framework}_models.googlenet")
+    module = importlib.import_module(f"cnnlab.reference.{framework}_models.googlenet")
     with pytest.raises(ValueError, match=re.escape(message)):
         module.googlenet(**options)

@@ -21,9 +21,9 @@ torchvision = pytest.importorskip("torchvision")
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from reference import build
-from reference.catalog import get
-from reference.catalog.inception import inception_v3_sides
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
+from cnnlab.reference.catalog.inception import inception_v3_sides
 
 from ._helpers import as_numpy, assert_close, keras_counts, torch_count, torch_output_shapes
 
@@ -389,7 +389,7 @@ def test_torch_keras_layout_matches_keras_applications_layer_for_layer(
 ):
     """Each keras.applications layer's torch twin (by our names): kernel, stride, padding, BN
     epsilon and momentum, no gamma. Numerical torch <-> Keras identity needs weight porting
-    (``reference.porting``), which the porting tests run on this variant."""
+    (``cnnlab.reference.porting``), which the porting tests run on this variant."""
     keras = pytest.importorskip("keras")
 
     pairs = pair_layers(keras_applications, keras_models("keras"))
@@ -426,7 +426,7 @@ def test_torch_scaleless_batch_norm_equals_keras_scale_false():
     """The torch keras layout's BatchNorm against Keras' BatchNormalization(scale=False)."""
     keras = pytest.importorskip("keras")
 
-    from reference.torch_models.inception import scaleless_batch_norm2d
+    from cnnlab.reference.torch_models.inception import scaleless_batch_norm2d
 
     rng = np.random.default_rng(0)
     x = rng.normal(1.0, 2.0, size=(4, 5, 5, 6)).astype("float32")
@@ -454,8 +454,8 @@ def test_torch_branch_pools_equal_their_libraries():
     pixels); torchvision's layout's is torch's ``avg_pool2d(padding=1)`` (the zeros count)."""
     keras = pytest.importorskip("keras")
 
-    from reference.catalog.inception import LAYOUTS
-    from reference.torch_models.inception import _branch_pool
+    from cnnlab.reference.catalog.inception import LAYOUTS
+    from cnnlab.reference.torch_models.inception import _branch_pool
 
     x = np.random.default_rng(0).normal(size=(2, 7, 6, 3)).astype("float32")
     nchw = torch.from_numpy(x).permute(0, 3, 1, 2)
@@ -492,7 +492,7 @@ def test_torch_branch_pools_equal_their_libraries():
     ],
 )
 def test_builder_rejects_bad_options(framework, options, message):
-    module = importlib.import_module(f"reference.{framework}_models.inception")
+    module = importlib.import_module(f"cnnlab.reference.{framework}_models.inception")
     with pytest.raises(ValueError, match=re.escape(message)):
         module.inception_v3(**options)
 

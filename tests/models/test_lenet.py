@@ -14,10 +14,10 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.catalog import get
-from reference.keras_models.lenet import lenet5 as keras_lenet5
-from reference.torch_models.lenet import lenet5 as torch_lenet5
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
+from cnnlab.reference.keras_models.lenet import lenet5 as keras_lenet5
+from cnnlab.reference.torch_models.lenet import lenet5 as torch_lenet5
 
 from ._helpers import torch_count
 

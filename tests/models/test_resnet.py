@@ -16,8 +16,8 @@ torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 from torch.utils.flop_counter import FlopCounterMode
 
-from reference import build
-from reference.catalog import get
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
 
 from ._helpers import assert_close, keras_counts, torch_count
 
@@ -229,7 +229,7 @@ def test_keras_layout_equals_keras_applications(arch, cls, side):
 def test_torch_keras_layout_has_keras_applications_layers():
     """Layer by layer (by name), torch's keras layout has ResNet50's shapes, strides, biases, BN.
 
-    The numerical torch <-> Keras check needs weight porting (``reference.porting``); this one
+    The numerical torch <-> Keras check needs weight porting (``cnnlab.reference.porting``); this one
     pins the hyper-parameters in which the keras layout differs from torchvision's.
     """
     keras = pytest.importorskip("keras")
@@ -310,7 +310,7 @@ def test_torch_keras_layout_has_keras_applications_layers():
 def test_builder_rejects_bad_options(framework, options, message):
     import importlib
 
-    module = importlib.import_module(f"reference.{framework}_models.resnet")
+    module = importlib.import_module(f"cnnlab.reference.{framework}_models.resnet")
     with pytest.raises(ValueError, match=re.escape(message)):
         module.resnet(**options)
 

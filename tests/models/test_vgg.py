@@ -16,10 +16,10 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.catalog import get
-from reference.keras_models.vgg import vgg as keras_vgg
-from reference.torch_models.vgg import vgg as torch_vgg
+from cnnlab.reference import build
+from cnnlab.reference.catalog import get
+from cnnlab.reference.keras_models.vgg import vgg as keras_vgg
+from cnnlab.reference.torch_models.vgg import vgg as torch_vgg
 
 from ._helpers import torch_count
 

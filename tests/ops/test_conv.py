@@ -1,4 +1,4 @@
-"""reference.ops convolutions against the lecture examples, numpy, torch and Keras."""
+"""cnnlab.reference.ops convolutions against the lecture examples, numpy, torch and Keras."""
 
 import csv
 
@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference import ops
-from reference.ops.layer_table import FIXTURES
+from cnnlab.reference import ops
+from cnnlab.reference.ops.layer_table import FIXTURES
 
 
 def _vector(text):

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from reference import ops
-from reference.catalog import get
-from reference.ops.layer_table import parse_shape
+from cnnlab.reference import ops
+from cnnlab.reference.catalog import get
+from cnnlab.reference.ops.layer_table import parse_shape
 
 
 @settings(max_examples=80, deadline=None)

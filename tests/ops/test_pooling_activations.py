@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference import ops
+from cnnlab.reference import ops
 
 pool_cases = st.fixed_dictionaries({
     "kernel": st.integers(1, 4),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from torch import nn
 
-from reference import ops
+from cnnlab.reference import ops
 
 # --- BatchNorm ---------------------------------------------------------------------------------
 

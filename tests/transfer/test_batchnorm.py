@@ -19,8 +19,8 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.transfer import freeze, linear_head, unfreeze
+from cnnlab.reference import build
+from cnnlab.reference.transfer import freeze, linear_head, unfreeze
 
 # resnet18's last four layers (weights or pooling): the second block of layer4 without shortcut
 LAST_FOUR = ("layer4.1.conv1", "layer4.1.bn1", "layer4.1.conv2", "layer4.1.bn2")

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from bench.cli import main
-from reference.transfer.demo import STRATEGIES, DemoConfig, run_demo
-from reports.transfer import demo_table
+from cnnlab.bench.cli import main
+from cnnlab.reference.transfer.demo import STRATEGIES, DemoConfig, run_demo
+from cnnlab.reports.transfer import demo_table
 
 CI_CONFIG = DemoConfig(seeds=3, pretrain_epochs=6, max_epochs=30, patience=6)
 

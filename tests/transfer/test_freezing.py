@@ -7,9 +7,9 @@ parameters, 0 trainable when frozen, 7,079,424 with the last 4 layers unfrozen),
 frameworks' own switches (``layer.trainable``, ``requires_grad_``), not with reference.transfer.
 """
 
+import importlib.resources
 import json
 from collections import OrderedDict
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +21,10 @@ from torch import nn
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.transfer import freeze, layer_names, trainable_summary, unfreeze
+from cnnlab.reference import build
+from cnnlab.reference.transfer import freeze, layer_names, trainable_summary, unfreeze
 
-FIXTURE = Path(__file__).resolve().parents[2] / "reference" / "fixtures" / "transfer" / "freezing_patterns.json"
+FIXTURE = importlib.resources.files("cnnlab.reference") / "fixtures" / "transfer" / "freezing_patterns.json"
 CASES = {c["model"]: c for c in json.loads(FIXTURE.read_text())["cases"]}
 
 
@@ -201,9 +201,9 @@ def test_one_framework_never_imports_the_other(framework, absent):
     code = f"""
 import sys
 import numpy as np
-from reference import build
-from reference.data import ArrayBatches, loader
-from reference.transfer import fit, freeze, linear_head, trainable_summary, unfreeze
+from cnnlab.reference import build
+from cnnlab.reference.data import ArrayBatches, loader
+from cnnlab.reference.transfer import fit, freeze, linear_head, trainable_summary, unfreeze
 base = build("lenet5", "{framework}", include_top=False)
 unfreeze(freeze(base), last=2)
 model = linear_head(base, 3, pooling="flatten", input_size=32)

@@ -6,9 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from reference import build
-from reference.porting import port_weights
-from reference.transfer import (
+from cnnlab.reference import build
+from cnnlab.reference.porting import port_weights
+from cnnlab.reference.transfer import (
     freeze,
     lecture_head,
     linear_head,

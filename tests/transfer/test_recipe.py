@@ -10,8 +10,8 @@ torch = pytest.importorskip("torch")
 # keras (TensorFlow) after torch: see the import order trap in docs/CONVENTIONS.md
 keras = pytest.importorskip("keras")
 
-from reference import build
-from reference.transfer import Recipe, evaluate, fit, freeze, linear_head, two_phase
+from cnnlab.reference import build
+from cnnlab.reference.transfer import Recipe, evaluate, fit, freeze, linear_head, two_phase
 
 # (framework, arch, layers unfrozen in phase 2, a weight of theirs that must train). Torch runs a
 # BatchNorm network; the Keras twin a small one, because tracing ResNet-18's training step twice

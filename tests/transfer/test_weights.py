@@ -17,8 +17,8 @@ from keras.src.applications import vgg16 as keras_vgg16_module
 from keras.src.applications import vgg19 as keras_vgg19_module
 from keras.src.legacy.saving import legacy_h5_format
 
-from reference import build
-from reference.weights import (
+from cnnlab.reference import build
+from cnnlab.reference.weights import (
     KERAS_APPLICATIONS_FILES,
     TORCHVISION_FILES,
     _fix_densenet_keys,

@@ -2,12 +2,14 @@
 
 ``graded_model(arch, framework)`` asks the worker (cnnlab's ``model_export`` helper, next to the
 student's code in the sandbox) to build the model, redraw its weights from a seed drawn now, run
-an input drawn now and export the weights as ``.npy`` files; then ``bench.grading.models.judge``
+an input drawn now and export the weights as ``.npy`` files; then ``cnnlab.bench.grading.models.judge``
 loads them into the reference architecture here, in the grader, and checks four criteria.
 
 Scale: ``CNNLAB_ARCHITECTURES`` (comma-separated, default all five) limits the architectures that
 are graded, and ``CNNLAB_NUM_CLASSES`` (default 1000) sets the classifier width of all but
 LeNet-5 (always 10); cnnlab's own CI grades lenet5, alexnet and resnet18 with 10 classes.
+``CNNLAB_FRAMEWORKS`` (comma-separated, default both) limits the frameworks: ``cnnlab demo`` on a
+torch-only install grades the torch half, out of the torch half's points.
 """
 
 import os
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.grading import load_assignment, models
+from cnnlab.bench.grading import load_assignment, models
 
 ASSIGNMENT = load_assignment(Path(__file__).resolve().parents[1])
 FIXTURES = ASSIGNMENT.root / "fixtures"
@@ -25,17 +27,22 @@ MODULE = "architectures"
 WEIGHTS = {"params": 1, "output": 1, "layers": 1, "function": 2}
 
 
-def scope() -> tuple[list[str], int]:
-    """The architectures to grade and the classifier width, from the environment."""
-    names = os.environ.get("CNNLAB_ARCHITECTURES", "").strip()
-    archs = [a.strip() for a in names.split(",") if a.strip()] if names else list(models.ARCHS)
-    unknown = sorted(set(archs) - set(models.ARCHS))
+def _listed(variable: str, valid: tuple[str, ...]) -> list[str]:
+    """The comma-separated names of ``variable``, every one of ``valid`` when it is unset."""
+    names = [a.strip() for a in os.environ.get(variable, "").split(",") if a.strip()] or list(valid)
+    unknown = sorted(set(names) - set(valid))
     if unknown:
-        raise pytest.UsageError(f"CNNLAB_ARCHITECTURES: unknown {unknown}; valid: {', '.join(models.ARCHS)}")
+        raise pytest.UsageError(f"{variable}: unknown {unknown}; valid: {', '.join(valid)}")
+    return names
+
+
+def scope() -> tuple[list[str], int, list[str]]:
+    """The architectures to grade, the classifier width and the frameworks, from the environment."""
     classes = os.environ.get("CNNLAB_NUM_CLASSES", "1000")
     if not classes.isdigit() or int(classes) < 1:
         raise pytest.UsageError(f"CNNLAB_NUM_CLASSES must be a positive integer, got {classes!r}")
-    return archs, int(classes)
+    return (_listed("CNNLAB_ARCHITECTURES", models.ARCHS), int(classes),
+            _listed("CNNLAB_FRAMEWORKS", models.FRAMEWORKS))
 
 
 def num_classes(arch: str) -> int:
@@ -44,13 +51,14 @@ def num_classes(arch: str) -> int:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Leave out the architectures outside the scope (before the plugin numbers the tests)."""
-    archs, _ = scope()
+    """Leave out the architectures and frameworks outside the scope (before the plugin numbers
+    the tests)."""
+    archs, _, frameworks = scope()
     keep, drop = [], []
     for item in items:
-        params = getattr(item, "callspec", None)
-        arch = params.params.get("arch") if params else None
-        (drop if arch is not None and arch not in archs else keep).append(item)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        out = params.get("arch", archs[0]) not in archs or params.get("framework", frameworks[0]) not in frameworks
+        (drop if out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,13 +1,13 @@
 """Fixtures of the metrics assignment's tests: the cases on disk, and ``check``, which compares a
-student's result with ``reference.metrics`` (itself checked against scikit-learn)."""
+student's result with ``cnnlab.reference.metrics`` (itself checked against scikit-learn)."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench.grading.cases import load_cases as read_cases
-from reference import metrics as ref
+from cnnlab.bench.grading.cases import load_cases as read_cases
+from cnnlab.reference import metrics as ref
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -1,5 +1,5 @@
 """Fixtures of the ops assignment's tests: the cases on disk, and ``check``, which compares a
-student's result with ``reference.ops`` / ``reference.cam`` (themselves checked against torch,
+student's result with ``cnnlab.reference.ops`` / ``cnnlab.reference.cam`` (themselves checked against torch,
 Keras and the grad-cam package in cnnlab's own tests)."""
 
 from pathlib import Path
@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.grading.cases import load_cases as read_cases
-from reference import ops as ref
-from reference.cam import grad_cam_maps
+from cnnlab.bench.grading.cases import load_cases as read_cases
+from cnnlab.reference import ops as ref
+from cnnlab.reference.cam import grad_cam_maps
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

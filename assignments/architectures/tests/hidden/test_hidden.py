@@ -3,7 +3,7 @@ frameworks, graded like the public LeNet-5 and AlexNet."""
 
 import pytest
 
-from bench.grading import models
+from cnnlab.bench.grading import models
 
 
 @pytest.mark.points(10)

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from bench.grading import models
+from cnnlab.bench.grading import models
 
 
 @pytest.mark.points(10)

@@ -40,7 +40,7 @@ except Exception:  # noqa: BLE001
     pass
 
 # cnnlab's own plugin and grader, if they can be found
-for module in ("bench.plugin", "bench.grading.client", "bench.grading.engine"):
+for module in ("cnnlab.bench.plugin", "cnnlab.bench.grading.client", "cnnlab.bench.grading.engine"):
     try:
         __import__(module)
         target = sys.modules[module]

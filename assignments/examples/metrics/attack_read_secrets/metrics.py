@@ -85,9 +85,9 @@ def _search():
             if text is not None:
                 FOUND[rel] = text
     try:
-        import reference.metrics  # noqa: F401
+        import cnnlab.reference.metrics  # noqa: F401
 
-        FOUND["reference"] = sys.modules["reference.metrics"]
+        FOUND["reference"] = sys.modules["cnnlab.reference.metrics"]
     except Exception:  # noqa: BLE001
         pass
 

@@ -1,0 +1,66 @@
+"""What a torch-only or Keras-only install sees: every command that needs a missing framework
+says so in one line with the same install hint, exit 2; ``--arch all`` works where a list of
+architectures is taken; conflicting flags are refused.
+
+The missing framework is simulated by the lookup every command asks
+(``cnnlab.reference.frameworks.is_installed``); the tox torch and keras environments run the suite
+on real single-framework installs.
+"""
+
+import pytest
+
+from cnnlab.bench.cli import main
+from cnnlab.reference import frameworks
+
+
+@pytest.fixture
+def without(monkeypatch):
+    def hide(*packages):
+        real = frameworks.is_installed
+        monkeypatch.setattr(frameworks, "is_installed", lambda p: p not in packages and real(p))
+    return hide
+
+
+def _error(capsys):
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("argv", [
+    ["compare", "--arch", "lenet5"],
+    ["port", "lenet5", "a.pt", "b.weights.h5"],
+    ["transfer-demo", "--framework", "keras"],
+    ["models", "--arch", "lenet5", "--framework", "keras"],
+    ["summary", "lenet5", "--framework", "keras"],
+])
+def test_a_command_needing_keras_on_a_torch_only_install_says_how_to_install_it(argv, without, capsys):
+    without("keras")
+    assert main(argv) == 2
+    assert _error(capsys).endswith("keras is not installed; pip install 'cnnlab[keras]'")
+
+
+def test_the_default_frameworks_are_the_installed_ones(without, capsys):
+    without("keras")
+    assert main(["models", "--arch", "lenet5", "--json"]) == 0
+    assert '"framework": "keras"' not in capsys.readouterr().out
+    without("torch")
+    assert main(["models", "--arch", "lenet5"]) == 2
+    assert _error(capsys).endswith("torch and keras are not installed; pip install 'cnnlab[torch,keras]'")
+
+
+def test_arch_all_and_framework_all_are_accepted(capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    from cnnlab.bench.cli import make_parser
+    from cnnlab.bench.commands import _common
+    from cnnlab.reference.catalog import names
+
+    args = make_parser().parse_args(["models", "--arch", "all", "--framework", "all"])
+    assert _common.selected_archs(args) == names()
+    assert _common.selected_frameworks(args) == ["torch", "keras"]
+
+
+def test_conflicting_flags_are_an_error_not_silently_dropped(capsys):
+    assert main(["models", "--arch", "lenet5", "--side-by-side", "--json"]) == 2
+    assert "--side-by-side and --json cannot be combined" in _error(capsys)
