@@ -23,6 +23,7 @@ folder).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import time
@@ -177,6 +178,9 @@ class _Session:
         return {
             "isolation": ", ".join(labels) or "none",
             "worker_starts": sum(w.starts for w in workers),
+            # workers that said hello (applied_layers is set only then): zero means that no
+            # student code ran, and the engine records an error instead of a grade
+            "workers_ready": sum(1 for w in workers if w.applied_layers),
             "worker_start_s": sum(w.started_s for w in workers),
             "calls": len(calls),
             "call_wall_s": sum(c.wall_s for c in calls),
@@ -392,6 +396,14 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def _description(item) -> str:
+    """The first paragraph of the test function's docstring, on one line (whole sentences, never
+    a first line cut where the docstring wraps)."""
+    function = getattr(item, "function", None)
+    doc = inspect.cleandoc(getattr(function, "__doc__", None) or "")
+    return " ".join(doc.split("\n\n", 1)[0].split())
+
+
 def _record(item, info) -> dict:
     visibility, max_points = info["visibility"], info["points"]
     visible = visibility == "visible"
@@ -417,12 +429,11 @@ def _record(item, info) -> dict:
         student_s = sum(c.student_s for c in calls)
         output = worker.take_output() if visible else ""
         worker.take_output()
-    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines() if hasattr(item, "function") else []
     return {
         "test": item.nodeid.split("::", 1)[-1],
         "file": Path(str(item.path)).name,
         "number": info["number"],
-        "description": doc[0] if doc and visible else "",
+        "description": _description(item) if visible else "",
         "max_points": max_points,
         "points": earned,
         "status": status,

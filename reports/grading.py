@@ -22,6 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_COLOURLESS = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def fmt(points) -> str:
@@ -45,8 +46,43 @@ def test_names(records: list[dict]) -> list[str]:
 
 
 def _short(name: str) -> str:
-    name = name.split("[")[0]
+    """A test's readable name: without the ``test_`` prefix, with its parameters
+    (``test_architecture[lenet5-torch]`` -> ``architecture[lenet5-torch]``), so that the
+    parametrisations of one test stay apart."""
     return name[5:] if name.startswith("test_") else name
+
+
+# ANSI colours of the terminal table: statuses of submissions and of tests
+_COLOURS = {"graded": "32", "passed": "32", "partial": "33", "missing": "33", "failed": "31",
+            "error": "31", "skipped": "36"}
+
+
+def use_colour(stream=None) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org) or the stream is not
+    a TTY."""
+    import os
+    import sys
+
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _paint(text: str, status: str, colour: bool) -> str:
+    code = _COLOURS.get(status)
+    return f"\x1b[{code}m{text}\x1b[0m" if colour and code and text else text
+
+
+def _cell(test: dict, colour: bool) -> str:
+    """A test's points; a 0-point test says ``pass`` or ``FAIL`` (its points are 0 either way)."""
+    if test["max_points"] == 0:
+        text = "pass" if test["status"] == "passed" else "FAIL" if test["status"] in ("failed", "error") \
+            else test["status"]
+    else:
+        text = fmt(test["points"])
+    return _paint(text, test["status"], colour)
 
 
 def class_stats(records: list[dict]) -> dict:
@@ -76,7 +112,7 @@ def class_stats(records: list[dict]) -> dict:
 
 
 def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bool = True,
-          tablefmt: str = "simple") -> str:
+          tablefmt: str = "simple", colour: bool | None = None) -> str:
     """Students x tests with totals, then class statistics and a legend of the tests.
 
     Parameters
@@ -89,24 +125,29 @@ def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bo
         Append the maximum points, per-test pass rates, mean and median.
     tablefmt : str, default="simple"
         A tabulate format.
+    colour : bool, optional
+        Colour the statuses (green graded or passed, yellow partial or missing, red failed or
+        error) with ANSI codes; default: :func:`use_colour` (a TTY without ``NO_COLOR``).
 
     Returns
     -------
     str
-        Test columns are headed ``T1``, ``T2`` ...; the legend below names them.
+        Test columns are headed ``T1``, ``T2`` ...; the legend below names them. A test worth 0
+        points shows ``pass`` or ``FAIL``.
     """
     from tabulate import tabulate
 
+    colour = use_colour() if colour is None else colour
     tests = test_names(records)
     header = ["student"] + [f"T{i}" for i in range(1, len(tests) + 1)] + ["total", "status"]
     rows = []
     for record in records:
         by_name = {t["test"]: t for t in record.get("tests", [])}
-        cells = [fmt(by_name[t]["points"]) if t in by_name else "" for t in tests]
+        cells = [_cell(by_name[t], colour) if t in by_name else "" for t in tests]
         label = record["student"]
         if names and names.get(label):
             label += f" ({names[label]})"
-        status = record["status"] if record["status"] != "graded" else ""
+        status = _paint(record["status"], record["status"], colour)
         rows.append([label, *cells, f"{fmt(record['score'])}/{fmt(record['max_score'])}", status])
     s = class_stats(records)
     if stats and records:
@@ -120,7 +161,8 @@ def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bo
         text += (f"\n\n{s['submissions']} submissions"
                  + (f", {s['missing']} missing" if s["missing"] else "")
                  + f": mean {s['mean']:.1f}, median {s['median']:.1f} of {fmt(s['max_score'])} points\n")
-        text += "\n".join(f"T{i}: {t} ({visibility[t]})" for i, t in enumerate(tests, start=1))
+        text += "\n".join(f"T{i}: {t} ({visibility[t]}{', 0 points: pass or FAIL' if maxima[t] == 0 else ''})"
+                          for i, t in enumerate(tests, start=1))
     return text
 
 
@@ -191,7 +233,8 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
     withheld = [t for t in record.get("tests", []) if shown(t["visibility"], due=due, published=published, now=now) == "withheld"]
     visible = [t for t in record.get("tests", []) if t not in withheld]
     got = sum(t["points"] for t in visible)
-    out_of = sum(t["max_points"] for t in visible)
+    # a submission that could not be graded has no tests: it is out of the assignment's points
+    out_of = sum(t["max_points"] for t in visible) if record.get("tests") else record.get("max_score") or 0.0
     lines.append(f"**Score: {fmt(got)} / {fmt(out_of)}**")
     if withheld:
         lines.append(f"({len(withheld)} more test(s) worth {fmt(sum(t['max_points'] for t in withheld))} "
@@ -257,43 +300,77 @@ def gradescope_json(record: dict) -> dict:
 
 
 def junit_xml(record: dict) -> str:
-    """A submission as a JUnit XML test suite (for CI systems)."""
+    """A submission as a JUnit XML test suite (for CI systems).
+
+    The counts always equal the cases the suite holds: a submission that could not be graded is
+    one ``grading`` case with an ``<error>``, a student without a submission one ``submission``
+    case with a ``<failure>`` (a CI dashboard must not show them green).
+    """
     tests = record.get("tests", [])
-    suite = ET.Element("testsuite", {
-        "name": record["student"],
-        "tests": str(len(tests)),
-        "failures": str(sum(t["status"] in ("failed", "partial") for t in tests)),
-        "errors": str(sum(t["status"] == "error" for t in tests) + (record["status"] == "error")),
-        "skipped": str(sum(t["status"] == "skipped" for t in tests)),
-        "time": f"{record.get('wall_s') or 0.0:.3f}",
-    })
-    props = ET.SubElement(suite, "properties")
-    for key in ("score", "max_score", "isolation", "status"):
-        ET.SubElement(props, "property", name=key, value=_clean(record.get(key)))
+    cases = []
     for t in tests:
-        case = ET.SubElement(suite, "testcase", classname=_clean(t.get("file") or record["student"]),
-                             name=t["test"], time=f"{t.get('duration_s') or 0.0:.3f}")
+        case = ET.Element("testcase", classname=_clean(t.get("file") or record["student"]),
+                          name=_clean(t["test"]), time=f"{t.get('duration_s') or 0.0:.3f}")
         message = _clean(t.get("message"))
         if t["status"] in ("failed", "partial"):
             failure = ET.SubElement(case, "failure", message=message.splitlines()[0] if message else t["status"],
                                     type=t["status"])
             failure.text = f"{fmt(t['points'])} / {fmt(t['max_points'])} points\n{message}"
         elif t["status"] == "error":
-            ET.SubElement(case, "error", message=message.splitlines()[0] if message else "error").text = message
+            ET.SubElement(case, "error", message=message.splitlines()[0] if message else "error",
+                          type="error").text = message
         elif t["status"] == "skipped":
-            ET.SubElement(case, "skipped")
+            ET.SubElement(case, "skipped", message=message or "skipped")
         if t.get("output"):
             ET.SubElement(case, "system-out").text = _clean(t["output"])
+        cases.append(case)
+    message = _clean(record.get("message"))
     if record["status"] == "error" and not tests:
-        case = ET.SubElement(suite, "testcase", classname=record["student"], name="grading")
-        ET.SubElement(case, "error", message=_clean(record.get("message")))
+        case = ET.Element("testcase", classname=record["student"], name="grading",
+                          time=f"{record.get('wall_s') or 0.0:.3f}")
+        ET.SubElement(case, "error", message=message.splitlines()[0] if message else "not graded",
+                      type="error").text = message
+        cases.append(case)
+    elif record["status"] == "missing" and not tests:
+        case = ET.Element("testcase", classname=record["student"], name="submission", time="0.000")
+        ET.SubElement(case, "failure", message="no submission was received", type="missing").text = (
+            f"0 / {fmt(record.get('max_score'))} points: no submission was received")
+        cases.append(case)
+
+    def count(tag):
+        return str(sum(case.find(tag) is not None for case in cases))
+
+    suite = ET.Element("testsuite", {
+        "name": record["student"], "tests": str(len(cases)), "failures": count("failure"),
+        "errors": count("error"), "skipped": count("skipped"),
+        "time": f"{record.get('wall_s') or 0.0:.3f}",
+    })
+    props = ET.SubElement(suite, "properties")
+    for key in ("score", "max_score", "isolation", "status"):
+        ET.SubElement(props, "property", name=key, value=_clean(record.get(key)))
+    suite.extend(cases)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def write_all(records: list[dict], out: str | Path, *, title: str = "",
               due: dt.datetime | None = None, published: bool = False,
-              now: dt.datetime | None = None, names: dict[str, str] | None = None) -> dict[str, Path]:
+              now: dt.datetime | None = None, names: dict[str, str] | None = None,
+              teams: list[dict] | None = None,
+              metrics: list[tuple[str, str]] | None = None) -> dict[str, Path]:
     """Write every report into ``out``.
+
+    Parameters
+    ----------
+    records : list of dict
+        Gradebook records.
+    out : str or Path
+    title, due, published, now, names
+        See :func:`feedback_markdown` and :func:`table`.
+    teams : list of dict, optional
+        Team records: ``report.html`` shows the team table.
+    metrics : list of (name, order), optional
+        The assignment's leaderboard metrics: ``report.html`` shows the leaderboard (of the teams
+        where there are teams, else of the students).
 
     Returns
     -------
@@ -317,7 +394,13 @@ def write_all(records: list[dict], out: str | Path, *, title: str = "",
             json.dumps(gradescope_json(record), indent=2), encoding="utf-8")
         (out / "junit" / f"{student}.xml").write_text(junit_xml(record), encoding="utf-8")
     paths.update(feedback=out / "feedback", gradescope=out / "gradescope", junit=out / "junit")
-    (out / "table.txt").write_text(table(records, names=names) + "\n", encoding="utf-8")
+    (out / "table.txt").write_text(table(records, names=names, colour=False) + "\n", encoding="utf-8")
     paths["table.txt"] = out / "table.txt"
-    paths["report.html"] = write_html(records, out / "report.html", title=title, names=names)
+    board = None
+    if metrics:
+        from .leaderboard import ranking
+
+        board = ranking(teams or records, key="team" if teams else "student", metrics=list(metrics))
+    paths["report.html"] = write_html(records, out / "report.html", title=title, names=names,
+                                      teams=teams or None, leaderboard=board)
     return paths

@@ -1,14 +1,53 @@
-"""``report.html``: the class table and two PNG plots (score histogram, per-test pass rates).
+"""``report.html``: the class table, the teams and the leaderboard where there are any, and two
+PNG plots (score histogram, per-test pass rates).
 
+The page fits a 1024 px window: test columns are headed by their readable names (parameters
+kept, ``architecture[lenet5-torch]``), which wrap at ``_``, ``[`` and ``-``; the sandbox is stated
+once above the table (per student only where students differ). Statuses carry a word and a
+colour each (``graded``, ``error``, ``missing``), and every student links to their feedback.
 Rendered with matplotlib's Agg backend (no display needed); every piece of text is escaped.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from .grading import _short, class_stats, fmt, test_names
+
+esc = html.escape
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 100%; box-sizing: border-box; }
+h1 { font-size: 1.5em; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.45em; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; font-weight: 600; max-width: 8.5em; overflow-wrap: anywhere; font-size: 0.9em; }
+td.who, th.who { text-align: left; max-width: 16em; }
+td.who small { color: #555; }
+.passed { background: #dff0d8; } .partial { background: #fcf8e3; }
+.failed, .error { background: #f2dede; } .skipped { background: #eef; }
+tr.st-missing td { color: #777; font-style: italic; background: #f7f7f7; }
+tr.st-error td.who { border-left: 4px solid #c9302c; }
+tr.st-missing td.who { border-left: 4px dashed #999; }
+tr.st-graded td.who { border-left: 4px solid #3c763d; }
+.badge { display: inline-block; padding: 0 0.5em; border-radius: 0.7em; font-size: 0.85em;
+         font-style: normal; font-weight: 600; }
+.badge.graded { background: #3c763d; color: #fff; }
+.badge.error { background: #c9302c; color: #fff; }
+.badge.missing { background: #fff; color: #555; border: 1px dashed #777; }
+tr.summary td { background: #f4f4f4; font-weight: 600; }
+.note { color: #555; font-size: 0.9em; max-width: 60em; }
+img { max-width: 100%; height: auto; }
+"""
+
+
+def _wrappable(name: str) -> str:
+    """An escaped name with break opportunities after ``_``, ``[``, ``-`` and ``,``."""
+    return re.sub(r"([_\[\-,])", r"\1<wbr>", esc(name))
 
 
 def _plots(records: list[dict], folder: Path) -> dict[str, Path]:
@@ -34,9 +73,11 @@ def _plots(records: list[dict], folder: Path) -> dict[str, Path]:
     plt.close(fig)
 
     rates = stats["pass_rate"]
-    names = list(rates)
-    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.35 * max(len(names), 1)), dpi=100)
-    ax.barh([_short(n) for n in names][::-1], [100 * rates[n] for n in names][::-1], color="#55a868")
+    names = list(rates)[::-1]
+    fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(names), 1)), dpi=100)
+    # one bar per position: two tests with the same label would otherwise share a bar
+    ax.barh(range(len(names)), [100 * rates[n] for n in names], color="#55a868")
+    ax.set_yticks(range(len(names)), [_short(n) for n in names])
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of submissions passing in full")
     ax.set_title("Pass rate per test")
@@ -47,49 +88,132 @@ def _plots(records: list[dict], folder: Path) -> dict[str, Path]:
     return paths
 
 
-def write_html(records: list[dict], path: str | Path, *, title: str = "",
-               names: dict[str, str] | None = None) -> Path:
-    """Write ``report.html`` with its plots in ``plots/`` next to it; return the path."""
-    path = Path(path)
-    plots = _plots(records, path.parent / "plots")
-    tests = test_names(records)
-    esc = html.escape
-    head = "".join(f"<th>{esc(_short(t))}</th>" for t in tests)
+def _badge(status: str) -> str:
+    return f'<span class="badge {esc(status)}">{esc(status)}</span>'
+
+
+def _cell(x: dict | None) -> str:
+    if x is None:
+        return "<td></td>"
+    if x["max_points"] == 0:  # worth nothing: say whether it passed
+        text = {"passed": "pass", "failed": "FAIL", "error": "FAIL"}.get(x["status"], x["status"])
+    else:
+        text = fmt(x["points"])
+    return f'<td class="{esc(x["status"])}" title="{esc(x.get("message") or x["status"])}">{text}</td>'
+
+
+def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: bool) -> str:
+    head = "".join(f'<th title="{esc(t)}">{_wrappable(_short(t))}</th>' for t in tests)
     rows = []
     for r in records:
         by_name = {t["test"]: t for t in r.get("tests", [])}
-        cells = []
-        for t in tests:
-            x = by_name.get(t)
-            if x is None:
-                cells.append("<td></td>")
-            else:
-                cells.append(f'<td class="{esc(x["status"])}" title="{esc(x.get("message") or "")}">'
-                             f"{fmt(x['points'])}</td>")
-        who = esc(r["student"]) + (f" ({esc(names[r['student']])})" if names and names.get(r["student"]) else "")
-        rows.append(f"<tr><td>{who}</td>{''.join(cells)}<td>{fmt(r['score'])} / {fmt(r['max_score'])}</td>"
-                    f"<td>{esc(r['status'])}</td><td>{esc(r.get('isolation') or '')}</td></tr>")
+        cells = "".join(_cell(by_name.get(t)) for t in tests)
+        student = esc(r["student"])
+        if feedback:
+            student = f'<a href="{esc(feedback)}/{quote(r["student"])}.md">{student}</a>'
+        if names and names.get(r["student"]):
+            student += f"<br><small>{esc(names[r['student']])}</small>"
+        why = f' title="{esc(r.get("message") or "")}"' if r["status"] != "graded" else ""
+        sandbox = f"<td>{esc(r.get('isolation') or '')}</td>" if per_row_sandbox else ""
+        rows.append(f'<tr class="st-{esc(r["status"])}"><td class="who">{student}</td>{cells}'
+                    f"<td>{fmt(r['score'])} / {fmt(r['max_score'])}</td><td{why}>{_badge(r['status'])}</td>"
+                    f"{sandbox}</tr>")
     stats = class_stats(records)
-    rates = "".join(f"<td>{100 * stats['pass_rate'].get(t, 0):.0f}%</td>" for t in tests)
-    doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title or 'Grades')}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }}
-td:first-child {{ text-align: left; }}
-.passed {{ background: #dff0d8; }} .partial {{ background: #fcf8e3; }}
-.failed, .error {{ background: #f2dede; }}
-</style></head><body>
-<h1>{esc(title or 'Grades')}</h1>
-<p>{stats['submissions']} submissions, {stats['missing']} missing; mean {stats['mean']:.1f},
-median {stats['median']:.1f} of {fmt(stats['max_score'])} points.</p>
-<table><thead><tr><th>student</th>{head}<th>total</th><th>status</th><th>sandbox</th></tr></thead>
-<tbody>{''.join(rows)}
-<tr><td>passed</td>{rates}<td></td><td></td><td></td></tr></tbody></table>
-<h2>Scores</h2><img src="plots/{plots['scores'].name}" alt="score histogram">
-<h2>Pass rates</h2><img src="plots/{plots['pass_rates'].name}" alt="pass rate per test">
-</body></html>
-"""
+    maxima = {t: max(x["max_points"] for r in records for x in r.get("tests", []) if x["test"] == t)
+              for t in tests}
+    extra = "<td></td>" if per_row_sandbox else ""
+    rows.append('<tr class="summary"><td class="who">max points</td>'
+                + "".join(f"<td>{fmt(maxima[t])}</td>" for t in tests)
+                + f"<td>{fmt(stats['max_score'])}</td><td></td>{extra}</tr>")
+    rows.append('<tr class="summary"><td class="who">passed</td>'
+                + "".join(f"<td>{100 * stats['pass_rate'].get(t, 0):.0f}%</td>" for t in tests)
+                + f"<td></td><td></td>{extra}</tr>")
+    sandbox_head = "<th>sandbox</th>" if per_row_sandbox else ""
+    return (f'<div class="scroll"><table id="class"><thead><tr><th class="who">student</th>{head}'
+            f"<th>total</th><th>status</th>{sandbox_head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")
+
+
+def _team_table(teams: list[dict]) -> str:
+    rows = []
+    for t in teams:
+        members = ", ".join(esc(m["name"] or m["student"]) for m in t["members"])
+        note = f"also submitted: {esc(', '.join(t['also']))}" if t.get("also") else ""
+        rows.append(f'<tr class="st-{esc(t["status"])}"><td class="who">{esc(t["team"])}</td>'
+                    f"<td>{fmt(t['score'])} / {fmt(t['max_score'])}</td><td>{_badge(t['status'])}</td>"
+                    f'<td class="who">{esc(t["submitted_by"] or "-")}</td><td class="who">{members}</td>'
+                    f'<td class="who">{note}</td></tr>')
+    return ('<div class="scroll"><table id="teams"><thead><tr><th class="who">team</th><th>score</th>'
+            '<th>status</th><th class="who">submission</th><th class="who">members</th>'
+            f'<th class="who">note</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _leaderboard_table(rows: list[dict]) -> str:
+    if not rows:
+        return '<p class="note">(no leaderboard entries)</p>'
+    headers = list(rows[0])
+
+    def cell(value):
+        if value is None:
+            return "-"
+        return f"{value:.4g}" if isinstance(value, float) else esc(str(value))
+
+    body = "".join("<tr>" + "".join(f'<td{" class=who" if h in ("team", "student") else ""}>{cell(row[h])}</td>'
+                                    for h in headers) + "</tr>" for row in rows)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    return f'<div class="scroll"><table id="leaderboard"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def write_html(records: list[dict], path: str | Path, *, title: str = "",
+               names: dict[str, str] | None = None, teams: list[dict] | None = None,
+               leaderboard: list[dict] | None = None, feedback: str | None = "feedback") -> Path:
+    """Write ``report.html`` with its plots in ``plots/`` next to it; return the path.
+
+    Parameters
+    ----------
+    records : list of dict
+        Gradebook records.
+    path : str or Path
+    title : str, optional
+    names : dict, optional
+        student -> display name (from the roster).
+    teams : list of dict, optional
+        Team records (:func:`cnnlab.bench.grading.teams.team_view`): a team table when given.
+    leaderboard : list of dict, optional
+        A ranking (:func:`cnnlab.reports.leaderboard.ranking`): a leaderboard when given.
+    feedback : str or None, default="feedback"
+        The feedback folder, relative to the page; each student links to ``<folder>/<id>.md``.
+    """
+    path = Path(path)
+    plots = _plots(records, path.parent / "plots")
+    tests = test_names(records)
+    stats = class_stats(records)
+    sandboxes = sorted({r["isolation"] for r in records if r.get("isolation")})
+    per_row = len(sandboxes) > 1
+    sandbox = ("sandbox: " + esc(sandboxes[0]) if len(sandboxes) == 1
+               else "sandboxes differ (see the last column)" if sandboxes else "no student code ran")
+    legend = "".join(f"<li><code>{esc(t)}</code></li>" for t in tests)
+    sections = [
+        f"<h1>{esc(title or 'Grades')}</h1>",
+        f"<p>{stats['submissions']} submissions, {stats['missing']} missing; mean {stats['mean']:.1f}, "
+        f"median {stats['median']:.1f} of {fmt(stats['max_score'])} points; {sandbox}.</p>",
+        '<p class="note">Each cell is the points a test earned (a test worth 0 points says pass or '
+        "FAIL); hover over a cell for its message. Students link to their feedback.</p>",
+        _class_table(records, tests, names, feedback, per_row),
+        f'<details><summary>Tests ({len(tests)})</summary><ol>{legend}</ol></details>',
+    ]
+    if teams:
+        sections += [f"<h2>Teams ({len(teams)})</h2>", _team_table(teams)]
+    if leaderboard is not None:
+        key = "teams" if leaderboard and "team" in leaderboard[0] else "students"
+        sections += [f"<h2>Leaderboard ({key})</h2>", _leaderboard_table(leaderboard)]
+    sections += [
+        f'<h2>Scores</h2><img src="plots/{plots["scores"].name}" alt="score histogram">',
+        f'<h2>Pass rates</h2><img src="plots/{plots["pass_rates"].name}" alt="pass rate per test">',
+    ]
+    doc = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+           f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+           f"<title>{esc(title or 'Grades')}</title>\n<style>{_CSS}</style></head><body>\n"
+           + "\n".join(sections) + "\n</body></html>\n")
     path.write_text(doc, encoding="utf-8")
     return path

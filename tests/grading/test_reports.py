@@ -52,11 +52,12 @@ def test_table(records):
     text = report.table(records, names={"alice": "Alice A."})
     lines = text.splitlines()
     assert lines[0].split() == ["student", "T1", "T2", "T3", "total", "status"]
-    assert lines[2].split() == ["alice", "(Alice", "A.)", "4", "6", "10/10"]
-    assert lines[3].split() == ["bob", "1", "0", "0", "1/10"]
+    assert lines[2].split() == ["alice", "(Alice", "A.)", "4", "6", "10/10", "graded"]
+    assert lines[3].split() == ["bob", "1", "0", "FAIL", "1/10", "graded"]  # test_c is worth 0
     assert lines[4].split() == ["carol", "0/10", "missing"]
     assert "2 submissions, 1 missing: mean 5.5, median 5.5 of 10 points" in text
-    assert "T3: test_c (after_due_date)" in text
+    assert "T3: test_c (after_due_date, 0 points: pass or FAIL)" in text
+    assert "\x1b[" not in text  # pytest's captured stdout is not a TTY
     assert [ln.split() for ln in lines if ln.startswith("passed")] == [["passed", "50%", "50%", "0%"]]
 
 
@@ -123,3 +124,132 @@ def test_write_all(records, tmp_path):
     for png in ("scores.png", "pass_rates.png"):
         assert (tmp_path / "plots" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "table.txt").read_text().startswith("student")
+
+
+# ------------------------------------------------------------------ issue 14: what instructors see
+
+
+def _params_class():
+    """Four tests of which two are one test function with two parametrisations."""
+    def rec(student, passed):
+        return _record(student, [
+            _test("test_architecture[lenet5-torch]", 1, 10 * passed, 10, "passed" if passed else "failed", "visible"),
+            _test("test_architecture[lenet5-keras]", 2, 10, 10, "passed", "visible"),
+            _test("test_model_zoo", 3, 0, 0, "passed" if passed else "failed", "visible", "" if passed else "zoo"),
+            _test("test_leaderboard[lenet5]", 4, 0, 0, "passed", "visible")])
+    return [rec("ada", True), rec("bo", False)]
+
+
+def test_parametrised_names_stay_apart_everywhere(tmp_path):
+    records = _params_class()
+    assert report.test_names(records) == ["test_architecture[lenet5-torch]", "test_architecture[lenet5-keras]",
+                                          "test_model_zoo", "test_leaderboard[lenet5]"]
+    text = report.table(records, colour=False)
+    assert "T1: test_architecture[lenet5-torch] (visible)" in text
+    assert "T2: test_architecture[lenet5-keras] (visible)" in text
+    assert [ln.split()[:5] for ln in text.splitlines()[2:4]] == [["ada", "10", "10", "pass", "pass"],
+                                                                 ["bo", "0", "10", "FAIL", "pass"]]
+    paths = report.write_all(records, tmp_path, title="CNNs")
+    frame = pd.read_csv(paths["grades.csv"])
+    assert list(frame.columns[1:5]) == report.test_names(records)
+    html = paths["report.html"].read_text()
+    assert "architecture[<wbr>lenet5-<wbr>torch]" in html and "architecture[<wbr>lenet5-<wbr>keras]" in html
+    assert "## test_architecture[lenet5-keras] (10 / 10, passed)" in (tmp_path / "feedback" / "bo.md").read_text()
+    cases = ET.parse(tmp_path / "junit" / "bo.xml").getroot().findall("testcase")
+    assert [c.get("name") for c in cases][:2] == ["test_architecture[lenet5-torch]", "test_architecture[lenet5-keras]"]
+    names = [t["name"] for t in json.loads((tmp_path / "gradescope" / "bo" / "results.json").read_text())["tests"]]
+    assert names[:2] == ["test_architecture[lenet5-torch]", "test_architecture[lenet5-keras]"]
+
+
+def test_pass_rate_plot_has_one_bar_per_test(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    bars = []
+    original = matplotlib.axes.Axes.barh
+
+    def spy(self, y, width, *args, **kwargs):
+        bars.append(list(width))
+        return original(self, y, width, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "barh", spy)
+    report.write_all(_params_class(), tmp_path)
+    assert bars == [[100.0, 50.0, 100.0, 50.0]]  # 4 tests, 4 bars (bottom-up: the last test first)
+
+
+def test_colour_on_a_tty_only_and_never_with_no_color(monkeypatch):
+    records = _params_class()
+
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert report.use_colour(Tty()) and not report.use_colour(object())
+    coloured = report.table(records, colour=True)
+    assert "\x1b[32mpass\x1b[0m" in coloured and "\x1b[31mFAIL\x1b[0m" in coloured
+    assert "\x1b[32mgraded\x1b[0m" in coloured
+    # tabulate lines the columns up by the visible text
+    assert [len(report._COLOURLESS.sub("", ln)) for ln in coloured.splitlines()[:4]] == \
+        [len(ln) for ln in report.table(records, colour=False).splitlines()[:4]]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not report.use_colour(Tty())
+
+
+def test_feedback_of_an_errored_submission_is_out_of_the_assignment():
+    errored = {"student": "eve", "status": "error", "score": 0.0, "max_score": 100.0, "isolation": None,
+               "message": "evil.zip: unsafe path '../../evil.py' in the archive", "tests": []}
+    text = report.feedback_markdown(errored, title="HW")
+    assert "**Score: 0 / 100**" in text and "0 / 0" not in text and "unsafe path" in text
+
+
+def _junit_checked(xml_text, tmp_path, name="s"):
+    """Parse with junitparser (a real JUnit reader) and check that the counts equal the cases."""
+    junitparser = pytest.importorskip("junitparser", reason="junitparser is in the test extra")
+    path = tmp_path / f"{name}.xml"
+    path.write_text(xml_text, encoding="utf-8")
+    xml = junitparser.JUnitXml.fromfile(str(path))
+    suites = [xml] if isinstance(xml, junitparser.TestSuite) else list(xml)
+    assert len(suites) == 1
+    suite = suites[0]
+    cases = list(suite)
+    results = [type(r).__name__ for c in cases for r in c.result]
+    assert suite.tests == len(cases) >= 1
+    assert (suite.failures, suite.errors, suite.skipped) == (
+        results.count("Failure"), results.count("Error"), results.count("Skipped"))
+    return suite, cases
+
+
+def test_junit_counts_match_the_cases_for_every_status(records, tmp_path):
+    suite, cases = _junit_checked(report.junit_xml(records[1]), tmp_path, "bob")
+    assert (suite.tests, suite.failures) == (3, 3)
+    errored = {"student": "eve", "status": "error", "score": 0.0, "max_score": 100.0, "wall_s": 0.2,
+               "message": "evil.zip: unsafe path '../../evil.py'\nmore", "tests": []}
+    suite, cases = _junit_checked(report.junit_xml(errored), tmp_path, "eve")
+    assert (suite.tests, suite.errors, suite.failures) == (1, 1, 0)
+    assert cases[0].name == "grading" and "unsafe path" in cases[0].result[0].message
+    suite, cases = _junit_checked(report.junit_xml(records[2]), tmp_path, "carol")  # missing
+    assert (suite.tests, suite.failures) == (1, 1) and cases[0].name == "submission"
+    assert cases[0].result[0].message == "no submission was received"
+    skipped = _record("sam", [_test("test_s", 1, 0, 1, "skipped", "visible", "needs a GPU"),
+                              _test("test_e", 2, 0, 1, "error", "visible", "fixture broke")])
+    suite, cases = _junit_checked(report.junit_xml(skipped), tmp_path, "sam")
+    assert (suite.tests, suite.skipped, suite.errors) == (2, 1, 1)
+
+
+def test_descriptions_are_whole_sentences():
+    from types import SimpleNamespace
+
+    from cnnlab.bench.plugin import _description
+
+    def test_architecture():
+        """Parameters, output shape, layer output shapes and function (the reference with your
+        weights gives your output) of build(arch, framework).
+
+        Details for the instructor that students need not read.
+        """
+
+    assert _description(SimpleNamespace(function=test_architecture)) == (
+        "Parameters, output shape, layer output shapes and function (the reference with your "
+        "weights gives your output) of build(arch, framework).")
+    assert _description(SimpleNamespace(function=lambda: None)) == ""
+    assert _description(SimpleNamespace()) == ""
