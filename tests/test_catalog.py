@@ -15,7 +15,7 @@ def test_names_are_the_documented_lower_case_ones():
         "lenet5", "alexnet", "alexnet_tv", "zfnet", "vgg11", "vgg13", "vgg16", "vgg19",
         "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "googlenet", "inception_v3", "resnet18",
         "resnet34", "resnet50", "resnet101", "resnet152", "densenet121", "densenet169",
-        "densenet201", "mobilenet_v2", "course_mnist", "course_cifar",
+        "densenet201", "mobilenet_v2", "course_mnist", "course_cifar", "course_exam",
     }
     assert set(names()) == expected
 

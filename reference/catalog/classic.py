@@ -16,8 +16,36 @@ from ._spec import ArchSpec, Fact, Variant
 #: LeNet-5's feature extractor (C1, S2, C3, S4): 32 -> 28 -> 14 -> 10 -> 5.
 LENET5_LAYERS = ((6, 5, 1, 0), ("A", 2, 2, 0), (16, 5, 1, 0), ("A", 2, 2, 0))
 
+#: LeNet-5 layouts: name -> (activation, pooling). "paper" is LeCun et al. 1998 (tanh, average
+#: subsampling); "relu_max" is the layout of the lecture's PyTorch code (Unit 5): ReLU and 2x2 max
+#: pooling, the same layers and the same 61,706 parameters.
+LENET5_LAYOUTS = {"paper": ("tanh", "avg"), "relu_max": ("relu", "max")}
+
 #: The course CNNs' feature extractor: 28 -> 26 -> 13 (MNIST), 32 -> 30 -> 15 (CIFAR).
 COURSE_LAYERS = ((32, 3, 1, 0), ("M", 2, 2, 0))
+
+#: The course CNN of the exam question (Unit 5, "model design"): three stages of a valid 3x3
+#: convolution + ReLU and a 2x2 max pooling on 224x224x3: 224 -> 222 -> 111 -> 109 -> 54 -> 52 -> 26.
+EXAM_LAYERS = (
+    (32, 3, 1, 0), ("M", 2, 2, 0), (64, 3, 1, 0), ("M", 2, 2, 0), (128, 3, 1, 0), ("M", 2, 2, 0),
+)
+
+#: Course CNN configurations: name -> (layer table, dense width, dropout before the output).
+COURSE_CFGS = {"course": (COURSE_LAYERS, 64, 0.0), "exam": (EXAM_LAYERS, 128, 0.5)}
+
+
+def lenet5_layout(layout: str) -> tuple[str, str]:
+    """``(activation, pooling)`` of a LeNet-5 ``layout``; a ``ValueError`` listing the choices."""
+    if layout not in LENET5_LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(repr, LENET5_LAYOUTS))}; got {layout!r}")
+    return LENET5_LAYOUTS[layout]
+
+
+def course_cfg(cfg: str) -> tuple:
+    """``(layers, dense width, dropout)`` of a course CNN ``cfg``; a ``ValueError`` if unknown."""
+    if cfg not in COURSE_CFGS:
+        raise ValueError(f"cfg must be one of {', '.join(map(repr, COURSE_CFGS))}; got {cfg!r}")
+    return COURSE_CFGS[cfg]
 
 #: AlexNet-family feature extractors. Sides at a 224 input are in the comments, from
 #: ``(side + 2 * padding - kernel) // stride + 1``.
@@ -161,6 +189,17 @@ ENTRIES = [
                 base_keras_params=Fact(2_572, "paper"),
                 gmacs=Fact(0.00041652, "paper"),
             ),
+            "relu_max": Variant(
+                "relu_max",
+                "ReLU activations and 2x2 max pooling, the layout of the lecture's PyTorch code "
+                "(Unit 5); same layers, same parameters",
+                kwargs={"layout": "relu_max"},
+                params=Fact(61_706, "paper"),
+                keras_params=Fact(61_706, "paper"),
+                base_params=Fact(2_572, "paper"),
+                base_keras_params=Fact(2_572, "paper"),
+                gmacs=Fact(0.00041652, "paper"),
+            ),
         },
     ),
     ArchSpec(
@@ -210,6 +249,35 @@ ENTRIES = [
                 base_params=Fact(896, "paper"),
                 base_keras_params=Fact(896, "paper"),
                 gmacs=Fact(0.00123904, "paper"),
+            ),
+        },
+    ),
+    ArchSpec(
+        name="course_exam",
+        family="course",
+        builder="course_cnn",
+        description="course CNN of the exam question for 224x224x3: three Conv(3x3)-MaxPool stages "
+        "32-64-128, Dense128, Dropout 0.5, Dense10",
+        kwargs={"cfg": "exam"},
+        input_size=(224, 224),
+        in_channels=3,
+        num_classes=10,
+        fixed_input_size=True,
+        min_input_size=22,  # 22 -> 20 -> 10 -> 8 -> 4 -> 2 -> 1
+        base_channels=128,
+        base_side=26,
+        variants={
+            "default": Variant(
+                "default",
+                "valid 3x3 convolutions with ReLU, 2x2 max pooling, dropout 0.5 before the output",
+                # 896 + 18,496 + 73,856 = 93,248; 26·26·128 = 86,528 -> 86,528·128 + 128 =
+                # 11,075,712; 128·10 + 10 = 1,290; total 11,170,250
+                params=Fact(11_170_250, "paper"),
+                keras_params=Fact(11_170_250, "paper"),
+                base_params=Fact(93_248, "paper"),
+                base_keras_params=Fact(93_248, "paper"),
+                # 222²·32·27 + 109²·64·288 + 52²·128·576 + 86,528·128 + 128·10
+                gmacs=Fact(0.472009344, "paper"),
             ),
         },
     ),

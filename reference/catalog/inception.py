@@ -71,6 +71,28 @@ GOOGLENET_AUX = {"aux1": "inception4a", "aux2": "inception4d"}
 GOOGLENET_BN_EPSILON = 1e-3
 GOOGLENET_BN_MOMENTUM = 0.1  # torch's convention; Keras momentum = 1 - this
 
+
+class GoogLeNetLayout(NamedTuple):
+    """How a GoogLeNet layout builds its convolutions and its "5x5" branch."""
+
+    #: Every convolution is bias-free and followed by BatchNorm (torchvision), or has a bias and
+    #: no normalisation (the paper, 2014, before BatchNorm existed).
+    batch_norm: bool
+    #: Kernel of the third branch's second convolution (the paper's "5x5").
+    branch3_kernel: int
+    #: Dropout before ``fc`` when the caller does not choose one.
+    dropout: float
+
+
+#: ``"torchvision"``: torchvision's layout (its checkpoint loads; the "5x5" branch is a 3x3).
+#: ``"paper"``: Szegedy et al. 2014 as the paper and the lectures draw it: a true 5x5 branch,
+#: convolutions with biases, no BatchNorm, 40% dropout. The paper's local response normalisation
+#: after the stem is left out (Keras 3 has no LRN layer; it has no parameters).
+GOOGLENET_LAYOUTS = {
+    "torchvision": GoogLeNetLayout(batch_norm=True, branch3_kernel=3, dropout=0.2),
+    "paper": GoogLeNetLayout(batch_norm=False, branch3_kernel=5, dropout=0.4),
+}
+
 #: Inception v3 in order (torchvision's module names, which follow the TF-slim scopes). Block
 #: kinds are the paper's Figures 5, 6 and 7 (A, C, E) and the two grid reductions (B, D); the one
 #: width of an "A" block is its pool projection, of a "C" block its 7x7 branches' width.
@@ -158,12 +180,14 @@ def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side)
 
 
 def check_googlenet_options(
-    *, aux_logits, num_classes, input_size, in_channels, dropout, dropout_aux
+    *, aux_logits, num_classes, input_size, in_channels, dropout, dropout_aux, layout="torchvision"
 ):
-    """Validate a GoogLeNet builder's options; return ``(height, width)``.
+    """Validate a GoogLeNet builder's options; return ``(GoogLeNetLayout, dropout, (h, w))``.
 
     Parameters
     ----------
+    layout : {"torchvision", "paper"}
+        Key of :data:`GOOGLENET_LAYOUTS`.
     aux_logits : bool
         Whether to build the two auxiliary classifiers.
     num_classes : int
@@ -172,12 +196,16 @@ def check_googlenet_options(
         Height and width, each at least 32.
     in_channels : int
         Input channels (positive).
-    dropout, dropout_aux : float
-        Dropout probabilities in [0, 1) before the main and the auxiliary classifiers' last layer.
+    dropout : float or None
+        Dropout probability in [0, 1) before ``fc``; None takes the layout's (0.2 / 0.4).
+    dropout_aux : float
+        Dropout probability in [0, 1) before the auxiliary classifiers' last layer.
 
     Returns
     -------
-    (int, int)
+    layout : GoogLeNetLayout
+    dropout : float
+    input_size : (int, int)
 
     Raises
     ------
@@ -191,9 +219,11 @@ def check_googlenet_options(
         input_size=input_size,
         min_side=32,
     )
-    check_dropout(dropout)
+    check_choice("layout", layout, GOOGLENET_LAYOUTS)
+    spec = GOOGLENET_LAYOUTS[layout]
+    dropout = check_dropout(spec.dropout if dropout is None else dropout)
     check_dropout(dropout_aux, "dropout_aux")
-    return size
+    return spec, dropout, size
 
 
 def inception_v3_sides(side):
@@ -287,6 +317,7 @@ def check_inception_v3_options(
 _FC = {"googlenet": (1024 + 1) * 1000, "inception_v3": (2048 + 1) * 1000}
 # (torchvision params, BN running-stat elements) without / with auxiliary classifiers
 _GOOGLENET = {"default": (6_624_904, 14_560), "aux": (13_004_888, 15_072)}
+_GOOGLENET_PAPER = 6_998_552
 _INCEPTION_V3 = {"default": (23_834_568, 34_432), "aux": (27_161_264, 36_224)}
 # keras.applications.InceptionV3: total and trainable params, with / without top. Its BN has no
 # gamma, so the torch build of the "keras" layout has exactly the trainable count.
@@ -335,6 +366,19 @@ ENTRIES = [
                 kwargs={"aux_logits": True},
                 **_torchvision_counts("googlenet", _GOOGLENET, "aux"),
                 canonical=("torchvision", "googlenet"),
+            ),
+            "paper": Variant(
+                "paper",
+                "as the paper and the lectures draw it: a true 5x5 branch, convolutions with "
+                "biases, no BatchNorm (nor the paper's LRN), dropout 0.4",
+                kwargs={"layout": "paper"},
+                # Table 1 of Szegedy et al. 2014's widths, every conv with a bias: stem 9,472 +
+                # 4,160 + 110,784; blocks 3a 163,696 ... 5b 1,444,080; fc 1,025,000; 6,998,552 in
+                # all (tests/models/test_googlenet.py recomputes each block from the widths)
+                params=Fact(_GOOGLENET_PAPER, "paper"),
+                keras_params=Fact(_GOOGLENET_PAPER, "paper"),
+                base_params=Fact(_GOOGLENET_PAPER - _FC["googlenet"], "paper"),
+                base_keras_params=Fact(_GOOGLENET_PAPER - _FC["googlenet"], "paper"),
             ),
         },
     ),

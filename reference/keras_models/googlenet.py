@@ -1,4 +1,7 @@
-"""GoogLeNet (Inception v1; Szegedy et al. 2014) in Keras 3, in torchvision's layout.
+"""GoogLeNet (Inception v1; Szegedy et al. 2014) in Keras 3, in torchvision's layout or the paper's.
+
+``layout="paper"``: convolutions with biases, no BatchNorm, a true 5x5 third branch, dropout 0.4
+(see the torch twin).
 
 The twin of ``reference/torch_models/googlenet.py``, built from the same table
 (``cnnlab.reference.catalog.inception.GOOGLENET_LAYERS``): every layer with weights is named with the
@@ -24,6 +27,7 @@ from ..catalog.inception import (
     GOOGLENET_BN_EPSILON,
     GOOGLENET_BN_MOMENTUM,
     GOOGLENET_LAYERS,
+    GOOGLENET_LAYOUTS,
     Block,
     Conv,
     check_googlenet_options,
@@ -96,28 +100,39 @@ def conv_bn_relu(x, filters, kernel_size, *, name, stride=1, padding=0, norm=Non
     return kl.ReLU(name=f"{name}.relu")(x)
 
 
-def inception_block(x, widths, *, name):
+def conv_relu(x, filters, kernel_size, *, name, stride=1, padding=0):
+    """A convolution with a bias (``<name>.conv``) and a ReLU: the paper's unit."""
+    x = _layers.conv2d(x, filters, kernel_size, name=f"{name}.conv", stride=stride, padding=padding)
+    return kl.ReLU(name=f"{name}.relu")(x)
+
+
+def _unit(layout):
+    return conv_bn_relu if layout.batch_norm else conv_relu
+
+
+def inception_block(x, widths, *, name, layout=GOOGLENET_LAYOUTS["torchvision"]):
     """Four parallel branches concatenated along channels (the paper's Figure 2b).
 
-    ``branch1`` 1x1; ``branch2`` 1x1 then 3x3; ``branch3`` 1x1 then the paper's "5x5", a 3x3 in
-    torchvision; ``branch4`` 3x3/1 max pool then a 1x1 projection.
+    ``branch1`` 1x1; ``branch2`` 1x1 then 3x3; ``branch3`` 1x1 then the paper's "5x5" (a 3x3 in
+    torchvision's layout, a 5x5 in the paper's); ``branch4`` 3x3/1 max pool then a 1x1 projection.
     """
+    unit, k5 = _unit(layout), layout.branch3_kernel
     c1, c3_reduce, c3, c5_reduce, c5, pool_proj = widths
-    b1 = conv_bn_relu(x, c1, 1, name=f"{name}.branch1")
-    b2 = conv_bn_relu(x, c3_reduce, 1, name=f"{name}.branch2.0")
-    b2 = conv_bn_relu(b2, c3, 3, padding=1, name=f"{name}.branch2.1")
-    b3 = conv_bn_relu(x, c5_reduce, 1, name=f"{name}.branch3.0")
-    b3 = conv_bn_relu(b3, c5, 3, padding=1, name=f"{name}.branch3.1")
+    b1 = unit(x, c1, 1, name=f"{name}.branch1")
+    b2 = unit(x, c3_reduce, 1, name=f"{name}.branch2.0")
+    b2 = unit(b2, c3, 3, padding=1, name=f"{name}.branch2.1")
+    b3 = unit(x, c5_reduce, 1, name=f"{name}.branch3.0")
+    b3 = unit(b3, c5, k5, padding=k5 // 2, name=f"{name}.branch3.1")
     b4 = _layers.max_pool2d(x, 3, name=f"{name}.branch4.0", stride=1, padding=1, ceil_mode=True)
-    b4 = conv_bn_relu(b4, pool_proj, 1, name=f"{name}.branch4.1")
+    b4 = unit(b4, pool_proj, 1, name=f"{name}.branch4.1")
     return kl.Concatenate(name=f"{name}.cat")([b1, b2, b3, b4])
 
 
-def aux_classifier(x, num_classes, *, name, dropout):
+def aux_classifier(x, num_classes, *, name, dropout, layout=GOOGLENET_LAYOUTS["torchvision"]):
     """Auxiliary classifier: 4x4 average pool, 1x1 conv (128), fc 1024 + ReLU, dropout, fc."""
     # adaptive: a 14x14 map (224x224 input) gives the paper's 5x5/3 pooling's 4x4
     x = AdaptiveAveragePooling2D((4, 4), name=f"{name}.avgpool")(x)
-    x = conv_bn_relu(x, 128, 1, name=f"{name}.conv")
+    x = _unit(layout)(x, 128, 1, name=f"{name}.conv")
     x = kl.Flatten(name=f"{name}.flatten")(x)
     x = _layers.linear(x, 1024, name=f"{name}.fc1")
     x = kl.ReLU(name=f"{name}.relu")(x)
@@ -132,8 +147,9 @@ def googlenet(
     input_size=(224, 224),
     in_channels=3,
     aux_logits=False,
-    dropout=0.2,
+    dropout=None,
     dropout_aux=0.7,
+    layout="torchvision",
 ):
     """Build GoogLeNet as a functional ``keras.Model`` taking ``(N, H, W, C)``.
 
@@ -152,10 +168,13 @@ def googlenet(
     aux_logits : bool, default=False
         Add the auxiliary classifiers ``aux1`` (after ``inception4a``) and ``aux2`` (after
         ``inception4d``); the model then outputs ``[logits, aux2 logits, aux1 logits]``.
-    dropout : float, default=0.2
-        Dropout rate before ``fc``.
+    dropout : float, optional
+        Dropout rate before ``fc``; by default the layout's (0.2 torchvision, 0.4 paper).
     dropout_aux : float, default=0.7
         Dropout rate before each auxiliary classifier's ``fc2``.
+    layout : {"torchvision", "paper"}, default="torchvision"
+        torchvision's layout (BatchNorm, a 3x3 "5x5" branch) or the paper's (biases, no
+        BatchNorm, a true 5x5 branch).
 
     Returns
     -------
@@ -167,14 +186,16 @@ def googlenet(
     ValueError
         If an option is out of range; the message names it.
     """
-    size = check_googlenet_options(
+    spec, dropout, size = check_googlenet_options(
         aux_logits=aux_logits,
         num_classes=num_classes,
         input_size=input_size,
         in_channels=in_channels,
         dropout=dropout,
         dropout_aux=dropout_aux,
+        layout=layout,
     )
+    unit = _unit(spec)
     taps = (
         {block: aux for aux, block in GOOGLENET_AUX.items()} if aux_logits and include_top else {}
     )
@@ -182,7 +203,7 @@ def googlenet(
     x, aux = inputs, {}
     for layer in GOOGLENET_LAYERS:
         if isinstance(layer, Conv):
-            x = conv_bn_relu(
+            x = unit(
                 x,
                 layer.filters,
                 layer.kernel_size,
@@ -191,7 +212,7 @@ def googlenet(
                 padding=layer.padding,
             )
         elif isinstance(layer, Block):
-            x = inception_block(x, layer.widths, name=layer.name)
+            x = inception_block(x, layer.widths, name=layer.name, layout=spec)
         else:
             x = _layers.max_pool2d(
                 x,
@@ -202,7 +223,7 @@ def googlenet(
             )
         if layer.name in taps:
             aux[taps[layer.name]] = aux_classifier(
-                x, num_classes, name=taps[layer.name], dropout=dropout_aux
+                x, num_classes, name=taps[layer.name], dropout=dropout_aux, layout=spec
             )
     if include_top:
         x = kl.GlobalAveragePooling2D(name="avgpool")(x)

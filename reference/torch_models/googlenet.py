@@ -1,4 +1,8 @@
-"""GoogLeNet (Inception v1; Szegedy et al. 2014) in PyTorch, in torchvision's layout.
+"""GoogLeNet (Inception v1; Szegedy et al. 2014) in PyTorch, in torchvision's layout or the paper's.
+
+``layout="paper"`` (catalog variant ``paper``) builds the network the paper and the lectures draw:
+convolutions with biases and no BatchNorm (``<name>.conv`` without ``<name>.bn``), a true 5x5
+kernel in the third branch, dropout 0.4. The module paths stay torchvision's.
 
 The layers come from ``cnnlab.reference.catalog.inception.GOOGLENET_LAYERS``. Module paths are
 torchvision's ``state_dict`` keys (``conv1.conv``, ``inception3a.branch2.1.bn``, ``aux1.fc1``,
@@ -23,6 +27,7 @@ from ..catalog.inception import (
     GOOGLENET_BN_EPSILON,
     GOOGLENET_BN_MOMENTUM,
     GOOGLENET_LAYERS,
+    GOOGLENET_LAYOUTS,
     Block,
     Conv,
     check_googlenet_options,
@@ -52,26 +57,42 @@ class ConvBNReLU(nn.Module):
         return F.relu(self.bn(self.conv(x)))
 
 
+class ConvReLU(nn.Module):
+    """A convolution with a bias (``conv``) and a ReLU: the paper's unit, before BatchNorm."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, *, stride=1, padding=0):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding)
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+
+def _unit(layout):
+    return ConvBNReLU if layout.batch_norm else ConvReLU
+
+
 class InceptionBlock(nn.Module):
     """Four parallel branches concatenated along channels (the paper's Figure 2b).
 
-    ``branch1`` 1x1; ``branch2`` 1x1 then 3x3; ``branch3`` 1x1 then the paper's "5x5", a 3x3 in
-    torchvision; ``branch4`` 3x3/1 max pool then a 1x1 projection.
+    ``branch1`` 1x1; ``branch2`` 1x1 then 3x3; ``branch3`` 1x1 then the paper's "5x5" (a 3x3 in
+    torchvision's layout, a 5x5 in the paper's); ``branch4`` 3x3/1 max pool then a 1x1 projection.
     """
 
-    def __init__(self, in_channels, widths):
+    def __init__(self, in_channels, widths, layout=GOOGLENET_LAYOUTS["torchvision"]):
         super().__init__()
+        unit, k5 = _unit(layout), layout.branch3_kernel
         c1, c3_reduce, c3, c5_reduce, c5, pool_proj = widths
-        self.branch1 = ConvBNReLU(in_channels, c1, 1)
+        self.branch1 = unit(in_channels, c1, 1)
         self.branch2 = nn.Sequential(
-            ConvBNReLU(in_channels, c3_reduce, 1), ConvBNReLU(c3_reduce, c3, 3, padding=1)
+            unit(in_channels, c3_reduce, 1), unit(c3_reduce, c3, 3, padding=1)
         )
         self.branch3 = nn.Sequential(
-            ConvBNReLU(in_channels, c5_reduce, 1), ConvBNReLU(c5_reduce, c5, 3, padding=1)
+            unit(in_channels, c5_reduce, 1), unit(c5_reduce, c5, k5, padding=k5 // 2)
         )
         self.branch4 = nn.Sequential(
             nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
-            ConvBNReLU(in_channels, pool_proj, 1),
+            unit(in_channels, pool_proj, 1),
         )
         self.out_channels = c1 + c3 + c5 + pool_proj
 
@@ -83,9 +104,9 @@ class InceptionBlock(nn.Module):
 class AuxClassifier(nn.Module):
     """Auxiliary classifier: 4x4 average pool, 1x1 conv (128), fc 1024 + ReLU, dropout, fc."""
 
-    def __init__(self, in_channels, num_classes, *, dropout):
+    def __init__(self, in_channels, num_classes, *, dropout, layout=GOOGLENET_LAYOUTS["torchvision"]):
         super().__init__()
-        self.conv = ConvBNReLU(in_channels, 128, 1)
+        self.conv = _unit(layout)(in_channels, 128, 1)
         self.fc1 = nn.Linear(128 * 4 * 4, 1024)
         self.fc2 = nn.Linear(1024, num_classes)
         self.dropout = nn.Dropout(dropout)
@@ -101,8 +122,19 @@ class AuxClassifier(nn.Module):
 class GoogLeNet(nn.Module):
     """Stem, nine inception blocks, global average pool, dropout, fc (and two aux classifiers)."""
 
-    def __init__(self, *, num_classes, include_top, in_channels, aux_logits, dropout, dropout_aux):
+    def __init__(
+        self,
+        *,
+        num_classes,
+        include_top,
+        in_channels,
+        aux_logits,
+        dropout,
+        dropout_aux,
+        layout=GOOGLENET_LAYOUTS["torchvision"],
+    ):
         super().__init__()
+        unit = _unit(layout)
         self.include_top = include_top
         self.aux_logits = aux_logits and include_top
         self._order = [layer.name for layer in GOOGLENET_LAYERS]
@@ -110,7 +142,7 @@ class GoogLeNet(nn.Module):
         channels = in_channels
         for layer in GOOGLENET_LAYERS:
             if isinstance(layer, Conv):
-                module = ConvBNReLU(
+                module = unit(
                     channels,
                     layer.filters,
                     layer.kernel_size,
@@ -119,13 +151,13 @@ class GoogLeNet(nn.Module):
                 )
                 channels = layer.filters
             elif isinstance(layer, Block):
-                module = InceptionBlock(channels, layer.widths)
+                module = InceptionBlock(channels, layer.widths, layout)
                 channels = module.out_channels
             else:
                 module = nn.MaxPool2d(layer.kernel_size, layer.stride, ceil_mode=layer.ceil_mode)
             self.add_module(layer.name, module)
             if layer.name in self._taps:
-                aux = AuxClassifier(channels, num_classes, dropout=dropout_aux)
+                aux = AuxClassifier(channels, num_classes, dropout=dropout_aux, layout=layout)
                 self.add_module(self._taps[layer.name], aux)
         if include_top:
             self.avgpool = nn.AdaptiveAvgPool2d(1)
@@ -166,8 +198,9 @@ def googlenet(
     input_size=(224, 224),
     in_channels=3,
     aux_logits=False,
-    dropout=0.2,
+    dropout=None,
     dropout_aux=0.7,
+    layout="torchvision",
 ):
     """Build GoogLeNet as a ``torch.nn.Module`` taking ``(N, C, H, W)``.
 
@@ -186,28 +219,33 @@ def googlenet(
         Add the auxiliary classifiers ``aux1`` (after ``inception4a``) and ``aux2`` (after
         ``inception4d``). In training mode the model then returns
         ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``; in eval mode only the logits.
-    dropout : float, default=0.2
-        Dropout probability before ``fc``.
+    dropout : float, optional
+        Dropout probability before ``fc``; by default the layout's (0.2 torchvision, 0.4 paper).
     dropout_aux : float, default=0.7
         Dropout probability before each auxiliary classifier's ``fc2``.
+    layout : {"torchvision", "paper"}, default="torchvision"
+        torchvision's layout (BatchNorm, a 3x3 "5x5" branch) or the paper's (biases, no
+        BatchNorm, a true 5x5 branch).
 
     Returns
     -------
     GoogLeNet
-        An ``nn.Module`` whose parameter names are torchvision's ``state_dict`` keys.
+        An ``nn.Module`` whose parameter names are torchvision's ``state_dict`` keys (the paper's
+        layout has no ``.bn`` entries).
 
     Raises
     ------
     ValueError
         If an option is out of range; the message names it.
     """
-    check_googlenet_options(
+    spec, dropout, _ = check_googlenet_options(
         aux_logits=aux_logits,
         num_classes=num_classes,
         input_size=input_size,
         in_channels=in_channels,
         dropout=dropout,
         dropout_aux=dropout_aux,
+        layout=layout,
     )
     return GoogLeNet(
         num_classes=num_classes,
@@ -216,4 +254,5 @@ def googlenet(
         aux_logits=aux_logits,
         dropout=dropout,
         dropout_aux=dropout_aux,
+        layout=spec,
     )

@@ -188,3 +188,54 @@ def test_smallest_input_is_4():
     for builder in (torch_course_cnn, keras_course_cnn):
         with pytest.raises(ValueError, match="each side must be at least 4"):
             builder(num_classes=10, include_top=True, input_size=(28, 3), in_channels=1)
+
+
+# --- the exam question's network (Unit 5, "model design"), 224x224x3 --------------------------
+
+
+def exam_sequential(num_classes=10):
+    """The exam network as the lecture writes it in Keras, here with stock layers (logits out)."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(224, 224, 3)),
+            keras.layers.Conv2D(32, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Conv2D(64, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Conv2D(128, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(num_classes),
+        ]
+    )
+
+
+def test_exam_cnn_is_11170250_parameters_by_arithmetic():
+    # valid 3x3 convs and 2x2 pools: 224 -> 222 -> 111 -> 109 -> 54 -> 52 -> 26
+    base = conv(3, 3, 32) + conv(3, 32, 64) + conv(3, 64, 128)
+    total = base + dense(26 * 26 * 128, 128) + dense(128, 10)
+    assert (base, total) == (93_248, 11_170_250)
+    variant = get("course_exam").variant()
+    assert variant.params.value == variant.keras_params.value == total
+    assert variant.base_params.value == base
+    assert exam_sequential().count_params() == total  # Keras' own count of the lecture's model
+    assert torch_count(build("course_exam", "torch")) == total
+    model = build("course_exam", "keras")
+    assert model.count_params() == keras_trainable(model) == total
+    assert torch_count(build("course_exam", "torch", num_classes=5)) == total - 5 * 129
+    macs = 222**2 * 32 * 27 + 109**2 * 64 * 288 + 52**2 * 128 * 576 + 86_528 * 128 + 1_280
+    assert variant.gmacs.value == pytest.approx(macs / 1e9)
+
+
+def test_exam_cnn_computes_the_lectures_sequential():
+    """Oracle: the lecture's Sequential with our Keras model's weights, in inference mode."""
+    ours = build("course_exam", "keras")
+    theirs = exam_sequential()
+    theirs.set_weights(ours.get_weights())
+    x = np.random.default_rng(0).random((2, 224, 224, 3), dtype=np.float32)
+    np.testing.assert_allclose(ours(x, training=False), theirs(x, training=False), atol=1e-5)
+    assert [w.shape for w in ours.get_layer("classifier.0").get_weights()] == [(86_528, 128), (128,)]
+    kinds = [type(m) for m in build("course_exam", "torch").classifier]
+    assert kinds == [nn.Linear, nn.ReLU, nn.Dropout, nn.Linear]

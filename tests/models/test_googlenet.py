@@ -274,3 +274,69 @@ def test_builder_rejects_bad_options(framework, options, message):
     module = importlib.import_module(f"cnnlab.reference.{framework}_models.googlenet")
     with pytest.raises(ValueError, match=re.escape(message)):
         module.googlenet(**options)
+
+
+# --------------------------------------------------- the paper's layout (variant "paper", a true 5x5)
+
+# Table 1 of the paper: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj, written out here
+# (not read from the catalog) as the independent source of the arithmetic.
+PAPER_WIDTHS = {
+    "inception3a": (64, 96, 128, 16, 32, 32),
+    "inception3b": (128, 128, 192, 32, 96, 64),
+    "inception4a": (192, 96, 208, 16, 48, 64),
+    "inception4b": (160, 112, 224, 24, 64, 64),
+    "inception4c": (128, 128, 256, 24, 64, 64),
+    "inception4d": (112, 144, 288, 32, 64, 64),
+    "inception4e": (256, 160, 320, 32, 128, 128),
+    "inception5a": (256, 160, 320, 32, 128, 128),
+    "inception5b": (384, 192, 384, 48, 128, 128),
+}
+
+
+def _conv(k, cin, cout):
+    return k * k * cin * cout + cout  # with a bias, no BatchNorm
+
+
+def paper_block_params(cin, widths):
+    c1, r3, c3, r5, c5, proj = widths
+    return (_conv(1, cin, c1) + _conv(1, cin, r3) + _conv(3, r3, c3) + _conv(1, cin, r5)
+            + _conv(5, r5, c5) + _conv(1, cin, proj))
+
+
+def test_paper_variant_counts_are_the_papers_arithmetic():
+    stem = _conv(7, 3, 64) + _conv(1, 64, 64) + _conv(3, 64, 192)
+    assert stem == 9_472 + 4_160 + 110_784
+    blocks, cin = {}, 192
+    for name, widths in PAPER_WIDTHS.items():
+        blocks[name] = paper_block_params(cin, widths)
+        cin = widths[0] + widths[2] + widths[4] + widths[5]
+    assert blocks["inception3a"] == 163_696  # the lecture audit's figure for 3a with biases
+    total = stem + sum(blocks.values()) + 1024 * 1000 + 1000
+    spec = get("googlenet").variant("paper")
+    assert spec.params.value == spec.keras_params.value == total == 6_998_552
+    assert spec.base_params.value == total - 1_025_000
+    model = build("googlenet", "torch", variant="paper")
+    assert torch_count(model) == total
+    for name, expected in blocks.items():
+        assert torch_count(getattr(model, name)) == expected, name
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.modules())
+
+
+def test_paper_variant_has_a_true_5x5_branch_and_torchvision_a_3x3(keras_models):
+    paper = build("googlenet", "torch", variant="paper")
+    torchvision_layout = build("googlenet", "torch")
+    assert paper.inception3a.branch3[1].conv.kernel_size == (5, 5)
+    assert paper.inception3a.branch3[1].conv.padding == (2, 2)
+    assert torchvision_layout.inception3a.branch3[1].conv.kernel_size == (3, 3)
+    assert paper.dropout.p == 0.4 and torchvision_layout.dropout.p == 0.2
+    keras_paper = keras_models("paper")
+    assert tuple(keras_paper.get_layer("inception3a.branch3.1.conv").kernel.shape) == (5, 5, 16, 32)
+    for name, (channels, side) in PAPER_TABLE_1.items():
+        layer = keras_paper.get_layer(f"{name}.cat" if name.startswith("inception") else
+                                      (f"{name}.relu" if name.startswith("conv") else name))
+        assert tuple(layer.output.shape) == (None, side, side, channels), name
+
+
+def test_unknown_googlenet_layout_names_the_choices():
+    with pytest.raises(ValueError, match="layout must be one of 'torchvision', 'paper'"):
+        build("googlenet", "torch", layout="v2")

@@ -181,3 +181,61 @@ def test_wrong_input_size_is_a_clear_error(framework):
         build("lenet5", framework, input_size=28)
     with pytest.raises(ValueError, match="at least 16x16"):
         build("lenet5", framework, include_top=False, input_size=12)
+
+
+# --- the lecture's layout: ReLU and max pooling (Unit 5's PyTorch code) -------------------------
+
+
+def lecture_lenet():
+    """LeNet-5 as the Unit 5 lecture's PyTorch code lays it out, written here with stock torch
+    layers and its own attribute names: conv 6 and 16 (5x5), ReLU, 2x2 max pooling, fc 120-84-10."""
+
+    class Lecture(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(400, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+            x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+            x = torch.relu(self.fc1(x.flatten(1)))
+            return self.fc3(torch.relu(self.fc2(x)))
+
+    return Lecture()
+
+
+def test_relu_max_variant_has_the_same_61706_parameters():
+    variant = get("lenet5").variant("relu_max")
+    assert variant.params.value == variant.keras_params.value == PARAMS == 61_706
+    assert torch_count(build("lenet5", "torch", variant="relu_max")) == PARAMS
+    assert torch_count(lecture_lenet()) == PARAMS  # the lecture's own layout, counted by torch
+    model = build("lenet5", "keras", variant="relu_max")
+    assert model.count_params() == keras_trainable(model) == PARAMS
+
+
+def test_relu_max_variant_computes_the_lectures_network():
+    """Oracle: the lecture's layout in stock torch, loaded with our weights in order."""
+    ours = build("lenet5", "torch", variant="relu_max").eval()
+    kinds = [type(m) for m in [*ours.features, *ours.classifier]]
+    assert kinds == [nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.Conv2d, nn.ReLU, nn.MaxPool2d,
+                     nn.Linear, nn.ReLU, nn.Linear, nn.ReLU, nn.Linear]
+    theirs = lecture_lenet().eval()
+    with torch.no_grad():
+        for mine, its in zip(ours.parameters(), theirs.parameters(), strict=True):
+            its.copy_(mine)
+        x = torch.randn(4, 1, 32, 32)
+        assert torch.allclose(ours(x), theirs(x), atol=1e-6)
+        # the paper's layout is another function on the same weights
+        paper = build("lenet5", "torch").eval()
+        paper.load_state_dict(ours.state_dict())
+        assert not torch.allclose(paper(x), theirs(x), atol=1e-3)
+
+
+def test_unknown_lenet_layout_names_the_choices():
+    for framework in ("torch", "keras"):
+        with pytest.raises(ValueError, match="layout must be one of 'paper', 'relu_max'"):
+            build("lenet5", framework, layout="sigmoid_avg")
