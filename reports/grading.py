@@ -239,7 +239,9 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
     if withheld:
         lines.append(f"({len(withheld)} more test(s) worth {fmt(sum(t['max_points'] for t in withheld))} "
                      "points are shown after the due date or when grades are published.)")
-    if record.get("isolation"):
+    if record.get("isolation") == "missing file":  # the engine's mark: none of the student's code ran
+        lines.append(f"\nNone of your code ran ({_clean(record.get('message')) or 'a required file is missing'}).")
+    elif record.get("isolation"):
         lines.append(f"\nGraded in a sandbox: {record['isolation']}.")
     lines.append("")
     for t in record.get("tests", []):
@@ -284,7 +286,7 @@ def gradescope_json(record: dict) -> dict:
             "visibility": t["visibility"],
         })
     output = _clean(record.get("message"))
-    if record.get("isolation"):
+    if record.get("isolation") and record["isolation"] != "missing file":
         output = (output + "\n" if output else "") + f"Sandbox: {record['isolation']}"
     result = {
         "score": record["score"],
@@ -381,6 +383,7 @@ def write_all(records: list[dict], out: str | Path, *, title: str = "",
     from .grading_html import write_html
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     now = _now(now)
     paths = {"grades.csv": write_csv(records, out / "grades.csv", names=names or None)}
     for folder in ("feedback", "gradescope", "junit"):

@@ -24,16 +24,20 @@ body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 100%; box-s
 h1 { font-size: 1.5em; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.45em; text-align: right; vertical-align: top; }
-th { background: #f4f4f4; font-weight: 600; max-width: 8.5em; overflow-wrap: anywhere; font-size: 0.9em; }
-td.who, th.who { text-align: left; max-width: 16em; }
+td, th { border: 1px solid #ccc; padding: 0.25em 0.45em; text-align: right; vertical-align: bottom;
+         white-space: nowrap; }
+th { background: #f4f4f4; font-weight: 600; font-size: 0.9em; }
+th.test { padding: 0.4em 0.2em; }
+th.test span { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: 500;
+               max-height: 16em; white-space: normal; text-align: left; }
+td.who, th.who { text-align: left; max-width: 16em; white-space: normal; }
 td.who small { color: #555; }
 .passed { background: #dff0d8; } .partial { background: #fcf8e3; }
 .failed, .error { background: #f2dede; } .skipped { background: #eef; }
 tr.st-missing td { color: #777; font-style: italic; background: #f7f7f7; }
-tr.st-error td.who { border-left: 4px solid #c9302c; }
-tr.st-missing td.who { border-left: 4px dashed #999; }
-tr.st-graded td.who { border-left: 4px solid #3c763d; }
+tr.st-error td:first-child { border-left: 4px solid #c9302c; }
+tr.st-missing td:first-child { border-left: 4px dashed #999; }
+tr.st-graded td:first-child { border-left: 4px solid #3c763d; }
 .badge { display: inline-block; padding: 0 0.5em; border-radius: 0.7em; font-size: 0.85em;
          font-style: normal; font-weight: 600; }
 .badge.graded { background: #3c763d; color: #fff; }
@@ -103,12 +107,13 @@ def _cell(x: dict | None) -> str:
 
 
 def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: bool) -> str:
-    head = "".join(f'<th title="{esc(t)}">{_wrappable(_short(t))}</th>' for t in tests)
+    head = "".join(f'<th class="test" title="{esc(t)}"><span>{_wrappable(_short(t))}</span></th>'
+                   for t in tests)
     rows = []
     for r in records:
         by_name = {t["test"]: t for t in r.get("tests", [])}
         cells = "".join(_cell(by_name.get(t)) for t in tests)
-        student = esc(r["student"])
+        student = _wrappable(r["student"])
         if feedback:
             student = f'<a href="{esc(feedback)}/{quote(r["student"])}.md">{student}</a>'
         if names and names.get(r["student"]):

@@ -30,6 +30,7 @@ from . import assignment as assignments
 from . import sandbox, submissions, teams
 from .gradebook import Gradebook
 
+MISSING_FILE = "missing file"  # the isolation of a submission without its required file
 _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "internal error",
                 4: "usage error", 5: "no tests collected"}
 
@@ -401,7 +402,9 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         book.close()
         shutil.rmtree(scratch, ignore_errors=True)
         summary.wall_s = time.perf_counter() - started
-    labels = sorted({r["isolation"] for r in summary.records if r.get("isolation")})
+    # "missing file": no student code ran, so no sandbox to report or warn about
+    labels = sorted({r["isolation"] for r in summary.records
+                     if r.get("isolation") and r["isolation"] != MISSING_FILE})
     summary.isolation = ", ".join(labels)
     if not public_only:
         totals = {r["max_score"] for r in summary.records if r["status"] == "graded"}
@@ -417,15 +420,15 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     if any("landlock" not in label and "bwrap" not in label for label in labels):
         summary.warnings.append("some workers ran without file-system isolation (no bubblewrap, "
                                 "no Landlock): student code could read files the grader can read")
+    if team_roster is not None and team_roster.has_teams:
+        summary.teams = teams.team_view(summary.records, team_roster)
     if write_reports:
         from cnnlab.reports import grading as report
 
         summary.reports = report.write_all(
             summary.records, out, title=spec.title, due=spec.due, published=published,
-            now=now, names=names)
-    if team_roster is not None and team_roster.has_teams:
-        summary.teams = teams.team_view(summary.records, team_roster)
-    if write_reports:
+            now=now, names=names, teams=summary.teams,
+            metrics=[(m.name, m.order) for m in spec.leaderboard])  # the HTML shows them
         summary.reports.update(teams.write_reports(summary, spec.leaderboard))
     return summary
 
@@ -463,6 +466,10 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                 }
                 if row["status"] == "graded" and not tests:
                     row.update(status="error", message="no test was run; see the log")
+                absent = [f for f in spec.files if not (Path(job["source"]) / f).is_file()]
+                if absent and not result.get("worker_starts"):  # no student code ran
+                    row.update(isolation=MISSING_FILE,
+                               message=row["message"] or f"missing file: {', '.join(absent)}")
                 book.record(run_id, spec.name, row, tests)
                 (summary.graded if row["status"] == "graded" else summary.errors).append(sub.student)
                 bar.update(1)
