@@ -6,7 +6,9 @@ activations are left out.
 
 from __future__ import annotations
 
-from .summary import _numel, framework_of
+from math import prod
+
+from .frameworks import framework_of
 
 
 def gmacs(model, *, input_size: tuple[int, int], in_channels: int = 3) -> float:
@@ -35,7 +37,11 @@ def _torch_gmacs(model, input_size, in_channels) -> float:
 
     def hook(module, inputs, output):
         nonlocal total
-        if isinstance(module, torch.nn.Conv2d):
+        if isinstance(module, torch.nn.ConvTranspose2d):  # per input position: in x k*k*out
+            kh, kw = module.kernel_size
+            per_input = kh * kw * module.out_channels // module.groups
+            total += inputs[0].numel() // inputs[0].shape[0] * per_input
+        elif isinstance(module, torch.nn.Conv2d):
             kh, kw = module.kernel_size
             per_output = (module.in_channels // module.groups) * kh * kw
             total += output.numel() // output.shape[0] * per_output
@@ -45,7 +51,7 @@ def _torch_gmacs(model, input_size, in_channels) -> float:
     handles = [
         m.register_forward_hook(hook)
         for m in model.modules()
-        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear))
     ]
     params = list(model.parameters())
     device = params[0].device if params else torch.device("cpu")
@@ -68,4 +74,10 @@ def _keras_gmacs(model) -> float:
     for layer in model.layers:
         if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
             macs += _numel(layer.output.shape[1:-1]) * _numel(layer.kernel.shape)
+        elif type(layer).__name__ == "Conv2DTranspose":  # per input position, as in torch
+            macs += _numel(layer.input.shape[1:-1]) * _numel(layer.kernel.shape)
     return macs / 1e9
+
+
+def _numel(shape) -> int:
+    return prod(int(d) for d in shape)

@@ -6,6 +6,9 @@ agree and converts the layouts:
 
 * convolution kernels: torch ``(out, in/groups, kh, kw)`` <-> Keras ``(kh, kw, in/groups, out)``;
 * depthwise kernels: torch ``(C, 1, kh, kw)`` <-> Keras ``(kh, kw, C, 1)``;
+* transposed convolution kernels: torch ``ConvTranspose2d`` ``(in, out, kh, kw)`` <-> Keras
+  ``Conv2DTranspose`` ``(kh, kw, out, in)`` (the same axis permutation as a convolution, because
+  both store the kernel of the convolution they are the transpose of);
 * dense kernels: transposed; for the first dense layer after a Flatten of a feature map the rows
   are permuted too, because torch flattens ``C, H, W`` and Keras ``H, W, C``;
 * BatchNorm: gamma, beta, moving mean and variance; the epsilons must agree, or the two models
@@ -21,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .frameworks import framework_of
 from .layer_names import torch_path
-from .summary import framework_of, keras_leaf_layers
+from .summary import keras_leaf_layers
 
 __all__ = [
     "PortError",
@@ -36,6 +40,7 @@ __all__ = [
 # torch module class -> the Keras layer classes that can be its twin
 _TWINS = {
     "Conv2d": ("Conv2D", "DepthwiseConv2D"),
+    "ConvTranspose2d": ("Conv2DTranspose",),
     "Linear": ("Dense",),
     "BatchNorm2d": ("BatchNormalization",),
     "BatchNorm1d": ("BatchNormalization",),
@@ -158,6 +163,25 @@ def _conv_pairs(module, layer):
     return pairs
 
 
+def _conv_transpose_pairs(module, layer, name: str):
+    """(torch name, keras name, torch->keras fn, keras->torch fn) for a transposed convolution.
+
+    torch ``(in, out, kh, kw)`` -> Keras ``(kh, kw, out, in)``. The padding rules differ too
+    (torch crops ``padding`` / ``padding - output_padding`` rows, Keras ``"same"`` decides by
+    itself), so the Keras twin must run ``"valid"`` and crop as torch does; a ``"same"`` twin
+    would compute a shifted image with the right weights.
+    """
+    if module.groups != 1 or tuple(module.dilation) != (1, 1):
+        raise PortError(f"layer {name!r}: only ungrouped, undilated ConvTranspose2d can be ported")
+    if getattr(layer, "padding", "valid") != "valid":
+        raise PortError(
+            f"layer {name!r}: the Keras Conv2DTranspose uses padding={layer.padding!r}; torch's "
+            "padding rule is 'valid' plus a crop (Keras 'same' can shift the output by a pixel)"
+        )
+    to_k, to_t = (lambda w: w.transpose(2, 3, 1, 0)), (lambda k: k.transpose(3, 2, 0, 1))
+    return [("weight", "kernel", to_k, to_t), ("bias", "bias", None, None)]
+
+
 def _dense_pairs(module, layer, report: PortReport, name: str):
     source = _flatten_source_shape(layer)
     if source is None:
@@ -199,6 +223,8 @@ def _pairs_for(name, module, layer, report):
     kind = type(module).__name__
     if kind == "Conv2d":
         return _conv_pairs(module, layer)
+    if kind == "ConvTranspose2d":
+        return _conv_transpose_pairs(module, layer, name)
     if kind == "Linear":
         return _dense_pairs(module, layer, report, name)
     return _bn_pairs(module, layer, name)

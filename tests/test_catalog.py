@@ -16,6 +16,7 @@ def test_names_are_the_documented_lower_case_ones():
         "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "googlenet", "inception_v3", "resnet18",
         "resnet34", "resnet50", "resnet101", "resnet152", "densenet121", "densenet169",
         "densenet201", "mobilenet_v2", "course_mnist", "course_cifar", "course_exam",
+        "dcgan_g", "dcgan_d", "dcgan_example_g", "dcgan_example_d", "dcgan_digits_g", "dcgan_digits_d",
     }
     assert set(names()) == expected
 

@@ -7,17 +7,16 @@
 
 from __future__ import annotations
 
-from . import classic, densenet, inception, mobilenet, resnet, vgg
+from . import classic, densenet, gan, inception, mobilenet, resnet, vgg
 from ._spec import SOURCES, ArchSpec, Fact, Variant
 
 __all__ = ["ArchSpec", "Fact", "Variant", "SOURCES", "CATALOG", "get", "names", "FRAMEWORKS"]
 
-#: Frameworks an architecture can be built in.
-FRAMEWORKS = ("torch", "keras")
+from ..frameworks import FRAMEWORKS  # noqa: E402 - the frameworks an architecture is built in
 
 CATALOG: dict[str, ArchSpec] = {
     spec.name: spec
-    for module in (classic, vgg, inception, resnet, densenet, mobilenet)
+    for module in (classic, vgg, inception, resnet, densenet, mobilenet, gan)
     for spec in module.ENTRIES
 }
 

@@ -16,6 +16,7 @@ SOURCES = {
     "torchvision": "torchvision 0.29 with weights=None",
     "keras.applications": "keras.applications (Keras 3.15) with weights=None",
     "measured": "measured on cnnlab's own implementation (no canonical library has the model)",
+    "pytorch-examples": "arithmetic from the layer list of PyTorch's DCGAN example (pytorch/examples, dcgan)",
 }
 
 

@@ -45,6 +45,7 @@ BACKEND_CASES = [
     ("resnet18", (32, 32), True),  # residual + BN
     ("densenet121", (32, 32), True),  # concatenation
     ("mobilenet_v2", (32, 32), True),  # depthwise + ReLU6
+    ("dcgan_digits_g", None, True),  # transposed convolutions, valid plus a crop
 ]
 
 
