@@ -12,7 +12,8 @@ from ._spec import SOURCES, ArchSpec, Fact, Variant
 
 __all__ = ["ArchSpec", "Fact", "Variant", "SOURCES", "CATALOG", "get", "names", "FRAMEWORKS"]
 
-from ..frameworks import FRAMEWORKS  # noqa: E402 - the frameworks an architecture is built in
+#: Frameworks an architecture can be built in.
+FRAMEWORKS = ("torch", "keras")
 
 CATALOG: dict[str, ArchSpec] = {
     spec.name: spec
