@@ -14,13 +14,15 @@ from.
 
 from __future__ import annotations
 
-from .freezing import freeze, layer_names, trainable_summary, unfreeze
+from .freezing import conv_layer_names, freeze, layer_names, trainable_summary, unfreeze
 from .heads import HEADS, lecture_head, linear_head, with_head
-from .recipe import EpochRecord, Recipe, TransferHistory, evaluate, fit, predict, two_phase
+from .recipe import FINETUNE_COUNTS, EpochRecord, Recipe, TransferHistory, evaluate, fit, predict, two_phase
 from .summary import LayerState, TrainableSummary
 
 __all__ = [
+    "FINETUNE_COUNTS",
     "HEADS",
+    "conv_layer_names",
     "EpochRecord",
     "LayerState",
     "Recipe",

@@ -2,7 +2,10 @@
 
 Phase ``"extract"``: the base is frozen and only the head trains (Adam, learning rate 1e-4).
 Phase ``"finetune"``: the base's last layers are unfrozen and everything trainable continues at a
-ten times smaller rate (1e-5), so the pretrained features are adjusted, not overwritten. Each
+ten times smaller rate (1e-5), so the pretrained features are adjusted, not overwritten. Which
+"last 4 layers" is a named choice, :attr:`Recipe.finetune_count`: ``"layers"`` (the default,
+Keras' ``base.layers[-4:]``, pooling counted: 7,079,424 trainable on VGG16) or ``"convs"`` (the
+last 4 convolution layers, as the Advance CNN lecture's fine-tuning recipe says: 9,439,232). Each
 phase stops when the validation loss has not improved for ``patience`` epochs and ends with the
 weights of its best epoch (kept in memory, and written to ``checkpoint_dir`` if given).
 
@@ -16,10 +19,17 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..summary import framework_of
+from ..frameworks import framework_of
 from .freezing import freeze, unfreeze
 
-__all__ = ["Recipe", "EpochRecord", "TransferHistory", "fit", "two_phase", "evaluate", "predict"]
+__all__ = ["Recipe", "EpochRecord", "TransferHistory", "fit", "two_phase", "evaluate", "predict",
+           "FINETUNE_COUNTS"]
+
+#: What ``Recipe.finetune_last`` counts: the two readings of "unfreeze the last 4 layers".
+FINETUNE_COUNTS = {
+    "layers": "layers with weights and pooling layers, as Keras' base.layers[-N:] (the default)",
+    "convs": "convolution layers only (the Advance CNN lecture's 'last 4 Conv layers')",
+}
 
 _CHECKPOINT_SUFFIX = {"torch": ".pt", "keras": ".weights.h5"}
 
@@ -40,7 +50,12 @@ class Recipe:
     finetune_lr : float, default=1e-5
         Adam's learning rate once the last layers are unfrozen.
     finetune_last : int, default=4
-        Layers to unfreeze (layers with weights or pooling); 0 skips the fine-tuning phase.
+        Layers to unfreeze; 0 skips the fine-tuning phase.
+    finetune_count : {"layers", "convs"}, default="layers"
+        What ``finetune_last`` counts (see :data:`FINETUNE_COUNTS`): ``"layers"`` counts layers
+        with weights and pooling layers (VGG16: block 5's three convolutions and its pooling,
+        7,079,424 trainable); ``"convs"`` counts convolutions (VGG16: ``block4_conv3`` and
+        block 5's three, 9,439,232 trainable).
     max_epochs : int, default=30
         Upper bound of each phase.
     patience : int, default=3
@@ -51,6 +66,7 @@ class Recipe:
     extract_lr: float = 1e-4
     finetune_lr: float = 1e-5
     finetune_last: int = 4
+    finetune_count: str = "layers"
     max_epochs: int = 30
     patience: int = 3
     batch_size: int = 32
@@ -64,6 +80,15 @@ class Recipe:
         if isinstance(self.finetune_last, bool) or not isinstance(self.finetune_last, int) \
                 or self.finetune_last < 0:
             raise ValueError(f"finetune_last must be an int >= 0, got {self.finetune_last!r}")
+        if self.finetune_count not in FINETUNE_COUNTS:
+            raise ValueError(f"finetune_count must be one of {', '.join(map(repr, FINETUNE_COUNTS))}; "
+                             f"got {self.finetune_count!r}")
+
+    def unfreeze_base(self, base):
+        """Unfreeze the layers of ``base`` that the fine-tuning phase trains (in place)."""
+        if self.finetune_count == "convs":
+            return unfreeze(base, last_convs=self.finetune_last)
+        return unfreeze(base, last=self.finetune_last)
 
 
 @dataclass(frozen=True)
@@ -200,7 +225,7 @@ def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int =
     if on_phase_end is not None:
         on_phase_end("extract")
     if recipe.finetune_last:
-        unfreeze(base, last=recipe.finetune_last)
+        recipe.unfreeze_base(base)
         history.extend(fit(model, train, val, lr=recipe.finetune_lr, phase="finetune",
                            checkpoint=checkpoint("finetune"), **common))
         if on_phase_end is not None:

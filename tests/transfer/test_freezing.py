@@ -216,3 +216,39 @@ print(sorted(m for m in {absent!r} if m in sys.modules))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- the two readings of "unfreeze the last 4 layers" ----------------------------------------
+# Oracle: keras.applications' VGG16 with the frameworks' own switch (layer.trainable), and the
+# arithmetic of VGG16's 3x3 convolutions: block5 convs 3 x (9·512·512 + 512) = 7,079,424; with
+# block4_conv3 (the same shape) 4 x 2,359,808 = 9,439,232.
+
+def test_last_4_conv_layers_reading_on_keras_applications_vgg16(keras_vgg16):
+    base = keras_vgg16
+    freeze(base)
+    unfreeze(base, last_convs=4)
+    assert trainable_summary(base).trainable == 9_439_232 == 4 * (9 * 512 * 512 + 512)
+    # the same layers the frameworks' own switch picks: the last four Conv2D layers
+    convs = [layer for layer in base.layers if isinstance(layer, keras.layers.Conv2D)]
+    expected = {layer.name for layer in convs[-4:]}
+    assert {r.name for r in trainable_summary(base).layers if r.state == "trainable"} == expected
+    assert expected == {"block4_conv3", "block5_conv1", "block5_conv2", "block5_conv3"}
+    unfreeze(base)
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_recipe_names_what_finetuning_unfreezes(framework):
+    from cnnlab.reference.transfer import FINETUNE_COUNTS, Recipe
+
+    assert Recipe().finetune_count == "layers" and set(FINETUNE_COUNTS) == {"layers", "convs"}
+    base = build("vgg16", framework, include_top=False, input_size=32)
+    for count, expected in (("layers", 7_079_424), ("convs", 9_439_232)):
+        freeze(base)
+        Recipe(finetune_count=count).unfreeze_base(base)
+        assert trainable_summary(base).trainable == expected, count
+    with pytest.raises(ValueError, match="finetune_count must be one of 'layers', 'convs'"):
+        Recipe(finetune_count="blocks")
+    with pytest.raises(ValueError, match=r"last_convs must be an int in \[0, 13\]"):
+        unfreeze(base, last_convs=14)
+    with pytest.raises(ValueError, match="at most one of"):
+        unfreeze(base, last=2, last_convs=2)
