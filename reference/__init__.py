@@ -6,6 +6,7 @@ is asked for.
 
 from __future__ import annotations
 
-from ._build import build, check_framework
+from ._build import build
+from .frameworks import check_framework
 
 __all__ = ["build", "check_framework"]

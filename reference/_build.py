@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from .catalog import FRAMEWORKS, get
+from .catalog import get
 from .catalog._checks import check_positive_int
-from .frameworks import FrameworkMissing, missing_message
-
-_PACKAGES = {"torch": "cnnlab.reference.torch_models", "keras": "cnnlab.reference.keras_models"}
-
-
-def check_framework(framework: str) -> str:
-    """Return ``framework`` if it is valid, else raise a ``ValueError`` listing the choices."""
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; valid frameworks: {', '.join(FRAMEWORKS)}")
-    return framework
+from .frameworks import check_framework, twin
 
 
 def _side_pair(input_size: Any, arch: str) -> tuple[int, int]:
@@ -91,13 +81,7 @@ def build(
     channels = spec.in_channels if in_channels is None else int(in_channels)
     if channels < 1:
         raise ValueError(f"in_channels must be positive, got {in_channels!r}")
-    try:
-        module = importlib.import_module(f"{_PACKAGES[framework]}.{spec.family}")
-    except ModuleNotFoundError as exc:
-        package = (exc.name or "").split(".")[0]
-        if package in ("torch", "torchvision", "keras", "tensorflow", "jax"):
-            raise FrameworkMissing(f"building {arch} in {framework}: {missing_message([package])}") from exc
-        raise
+    module = twin("cnnlab.reference", framework, module=spec.family)
     builder = getattr(module, spec.builder)
     options = {**spec.kwargs, **var.kwargs, **kwargs}
     return builder(

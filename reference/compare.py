@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .catalog import get
+from .frameworks import framework_of
 from .layer_names import torch_path
 from .porting import port_weights
-from .summary import count_params, first_output, framework_of, keras_leaf_layers
+from .summary import count_params, first_output, keras_leaf_layers
 
 #: Largest max-abs difference of float32 logits accepted as "the same function".
 ATOL = 1e-4

@@ -6,7 +6,9 @@ activations are left out.
 
 from __future__ import annotations
 
-from .summary import _numel, framework_of
+from math import prod
+
+from .frameworks import framework_of
 
 
 def gmacs(model, *, input_size: tuple[int, int], in_channels: int = 3) -> float:
@@ -75,3 +77,7 @@ def _keras_gmacs(model) -> float:
         elif type(layer).__name__ == "Conv2DTranspose":  # per input position, as in torch
             macs += _numel(layer.input.shape[1:-1]) * _numel(layer.kernel.shape)
     return macs / 1e9
+
+
+def _numel(shape) -> int:
+    return prod(int(d) for d in shape)

@@ -11,9 +11,12 @@ load). The reverse order is fine, so a process that will use both loads torch's 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
+from types import ModuleType
 
+#: The frameworks every architecture, routine and assignment exists in.
 FRAMEWORKS = ("torch", "keras")
 # the extra that installs each framework (and each Keras backend's package)
 EXTRAS = {"torch": "torch", "torchvision": "torch", "keras": "keras", "tensorflow": "keras",
@@ -24,9 +27,47 @@ class FrameworkMissing(ModuleNotFoundError):
     """A framework (or a Keras backend's package) that a job needs is not installed."""
 
 
-def install_hint(package: str) -> str:
-    """The command that installs ``package`` (``torch``, ``keras``, ``tensorflow``, ``jax``)."""
-    return f"pip install 'cnnlab[{EXTRAS.get(package, package)}]'"
+def check_framework(framework: str) -> str:
+    """Return ``framework`` if it is one of :data:`FRAMEWORKS`, else raise a ``ValueError``
+    listing them."""
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"unknown framework {framework!r}; valid frameworks: {', '.join(FRAMEWORKS)}")
+    return framework
+
+
+def framework_of(model) -> str:
+    """``"torch"`` or ``"keras"``, decided from the model's class, without importing either."""
+    for cls in type(model).__mro__:
+        root = cls.__module__.split(".")[0]
+        if root in FRAMEWORKS:
+            return root
+    raise ValueError(f"expected a torch.nn.Module or a keras.Model, got {type(model).__name__}")
+
+
+def twin(package: str, framework: str, *, module: str | None = None) -> ModuleType:
+    """The ``framework`` side of a pair of twin modules, imported on demand.
+
+    Twins are named ``_torch.py`` and ``_keras.py`` inside ``package`` (``module=None``); the
+    architectures are paired file by file in ``torch_models/`` and ``keras_models/`` instead
+    (``twin("cnnlab.reference", "keras", module="resnet")`` imports
+    ``cnnlab.reference.keras_models.resnet``). A missing framework raises
+    :class:`FrameworkMissing` with the install hint.
+    """
+    check_framework(framework)
+    name = f"{package}.{framework}_models.{module}" if module else f"{package}._{framework}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        root = (exc.name or "").split(".")[0]
+        if root in EXTRAS:
+            raise FrameworkMissing(f"{name}: {missing_message([root])}") from exc
+        raise
+
+
+def install_hint(*packages: str) -> str:
+    """The command that installs ``packages`` (``torch``, ``keras``, ``tensorflow``, ``jax``)."""
+    extras = dict.fromkeys(e for p in packages for e in EXTRAS.get(p, p).split(","))
+    return f"pip install 'cnnlab[{','.join(extras)}]'"
 
 
 def is_installed(package: str) -> bool:
@@ -45,9 +86,8 @@ def installed(frameworks=FRAMEWORKS) -> list[str]:
 def missing_message(packages) -> str:
     """One line naming the missing ``packages`` and the command that installs them."""
     packages = list(packages)
-    extras = dict.fromkeys(e for p in packages for e in EXTRAS.get(p, p).split(","))
     verb = "is" if len(packages) == 1 else "are"
-    return f"{' and '.join(packages)} {verb} not installed; pip install 'cnnlab[{','.join(extras)}]'"
+    return f"{' and '.join(packages)} {verb} not installed; {install_hint(*packages)}"
 
 
 def require(*packages: str) -> None:

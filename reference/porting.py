@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .frameworks import framework_of
 from .layer_names import torch_path
-from .summary import framework_of, keras_leaf_layers
+from .summary import keras_leaf_layers
 
 __all__ = [
     "PortError",

@@ -7,17 +7,9 @@ VGG-19 allocates nothing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from math import prod
 
-
-def framework_of(model) -> str:
-    """``"torch"`` or ``"keras"``, decided from the model's class, without importing either."""
-    for cls in type(model).__mro__:
-        root = cls.__module__.split(".")[0]
-        if root == "torch":
-            return "torch"
-        if root == "keras":
-            return "keras"
-    raise ValueError(f"expected a torch.nn.Module or a keras.Model, got {type(model).__name__}")
+from .frameworks import framework_of
 
 
 def count_params(model) -> tuple[int, int]:
@@ -26,15 +18,8 @@ def count_params(model) -> tuple[int, int]:
         total = sum(p.numel() for p in model.parameters())
         trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
         return int(total), int(trainable)
-    trainable = sum(int(_numel(w.shape)) for w in model.trainable_weights)
+    trainable = sum(prod(int(d) for d in w.shape) for w in model.trainable_weights)
     return int(model.count_params()), int(trainable)
-
-
-def _numel(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 @dataclass

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .catalog import get
 from .catalog.vgg import vgg_layers
+from .frameworks import check_framework
 from .layer_names import torch_path
 
 __all__ = [
@@ -90,11 +91,6 @@ def keras_models_dir() -> Path:
     return base / ".keras" / "models"
 
 
-def _check_framework(framework: str) -> None:
-    if framework not in ("torch", "keras"):
-        raise ValueError(f"unknown framework {framework!r}; valid frameworks: torch, keras")
-
-
 def weights_file(arch: str, framework: str, *, include_top: bool = True) -> Path:
     """The path the ImageNet weights of ``arch`` must have in the framework's cache.
 
@@ -105,7 +101,7 @@ def weights_file(arch: str, framework: str, *, include_top: bool = True) -> Path
         message lists those that have them).
     """
     get(arch)
-    _check_framework(framework)
+    check_framework(framework)
     if framework == "torch":
         if arch not in TORCHVISION_FILES:
             raise ValueError(f"torchvision publishes no ImageNet weights for {arch!r}; "
@@ -291,7 +287,7 @@ def load_weights(model, arch: str, *, weights="imagenet") -> list[str]:
     ValueError
         For a file that does not fit the model (the message names the first mismatch).
     """
-    from .summary import framework_of
+    from .frameworks import framework_of
 
     framework = framework_of(model)
     include_top = True

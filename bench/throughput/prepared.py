@@ -39,7 +39,7 @@ def model_gmacs(model, arch) -> tuple[float | None, str | None]:
     the default layout; otherwise unknown, and utilisation is left empty rather than guessed.
     Counted once per architecture and framework: a batch size that steps down does not recount.
     """
-    from cnnlab.reference.summary import framework_of
+    from cnnlab.reference.frameworks import framework_of
 
     key = (framework_of(model), arch.name)
     if key not in _GMACS:

@@ -1,7 +1,7 @@
 """Visual explanations: where a CNN looks when it names a class.
 
-Four methods, in PyTorch (:mod:`cnnlab.reference.cam.torch_cam`) and Keras
-(:mod:`cnnlab.reference.cam.keras_cam`) with the same function names:
+Four methods, in PyTorch (:mod:`cnnlab.reference.cam._torch`) and Keras
+(:mod:`cnnlab.reference.cam._keras`) with the same function names:
 
 * ``cam`` — class activation mapping, for networks that classify the global average of their
   last feature maps;
@@ -16,8 +16,7 @@ against bounding boxes. Importing this package imports neither framework.
 
 from __future__ import annotations
 
-import importlib
-
+from ..frameworks import twin
 from ._maps import grad_cam_maps, peak_in_box
 
 __all__ = ["METHODS", "explain", "module_for", "grad_cam_maps", "peak_in_box"]
@@ -29,15 +28,12 @@ METHODS = {
     "guided": "guided_backprop",
     "guided_gradcam": "guided_grad_cam",
 }
-_MODULES = {"torch": "cnnlab.reference.cam.torch_cam", "keras": "cnnlab.reference.cam.keras_cam"}
 _TAKES_LAYER = {"cam", "gradcam", "guided_gradcam"}
 
 
 def module_for(framework: str):
     """The explanation module of ``framework`` ("torch" or "keras"), imported on demand."""
-    if framework not in _MODULES:
-        raise ValueError(f"unknown framework {framework!r}; valid frameworks: {', '.join(_MODULES)}")
-    return importlib.import_module(_MODULES[framework])
+    return twin("cnnlab.reference.cam", framework)
 
 
 def explain(model, images, *, method: str, layer: str | None = None, class_index=None):
@@ -60,7 +56,7 @@ def explain(model, images, *, method: str, layer: str | None = None, class_index
         ``(N, H, W)`` heat maps in [0, 1] for ``"cam"`` and ``"gradcam"``; gradients shaped like
         ``images`` for ``"guided"`` and ``"guided_gradcam"``.
     """
-    from ..summary import framework_of
+    from ..frameworks import framework_of
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")

@@ -7,7 +7,7 @@ final softmax, as Grad-CAM prescribes. The model runs in inference mode. Layers 
 ``layer.name`` (top-level layers of the model). Gradients come from ``tf.GradientTape``, so the
 Keras backend must be TensorFlow.
 
-Twin of :mod:`cnnlab.reference.cam.torch_cam`: the same functions, in the same order.
+Twin of :mod:`cnnlab.reference.cam._torch`: the same functions, in the same order.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backpro
 def _tensorflow():
     if keras.backend.backend() != "tensorflow":
         raise ValueError(
-            "cnnlab.reference.cam.keras_cam needs the TensorFlow backend for its gradients; "
+            "cnnlab.reference.cam._keras needs the TensorFlow backend for its gradients; "
             f"KERAS_BACKEND is {keras.backend.backend()!r}")
     import tensorflow as tf
 
@@ -34,7 +34,7 @@ def _tensorflow():
 
 
 def build_gap_net(*, num_classes: int = 4, in_channels: int = 1, width: int = 16) -> keras.Model:
-    """Keras twin of :func:`cnnlab.reference.cam.torch_cam.build_gap_net`.
+    """Keras twin of :func:`cnnlab.reference.cam._torch.build_gap_net`.
 
     Layers carry the torch module paths as names (``features.0``, ``features.1``, ..., ``fc``), so
     :func:`cnnlab.reference.porting.port_weights` copies a trained torch network into it. The input's

@@ -5,7 +5,7 @@ Every function takes a model that maps ``(N, C, H, W)`` images to ``(N, K)`` cla
 input gradients shaped like the images. The model runs in eval mode and is left as it was.
 Layers are named by their dotted path in ``model.named_modules()``.
 
-Twin of :mod:`cnnlab.reference.cam.keras_cam`: the same functions, in the same order.
+Twin of :mod:`cnnlab.reference.cam._keras`: the same functions, in the same order.
 """
 
 from __future__ import annotations

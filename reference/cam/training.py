@@ -1,4 +1,4 @@
-"""Train the small GAP network of :mod:`cnnlab.reference.cam.torch_cam` on a shapes dataset (PyTorch).
+"""Train the small GAP network of :mod:`cnnlab.reference.cam._torch` on a shapes dataset (PyTorch).
 
 A few epochs on a couple of thousand 32x32 images take seconds on a CPU and give a network whose
 class activation maps can be checked against the objects' boxes.
@@ -13,7 +13,7 @@ __all__ = ["train_gap_net", "accuracy"]
 
 def train_gap_net(dataset, *, epochs: int = 6, batch_size: int = 32, lr: float = 3e-3,
                   width: int = 16, seed: int = 0):
-    """Fit :func:`~cnnlab.reference.cam.torch_cam.build_gap_net` with Adam and cross-entropy.
+    """Fit :func:`~cnnlab.reference.cam._torch.build_gap_net` with Adam and cross-entropy.
 
     Parameters
     ----------
@@ -34,7 +34,7 @@ def train_gap_net(dataset, *, epochs: int = 6, batch_size: int = 32, lr: float =
     import torch
     import torch.nn.functional as F
 
-    from .torch_cam import build_gap_net
+    from ._torch import build_gap_net
 
     images = np.asarray(dataset.images)
     if images.ndim != 4 or images.shape[1] not in (1, 3):

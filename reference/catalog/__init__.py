@@ -12,8 +12,7 @@ from ._spec import SOURCES, ArchSpec, Fact, Variant
 
 __all__ = ["ArchSpec", "Fact", "Variant", "SOURCES", "CATALOG", "get", "names", "FRAMEWORKS"]
 
-#: Frameworks an architecture can be built in.
-FRAMEWORKS = ("torch", "keras")
+from ..frameworks import FRAMEWORKS  # noqa: E402 - the frameworks an architecture is built in
 
 CATALOG: dict[str, ArchSpec] = {
     spec.name: spec

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import importlib
 
+from ..frameworks import framework_of
 from ..ops._validate import int_pair
-from ..summary import framework_of
 
 __all__ = ["HEADS", "POOLINGS", "with_head", "linear_head", "lecture_head"]
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from cnnlab import reference
 from cnnlab.bench.cli import main
-from cnnlab.reference.cam import torch_cam
+from cnnlab.reference.cam import _torch as torch_cam
 from cnnlab.reference.data import make_shapes
 from cnnlab.reports.overlay import as_rgb, gradient_image, overlay
 

@@ -17,8 +17,8 @@ def _imported_after(statement):
 
 @pytest.mark.parametrize("statement,allowed", [
     ("import cnnlab.reference.ops, cnnlab.reference.data, cnnlab.reference.cam, cnnlab.reports.overlay, cnnlab.bench.commands.explain", []),
-    ("import cnnlab.reference.cam.torch_cam, cnnlab.reference.cam.training", ["torch"]),
-    ("import cnnlab.reference.cam.keras_cam", ["keras", "tensorflow"]),
+    ("import cnnlab.reference.cam._torch, cnnlab.reference.cam.training", ["torch"]),
+    ("import cnnlab.reference.cam._keras", ["keras", "tensorflow"]),
 ])
 def test_imports(statement, allowed):
     for module in allowed:

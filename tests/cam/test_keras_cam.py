@@ -1,11 +1,12 @@
-"""cnnlab.reference.cam.keras_cam against reference.cam.torch_cam on the same network ported to Keras."""
+"""cnnlab.reference.cam._keras against reference.cam._torch on the same network ported to Keras."""
 
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from cnnlab.reference.cam import explain, keras_cam
+from cnnlab.reference.cam import _keras as keras_cam
+from cnnlab.reference.cam import explain
 from cnnlab.reference.porting import port_weights
 
 

@@ -1,4 +1,4 @@
-"""cnnlab.reference.cam.torch_cam against the grad-cam package, the CAM/Grad-CAM identity and the boxes."""
+"""cnnlab.reference.cam._torch against the grad-cam package, the CAM/Grad-CAM identity and the boxes."""
 
 import copy
 
@@ -10,7 +10,8 @@ from pytorch_grad_cam import GradCAM, GuidedBackpropReLUModel
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
 from cnnlab import reference
-from cnnlab.reference.cam import peak_in_box, torch_cam
+from cnnlab.reference.cam import _torch as torch_cam
+from cnnlab.reference.cam import peak_in_box
 from cnnlab.reference.cam.training import accuracy
 
 
