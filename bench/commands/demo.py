@@ -34,6 +34,26 @@ def architecture_table(frameworks) -> None:
           + (": " + ", ".join(f"{r['arch']}/{r['framework']}/{r['variant']}" for r in bad) if bad else "."))
 
 
+def what_it_did(summary) -> str:
+    """Which sandbox ran and which report files a grading section wrote (one line each)."""
+    out = Path(summary.out)
+    lines = [f"graded {len(summary.graded)}, errors {len(summary.errors)}, missing {len(summary.missing)} "
+             f"in {summary.wall_s:.0f} s; sandbox: {summary.isolation or 'none (no student code ran)'}"]
+    lines += [f"warning: {w}" for w in summary.warnings]
+    files, folders = [], []
+    for path in sorted(summary.reports.values(), key=str):
+        path = Path(path)
+        if path.is_dir():
+            count = sum(1 for p in path.rglob("*") if p.is_file())
+            folders.append(f"{path.name}/ ({count} files)")
+        else:
+            files.append(path.name)
+    if (out / "plots").is_dir():
+        folders.append(f"plots/ ({sum(1 for _ in (out / 'plots').glob('*.png'))} files)")
+    lines.append(f"wrote to {out}/: {', '.join(files + folders)}; open {out / 'report.html'}")
+    return "\n".join(lines)
+
+
 def grading_metrics(out: Path) -> None:
     from cnnlab.bench.grading import examples, grade
 
@@ -41,15 +61,22 @@ def grading_metrics(out: Path) -> None:
     summary = grade("metrics", examples("metrics"), out / "grades-metrics", jobs=2, progress=True,
                     limits={"call_timeout_s": 2})  # the endless-loop attack need not take 10 s
     print(summary.table())
+    print()
+    print(what_it_did(summary))
+    return summary
 
 
 def grading_architectures(out: Path, frameworks: list[str]) -> None:
-    from cnnlab.bench.grading.teams import demo
+    from cnnlab.bench.grading.teams import grade_examples, render_demo
 
     _section("Grading the bundled `architectures` examples (LeNet-5 scale): class, teams, leaderboard")
     if len(frameworks) < 2:
         print(f"(graded in {frameworks[0]} only, out of the {frameworks[0]} half of the points)\n")
-    print(demo(out / "grades-architectures", frameworks=",".join(frameworks), progress=True))
+    summary = grade_examples(out / "grades-architectures", frameworks=",".join(frameworks), progress=True)
+    print(render_demo(summary))
+    print()
+    print(what_it_did(summary))
+    return summary
 
 
 def run(args) -> int:
@@ -62,17 +89,19 @@ def run(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    skipped = []
+    skipped, pages = [], []
     architecture_table(frameworks)
-    grading_metrics(out)
+    pages.append(grading_metrics(out).out / "report.html")
     if is_installed("torch"):  # the grader builds its reference models in torch
-        grading_architectures(out, frameworks)
+        pages.append(grading_architectures(out, frameworks).out / "report.html")
     else:
         skipped.append(f"grading the architectures examples ({missing_message(['torch'])})")
     absent = [f for f in FRAMEWORKS if f not in frameworks]
     if absent and not args.framework:
         skipped.insert(0, f"the {' and '.join(absent)} half of every section ({missing_message(absent)})")
     print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; reports in {out}/")
+    for page in pages:
+        print(f"open {page}")
     for what in skipped:
         print(f"skipped: {what}")
     return 0
