@@ -16,8 +16,10 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,19 @@ _START_TIMEOUT_S = 60.0  # importing torch or keras in a cold worker can take th
 # A function that killed or hung the worker this many times is not called again: each retry
 # costs a worker start (or a whole timeout), and the next test must not wait for it.
 MAX_CRASHES = 2
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # workers of this process (their own pids are spared)
+
+
+# What a hidden test may say about a failed call: the grader's words for each kind, nothing the
+# student chose (no exception class, exit code, signal, message or file name).
+HIDDEN_PHRASES = {
+    "raised": "raised an exception", "timeout": "timed out", "memory": "ran out of memory",
+    "crashed": "crashed the worker", "exited": "ended the worker process",
+    "output": "printed too much output", "disk": "wrote too much into its working folder",
+    "unsendable": "returned a value that cannot be graded", "missing": "is missing",
+    "budget": "was not run: the submission used up its time budget",
+    "protocol": "sent an invalid reply",
+}
 
 
 class StudentError(Exception):
@@ -41,15 +56,26 @@ class StudentError(Exception):
         ``"raised"``, ``"timeout"``, ``"memory"``, ``"crashed"``, ``"exited"``, ``"output"``,
         ``"disk"``, ``"unsendable"``, ``"missing"``, ``"budget"`` or ``"protocol"``.
     summary : str
-        Written by the grader only; safe to show for hidden tests.
+        Written by the grader, for visible tests; it may name what the student's code chose
+        (the class of a built-in exception, an exit code, a signal).
     detail : str
         Text that comes from student code (an exception message, a traceback); shown only
         where the test is visible.
+    what : str
+        The call or import, in the grader's words (``"metrics.f"``, ``"importing metrics.py"``).
+    hidden : str
+        What a hidden test shows: ``what`` and a phrase of :data:`HIDDEN_PHRASES`, chosen by
+        ``kind`` alone.
     """
 
-    def __init__(self, kind: str, summary: str, detail: str = ""):
+    def __init__(self, kind: str, summary: str, detail: str = "", *, what: str = ""):
         super().__init__(summary + (f": {detail}" if detail else ""))
-        self.kind, self.summary, self.detail = kind, summary, detail
+        self.kind, self.summary, self.detail, self.what = kind, summary, detail, what
+
+    @property
+    def hidden(self) -> str:
+        phrase = HIDDEN_PHRASES.get(self.kind, "failed")
+        return f"{self.what} {phrase}" if self.what else f"the student's code {phrase}"
 
 
 @dataclass
@@ -69,8 +95,69 @@ class _Process:
     output: bytearray = field(default_factory=bytearray)
     output_total: int = 0
     output_exceeded: bool = False
+    disk_exceeded: bool = False
     drain: threading.Thread | None = None
     buffer: bytes = b""
+
+
+_SUBREAPER = False
+
+
+def _become_subreaper() -> None:
+    """Adopt the orphans of our workers (PR_SET_CHILD_SUBREAPER): a child a worker daemonised
+    (double fork, ``setsid``) is re-parented here instead of to init, so :func:`_reap_orphans`
+    finds and kills it. With seccomp or bubblewrap's PID namespace a worker cannot leave one
+    behind anyway; this is what the bare fallback has."""
+    global _SUBREAPER
+    if _SUBREAPER or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    _SUBREAPER = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+
+
+def _children() -> list[int]:
+    """Process ids whose parent is this process (from /proc)."""
+    me, found = os.getpid(), []
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:  # threads' children are listed per task
+            found += [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    try:
+        for task in os.listdir(f"/proc/{me}/task"):
+            if task == str(me):
+                continue
+            try:
+                with open(f"/proc/{me}/task/{task}/children") as fh:
+                    found += [int(x) for x in fh.read().split()]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return found
+
+
+def _reap_orphans(rounds: int = 20) -> None:
+    """Kill and reap every child of this process that is not a live worker's: orphans adopted
+    as a subreaper, and workers already killed. The trusted grader starts no other children."""
+    live = {w._proc.popen.pid for w in list(_LIVE) if w._proc is not None}
+    for _ in range(rounds):
+        strays = [pid for pid in _children() if pid not in live]
+        if not strays:
+            return
+        for pid in strays:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        time.sleep(0.02)
 
 
 def _human_bytes(n: int) -> str:
@@ -105,11 +192,16 @@ class Worker:
     helpers : tuple of str
         cnnlab's worker-side modules (``bench/grading/helpers``) the worker may import; they are
         copied next to the submission, read-only, and shadow student files of the same name.
+    reap_orphans : bool, default=False
+        Make this process a child subreaper and, whenever a worker is killed, kill every child of
+        this process that is not a live worker (what a worker daemonised). Only for a process
+        that starts no other children: the trusted grader child of ``cnnlab grade``.
     """
 
     def __init__(self, *, source: Path, scratch: Path, isolation: str, limits: Limits,
                  imports: tuple[str, ...] = ("numpy",), env: dict | None = None,
-                 layers: tuple[str, ...] = sandbox.WORKER_LAYERS, helpers: tuple[str, ...] = ()):
+                 layers: tuple[str, ...] = sandbox.WORKER_LAYERS, helpers: tuple[str, ...] = (),
+                 reap_orphans: bool = False):
         self.source, self.scratch, self.isolation = Path(source), Path(scratch), isolation
         self.limits, self.imports, self.env, self.layers = limits, imports, env or {}, layers
         self.tmp = self.scratch / "tmp"
@@ -133,6 +225,10 @@ class Worker:
         self.started_s = 0.0  # wall seconds spent starting workers
         self.used_s = 0.0  # wall seconds of calls, counted against the submission budget
         self.starts = 0
+        self.reap_orphans = reap_orphans
+        if reap_orphans:
+            _become_subreaper()
+        _LIVE.add(self)
 
     # ----------------------------------------------------------------- life cycle
 
@@ -164,6 +260,8 @@ class Worker:
         proc = _Process(popen=popen, reply_fd=read_fd)
         proc.drain = threading.Thread(target=self._drain, args=(proc,), daemon=True)
         proc.drain.start()
+        # a thread of the student's can write on after its call returned: watch the whole time
+        threading.Thread(target=self._watch_disk, args=(proc,), daemon=True).start()
         self._proc = proc
         self.starts += 1
         try:
@@ -172,16 +270,18 @@ class Worker:
             hello = self._read_reply(timeout=_START_TIMEOUT_S, what="starting the worker")
         except StudentError as exc:
             self._kill()
-            raise StudentError("crashed", "the sandboxed worker did not start", exc.summary) from None
+            raise StudentError("crashed", "the sandboxed worker did not start", exc.summary,
+                               what="starting the worker") from None
         except OSError:
             self._kill()
-            raise StudentError("crashed", "the sandboxed worker did not start") from None
+            raise StudentError("crashed", "the sandboxed worker did not start",
+                               what="starting the worker") from None
         finally:
             self.started_s += time.perf_counter() - started
         layers = hello.get("layers")
         if hello.get("hello") != 1 or not isinstance(layers, list):
             self._kill()
-            raise StudentError("crashed", "the sandboxed worker did not start")
+            raise StudentError("crashed", "the sandboxed worker did not start", what="starting the worker")
         self.applied_layers = [str(x) for x in layers]
 
     def _drain(self, proc: _Process) -> None:
@@ -203,6 +303,15 @@ class Worker:
                 proc.output_exceeded = True
                 self._signal(proc, signal.SIGKILL)
 
+    def _watch_disk(self, proc: _Process) -> None:
+        """Kill the worker as soon as its tmp holds more than the quota, between calls too."""
+        while proc.popen.poll() is None:
+            if self._tmp_usage() > self.disk_quota:
+                proc.disk_exceeded = True
+                self._signal(proc, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
     @staticmethod
     def _signal(proc: _Process, sig: int) -> None:
         try:
@@ -219,6 +328,8 @@ class Worker:
             proc.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if self.reap_orphans:
+            _reap_orphans()
         for stream in (proc.popen.stdin,):
             try:
                 stream.close()
@@ -234,7 +345,8 @@ class Worker:
         self._loaded.clear()
 
     def close(self) -> None:
-        """Stop the worker (politely, then by force) and close the tmp folder."""
+        """Stop the worker (politely, then by force), kill whatever it started, and delete its
+        files (the tmp folder and the helpers' copy), whatever modes student code gave them."""
         proc = self._proc
         if proc is not None and proc.popen.poll() is None:
             try:
@@ -244,9 +356,16 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._kill()
+        if self.reap_orphans:
+            _reap_orphans()
         if self._tmp_fd >= 0:
             os.close(self._tmp_fd)
             self._tmp_fd = -1
+        from .submissions import remove_tree
+
+        for folder in (self.tmp, self.helpers_dir):
+            if folder is not None:
+                remove_tree(folder)
 
     def __enter__(self) -> Worker:
         return self
@@ -276,29 +395,30 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 shown = timeout if limit_s is None else limit_s
-                raise StudentError("timeout", f"{what} timed out after {_seconds(round(shown, 3))}")
+                raise StudentError("timeout", f"{what} timed out after {_seconds(round(shown, 3))}",
+                                   what=what)
             ready, _, _ = select.select([proc.reply_fd], [], [], min(left, 0.25))
             if not ready:
                 if proc.output_exceeded:
                     raise self._limit_error(what)
-                if self._tmp_usage() > self.disk_quota:
-                    self._kill()
-                    self._empty_tmp()
-                    raise StudentError("disk", f"{what} wrote more than "
-                                       f"{_human_bytes(self.disk_quota)} into its working folder")
+                if proc.disk_exceeded or self._tmp_usage() > self.disk_quota:
+                    raise self._disk_error(what)
                 continue
             chunk = os.read(proc.reply_fd, 1 << 20)
             if not chunk:
+                if proc.disk_exceeded:
+                    raise self._disk_error(what)
                 raise self._death(what)
             proc.buffer += chunk
             if len(proc.buffer) > protocol.MAX_MESSAGE:
                 raise StudentError("protocol", f"{what}: the worker sent a reply larger than "
-                                   f"{_human_bytes(protocol.MAX_MESSAGE)}")
+                                   f"{_human_bytes(protocol.MAX_MESSAGE)}", what=what)
         line, _, proc.buffer = proc.buffer.partition(b"\n")
         try:
             return protocol.parse_line(line)
         except protocol.ProtocolError as exc:
-            raise StudentError("protocol", f"{what}: invalid reply from the worker ({exc})") from None
+            raise StudentError("protocol", f"{what}: invalid reply from the worker ({exc})",
+                               what=what) from None
 
     @property
     def disk_quota(self) -> int:
@@ -328,18 +448,25 @@ class Worker:
         return total
 
     def _empty_tmp(self) -> None:
-        for entry in os.scandir(self.tmp):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(entry.path)
-                except OSError:
-                    pass
+        """Remove what the worker wrote (whatever modes it gave it); the folder itself stays."""
+        from .submissions import remove_tree
+
+        try:
+            entries = list(os.scandir(self.tmp))
+        except OSError:
+            return
+        for entry in entries:
+            remove_tree(Path(entry.path))
+
+    def _disk_error(self, what: str) -> StudentError:
+        self._kill()
+        self._empty_tmp()
+        return StudentError("disk", f"{what} wrote more than {_human_bytes(self.disk_quota)} into its "
+                            "working folder", what=what)
 
     def _limit_error(self, what: str) -> StudentError:
         return StudentError("output", f"{what} printed more than "
-                            f"{_human_bytes(self.limits.output_kib * 1024)} of output")
+                            f"{_human_bytes(self.limits.output_kib * 1024)} of output", what=what)
 
     def _death(self, what: str) -> StudentError:
         proc = self._proc
@@ -356,19 +483,20 @@ class Worker:
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             if sig == signal.SIGXCPU:
                 return StudentError("timeout", f"{what} exceeded the CPU time limit of "
-                                    f"{_seconds(self.limits.submission_timeout_s)}")
+                                    f"{_seconds(self.limits.submission_timeout_s)}", what=what)
             return StudentError("crashed", f"{what} killed the worker (signal {name}); its memory "
                                 f"limit is {_human_bytes(self.limits.memory_mib * 2**20)}",
-                                self.output()[-1500:])
+                                self.output()[-1500:], what=what)
         return StudentError("exited", f"{what} ended the worker process (exit code {code})",
-                            self.output()[-1500:])
+                            self.output()[-1500:], what=what)
 
     # ----------------------------------------------------------------- calls
 
     def _ensure(self, module: str) -> None:
         if (module not in self._import_failures and module not in self.helpers
                 and not (self.source / f"{module}.py").is_file()):
-            self._import_failures[module] = StudentError("missing", f"{module}.py is not in the submission")
+            self._import_failures[module] = StudentError("missing", f"{module}.py is not in the submission",
+                                                         what=f"{module}.py")
         if module in self._import_failures:
             raise self._import_failures[module]
         if self._proc is None or self._proc.popen.poll() is not None:
@@ -388,7 +516,7 @@ class Worker:
         remaining = self.limits.submission_timeout_s - self.used_s
         if remaining <= 0:
             raise StudentError("budget", f"the submission used up its time budget of "
-                               f"{_seconds(self.limits.submission_timeout_s)}")
+                               f"{_seconds(self.limits.submission_timeout_s)}", what=what)
         timeout = min(self.limits.call_timeout_s, remaining)
         request = dict(request, id=protocol.new_id())
         proc = self._proc
@@ -412,7 +540,8 @@ class Worker:
         wall = time.perf_counter() - start
         self.used_s += wall
         seconds = reply.get("seconds")
-        student_s = min(float(seconds), wall) if type(seconds) in (int, float) and seconds >= 0 else wall
+        # the worker's own measure, if it is a plain finite number (a forged 10**400 is not)
+        student_s = min(seconds, wall) if type(seconds) is float and 0 <= seconds < wall else wall
         ok = reply.get("ok") is True
         self.calls.append(CallRecord(name=what, wall_s=wall, student_s=student_s, ok=ok))
         if not ok:
@@ -421,7 +550,7 @@ class Worker:
 
     def _student_exception(self, error, what: str) -> StudentError:
         if not isinstance(error, dict):
-            return StudentError("protocol", f"{what}: invalid reply from the worker")
+            return StudentError("protocol", f"{what}: invalid reply from the worker", what=what)
         kind = str(error.get("type", ""))[:100]
         message = str(error.get("message", ""))[:4000]
         tb = str(error.get("traceback", ""))[:8000]
@@ -429,15 +558,17 @@ class Worker:
         shown = kind if builtin else "an exception"
         if kind == "ReturnTypeError" and not error.get("builtin"):
             return StudentError("unsendable", f"{what} returned a value that cannot be graded",
-                                message)
+                                message, what=what)
         if error.get("memory") is True:
             return StudentError("memory", f"{what} exceeded the memory limit of "
-                                f"{_human_bytes(self.limits.memory_mib * 2**20)}", tb or message)
+                                f"{_human_bytes(self.limits.memory_mib * 2**20)}", tb or message,
+                                what=what)
         if builtin and kind == "SystemExit":  # the exit code is the student's text: detail only
-            return StudentError("exited", f"{what} called sys.exit", message)
+            return StudentError("exited", f"{what} called sys.exit", message, what=what)
         if builtin and kind == "RecursionError":
-            return StudentError("raised", f"{what} raised RecursionError", tb or message)
-        return StudentError("raised", f"{what} raised {shown}", tb or f"{kind}: {message}")
+            return StudentError("raised", f"{what} raised RecursionError", tb or message, what=what)
+        return StudentError("raised", f"{what} raised {shown}", tb or f"{kind}: {message}",
+                            what=what)
 
     def load(self, module: str) -> None:
         """Import ``module`` in the worker (done implicitly by :meth:`call`)."""
@@ -456,7 +587,7 @@ class Worker:
         crashes = self._crashes.get(what, [])
         if len(crashes) >= MAX_CRASHES:
             raise StudentError(crashes[-1].kind, f"{what} is not called again: it stopped the worker "
-                               f"{len(crashes)} times (last: {crashes[-1].summary})")
+                               f"{len(crashes)} times (last: {crashes[-1].summary})", what=what)
         self._ensure(module)
         prefix = f"in-{protocol.new_id()}"
         try:
@@ -465,7 +596,7 @@ class Worker:
                        "kwargs": protocol.encode(kwargs, dir_fd=self._tmp_fd, prefix=prefix + "k")}
         except OSError as exc:
             raise StudentError("protocol", f"{what}: the worker's tmp folder is unusable "
-                               f"({exc.strerror})") from None
+                               f"({exc.strerror})", what=what) from None
         try:
             value = self._request(payload, what=what)
         except StudentError as exc:
@@ -476,7 +607,7 @@ class Worker:
             return protocol.decode(value, dir_fd=self._tmp_fd, max_bytes=self.limits.file_mib * 2**20)
         except protocol.ProtocolError as exc:
             self._kill()
-            raise StudentError("protocol", f"{what} returned an invalid value ({exc})") from None
+            raise StudentError("protocol", f"{what} returned an invalid value ({exc})", what=what) from None
         finally:
             self._cleanup(prefix)
 

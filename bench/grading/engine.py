@@ -400,7 +400,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         book.finish_run(run_id, status)
         summary.records = book.latest(spec.name)
         book.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        submissions.remove_tree(scratch)  # whatever modes student code gave its folders
         summary.wall_s = time.perf_counter() - started
     # "missing file": no student code ran, so no sandbox to report or warn about
     labels = sorted({r["isolation"] for r in summary.records
@@ -420,6 +420,9 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     if any("landlock" not in label and "bwrap" not in label for label in labels):
         summary.warnings.append("some workers ran without file-system isolation (no bubblewrap, "
                                 "no Landlock): student code could read files the grader can read")
+    for line in sorted({m for label in labels for m in sandbox.missing_protections(label)}):
+        if "bubblewrap and no Landlock" not in line:  # said above
+            summary.warnings.append(f"some workers ran with {line}")
     if team_roster is not None and team_roster.has_teams:
         summary.teams = teams.team_view(summary.records, team_roster)
     if write_reports:
@@ -471,6 +474,7 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                     row.update(isolation=MISSING_FILE,
                                message=row["message"] or f"missing file: {', '.join(absent)}")
                 book.record(run_id, spec.name, row, tests)
+                submissions.remove_tree(Path(job["work"]))  # nothing of a graded student stays
                 (summary.graded if row["status"] == "graded" else summary.errors).append(sub.student)
                 bar.update(1)
     except BaseException:

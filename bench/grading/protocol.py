@@ -3,6 +3,11 @@
 Everything that comes from the worker is untrusted: replies are size-capped JSON, arrays are
 ``.npy`` files opened without following links, checked to be regular files whose size matches
 their header, and loaded with ``allow_pickle=False``. Nothing is unpickled or evaluated.
+
+What a reply may cost the grader is bounded before anything is converted: only plain numeric,
+boolean and fixed-width text dtypes (no structured, object or zero-size ones), and every element is charged
+at least 8 bytes against the reply's budget, because a test that turns a bool array into float64
+pays 8 bytes per element whatever the student sent.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ MAX_MESSAGE = 4 * 2**20  # bytes of one JSON reply
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
 MAX_STRING = 2**20
+# dtype kinds a reply may carry: bool, signed and unsigned integers, floats, complex numbers,
+# fixed-width text and bytes
+ARRAY_KINDS = "biufcUS"
+MAX_ELEMENTS = 2**28  # whatever the byte budget: a shape product past this is refused unread
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -184,7 +193,18 @@ def read_array(name: str, *, dir_fd: int, budget: list):
         raise ProtocolError(f"{name!r} is not a valid .npy file: {type(exc).__name__}") from None
     if dtype.hasobject:
         raise ProtocolError(f"{name!r} holds Python objects")
-    expected = math.prod(shape) * dtype.itemsize
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None \
+            or dtype.itemsize == 0:
+        # grader-chosen words only: a structured dtype's field names are the student's text
+        raise ProtocolError(f"{name!r} is not an array of numbers, booleans or text")
+    if not all(type(n) is int and n >= 0 for n in shape):
+        raise ProtocolError(f"{name!r}: invalid shape")
+    elements = math.prod(shape)
+    charged = elements * max(dtype.itemsize, 8)
+    if elements > MAX_ELEMENTS or charged - len(data) > budget[1]:
+        raise ProtocolError(f"{name!r} has more elements than a reply may carry")
+    budget[1] -= max(charged - len(data), 0)
+    expected = elements * dtype.itemsize
     if expected != len(data) - stream.tell():
         raise ProtocolError(f"{name!r}: data size does not match its header")
     stream.seek(0)

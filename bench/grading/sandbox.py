@@ -70,6 +70,41 @@ def resolve(isolation: str) -> str:
     return isolation
 
 
+# What each protection stops, for the lines ``cnnlab grade`` prints where one was missing.
+_WITHOUT = {
+    "files": "no bubblewrap and no Landlock: student code could read any file the grader can "
+             "read (other submissions, hidden tests, the grader's /proc)",
+    "seccomp": "no seccomp: student code could start processes that outlive their call, open "
+               "sockets, and create System V IPC objects or memfd memory (not counted by the "
+               "memory limit) that another student's worker could reach",
+    "capabilities": "capabilities were not dropped",
+}
+
+
+def missing_protections(label: str) -> list[str]:
+    """What a worker of isolation ``label`` (``Worker.isolation_label``) went without, one line each.
+
+    Parameters
+    ----------
+    label : str
+        For example ``"bwrap+capabilities+seccomp+rlimits"`` or ``"rlimits"``.
+
+    Returns
+    -------
+    list of str
+        Empty for the full set.
+    """
+    layers = set(label.split("+"))
+    missing = []
+    if not layers & {"bwrap", "landlock"}:
+        missing.append(_WITHOUT["files"])
+    if "seccomp" not in layers:
+        missing.append(_WITHOUT["seccomp"])
+    if "capabilities" not in layers:
+        missing.append(_WITHOUT["capabilities"])
+    return missing
+
+
 @dataclass(frozen=True)
 class Plan:
     """What :class:`~cnnlab.bench.grading.client.Worker` runs.
@@ -215,7 +250,9 @@ def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tu
         config = {"source": SANDBOX_SOURCE, "tmp": SANDBOX_TMP, "readable": [], "writable": [],
                   "helpers": SANDBOX_HELPERS if helpers else None}
         worker_env = environment(env, home=SANDBOX_TMP)
-        argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent",
+        # --unshare-all holds --unshare-ipc; named too, because the IPC namespace is what keeps
+        # one student's System V objects from the next (and frees them when the worker ends)
+        argv = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-ipc", "--die-with-parent",
                 "--new-session", "--uid", str(NOBODY), "--gid", str(NOBODY),
                 "--hostname", "sandbox", "--clearenv"]
         for key, value in worker_env.items():

@@ -8,19 +8,32 @@ unpacked with limits (no absolute paths, no ``..``, no links, bounded size and f
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import re
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 MAX_FILES = 500
 MAX_BYTES = 50 * 2**20
+MAX_NOTEBOOK_BYTES = 16 * 2**20  # the trusted grader parses a notebook whole: a bound first
+MAX_DEPTH = 32  # folder levels inside one submission
+MAX_NAME = 255  # bytes of one path component (NAME_MAX of Linux file systems)
+MAX_PATH = 3000  # bytes of a path under the scratch folder; PATH_MAX is 4096 with the prefix
+_ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
+                zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SKIP = ("__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git")
+
+
+class SubmissionError(ValueError):
+    """One submission cannot be prepared for grading; the message is one line naming why."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,16 @@ class Submission:
     path : Path
         The folder, ``.zip`` or ``.ipynb``.
     kind : {"folder", "zip", "notebook"}
+    problem : str
+        Why this entry cannot be graded before anything is unpacked (two entries of the class
+        folder that name the same student); :func:`prepare` raises it as a
+        :class:`SubmissionError`.
     """
 
     student: str
     path: Path
     kind: str
+    problem: str = ""
 
 
 def student_id(name: str) -> str:
@@ -72,8 +90,13 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
     Raises
     ------
     ValueError
-        If ``submissions`` is not a folder, holds no submission, or two entries map to the same
-        student identifier.
+        If ``submissions`` is not a folder or holds no submission.
+
+    Notes
+    -----
+    Entries whose names map to the same identifier (``a b`` and ``a_b``) are all kept, under
+    distinct identifiers (``a_b``, ``a_b-2``...), each with a :attr:`Submission.problem`: which of
+    them is the student's is not ours to guess, and the rest of the class is graded.
     """
     root = Path(submissions)
     if not root.is_dir():
@@ -81,7 +104,7 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
     root = root.resolve()
     if _is_submission_folder(root, files):
         return [Submission(student_id(root.name), root, "folder")]
-    found: dict[str, Submission] = {}
+    entries: list[tuple[str, Path, str]] = []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(".") or entry.name in _SKIP or entry.is_symlink():
             continue
@@ -93,11 +116,24 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
             kind, name = "notebook", entry.stem
         else:
             continue
-        sid = student_id(name)
-        if sid in found:
-            raise ValueError(f"{found[sid].path.name!r} and {entry.name!r} are both student {sid!r}; "
-                             "rename one")
-        found[sid] = Submission(sid, entry, kind)
+        entries.append((student_id(name), entry, kind))
+    groups: dict[str, list[tuple[Path, str]]] = {}
+    for sid, entry, kind in entries:
+        groups.setdefault(sid, []).append((entry, kind))
+    found: dict[str, Submission] = {}
+    taken = set(groups)
+    for sid, group in groups.items():
+        if len(group) == 1:
+            found[sid] = Submission(sid, *group[0])
+            continue
+        names = " and ".join(repr(entry.name) for entry, _ in group)
+        problem = f"{names} are all student {sid!r}; rename all but one and grade again"
+        for number, (entry, kind) in enumerate(group, start=1):
+            unique, suffix = sid, number
+            while number > 1 and unique in taken:
+                unique, suffix = f"{sid[:90]}-{suffix}", suffix + 1
+            taken.add(unique)
+            found[unique] = Submission(unique, entry, kind, problem)
     if not found:
         raise ValueError(f"no submissions in {str(submissions)!r}: expected sub-folders, .zip or "
                          f".ipynb files, or a folder holding {', '.join(files)}")
@@ -109,20 +145,37 @@ def notebook_source(path: Path) -> str:
 
     Raises
     ------
-    ValueError
-        If the file is not a readable notebook.
+    SubmissionError
+        If the file is larger than :data:`MAX_NOTEBOOK_BYTES`, not a readable notebook, or its
+        cells are not a list of cells with text sources.
     """
     import nbformat
 
     try:
+        size = os.stat(path, follow_symlinks=False).st_size
+    except OSError as exc:
+        raise SubmissionError(f"{path.name} cannot be read ({exc.strerror})") from None
+    if size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB, the limit "
+                              "for a notebook (clear its outputs)")
+    try:
         notebook = nbformat.read(str(path), as_version=4)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for a bad file
-        raise ValueError(f"{path.name} is not a readable notebook ({type(exc).__name__})") from None
+        raise SubmissionError(f"{path.name} is not a readable notebook ({type(exc).__name__})") from None
+    raw_cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(raw_cells, list):
+        raise SubmissionError(f"{path.name} is not a notebook: it has no list of cells")
     cells = []
-    for cell in notebook.cells:
+    for number, cell in enumerate(raw_cells, start=1):
+        if not isinstance(cell, dict):
+            raise SubmissionError(f"{path.name}: cell {number} is not a notebook cell")
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(part, str) for part in source):
+            source = "".join(source)  # the on-disk form, where nbformat did not join it
+        if not isinstance(source, str):
+            raise SubmissionError(f"{path.name}: the source of cell {number} is not text")
         if source.lstrip().startswith("%%"):
             continue  # a cell magic (%%time, %%bash ...) makes the whole cell IPython-only
         lines = []
@@ -137,11 +190,23 @@ def notebook_source(path: Path) -> str:
     return "\n\n".join(cells) + "\n"
 
 
+def _check_parts(parts: tuple[str, ...], dest: Path, what: str) -> None:
+    """Refuse a relative path that is too deep or too long to be written under ``dest``."""
+    if len(parts) > MAX_DEPTH:
+        raise SubmissionError(f"{what}: {'/'.join(parts)[:80]!r}... is more than {MAX_DEPTH} folders deep")
+    for part in parts:
+        if len(os.fsencode(part)) > MAX_NAME:
+            raise SubmissionError(f"{what}: a name longer than {MAX_NAME} bytes ({part[:40]!r}...)")
+    if len(os.fsencode(str(dest.joinpath(*parts)))) > MAX_PATH:
+        raise SubmissionError(f"{what}: the path {'/'.join(parts)[:80]!r}... is too long to unpack")
+
+
 def _copy_tree(src: Path, dest: Path) -> None:
     count, total = 0, 0
-    for folder, dirs, names in os.walk(src, followlinks=False):
+    for folder, dirs, names in os.walk(src, followlinks=False, onerror=_walk_error):
         dirs[:] = [d for d in dirs if d not in _SKIP and not d.startswith(".")]
         rel = Path(folder).relative_to(src)
+        _check_parts(rel.parts, dest, src.name)
         for name in names:
             source = Path(folder) / name
             info = source.lstat()
@@ -151,37 +216,70 @@ def _copy_tree(src: Path, dest: Path) -> None:
             total += info.st_size
             if count > MAX_FILES or total > MAX_BYTES:
                 raise ValueError(f"submission is larger than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+            _check_parts((*rel.parts, name), dest, src.name)
             target = dest / rel / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target, follow_symlinks=False)
 
 
+def _walk_error(exc: OSError) -> None:
+    raise SubmissionError(f"a folder of the submission cannot be read ({exc.strerror})")
+
+
 def _unzip(path: Path, dest: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ValueError(f"{path.name} is not a readable zip file ({exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise SubmissionError(f"{path.name} is not a readable zip file ({exc})") from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_BYTES:
-            raise ValueError(f"{path.name} unpacks to more than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+            raise SubmissionError(f"{path.name} unpacks to more than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+        wanted: dict[tuple[str, ...], zipfile.ZipInfo] = {}
         for member in members:
             parts = Path(member.filename.replace("\\", "/")).parts
-            if member.filename.startswith("/") or ".." in parts or not parts:
-                raise ValueError(f"{path.name}: unsafe path {member.filename!r} in the archive")
+            if member.filename.startswith("/") or ".." in parts or not parts or "\0" in member.filename:
+                raise SubmissionError(f"{path.name}: unsafe path {member.filename!r} in the archive")
             if stat.S_ISLNK(member.external_attr >> 16):
                 continue
             if any(p in _SKIP or p.startswith(".") for p in parts):
                 continue
+            _check_parts(parts, dest, path.name)
+            if member.flag_bits & 0x1:
+                raise SubmissionError(f"{path.name}: {member.filename!r} is encrypted; hand in an "
+                                      "archive without a password")
+            if member.compress_type not in _ZIP_METHODS:
+                raise SubmissionError(f"{path.name}: {member.filename!r} uses a compression method "
+                                      f"({member.compress_type}) other than "
+                                      f"{', '.join(sorted(set(_ZIP_METHODS.values())))}")
+            if parts in wanted:
+                raise SubmissionError(f"{path.name}: {member.filename!r} is in the archive twice")
+            wanted[parts] = member
+        # a name that is a file and also a folder of another member cannot be unpacked
+        folders = {parts[:i] for parts in wanted for i in range(1, len(parts))}
+        clash = sorted(folders & set(wanted))
+        if clash:
+            name = "/".join(clash[0])
+            raise SubmissionError(f"{path.name}: {name!r} is both a file and a folder in the archive")
+        for parts, member in wanted.items():
             target = dest.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(target, "wb") as out:
-                written = 0
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > MAX_BYTES:
-                        raise ValueError(f"{path.name}: a member unpacks to more than {MAX_BYTES >> 20} MiB")
-                    out.write(chunk)
+            try:
+                with archive.open(member) as src, open(target, "wb") as out:
+                    written = 0
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > MAX_BYTES:
+                            raise SubmissionError(f"{path.name}: a member unpacks to more than "
+                                                  f"{MAX_BYTES >> 20} MiB")
+                        out.write(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                    ValueError) as exc:
+                if isinstance(exc, SubmissionError):
+                    raise
+                why = "its checksum is wrong" if "CRC" in str(exc) else str(exc)[:200]
+                raise SubmissionError(f"{path.name}: {member.filename!r} cannot be unpacked "
+                                      f"({why})") from None
 
 
 def _single_child(folder: Path) -> Path:
@@ -207,23 +305,46 @@ def prepare(submission: Submission, dest: Path, files: tuple[str, ...]) -> Path:
 
     Raises
     ------
-    ValueError
-        For an unreadable archive or notebook, or one over the size limits.
+    SubmissionError
+        For an unreadable archive or notebook, one over the limits, a tree that cannot be
+        written under ``dest``, an assignment file that is not a file, or two entries of the
+        class folder that name the same student.
     """
+    if submission.problem:
+        raise SubmissionError(submission.problem)
+    try:
+        return _prepare(submission, dest, files)
+    except OSError as exc:  # what the file system refused: this submission's problem only
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+            reason += " (a path of the submission is too long or too deep)"
+        raise SubmissionError(f"{submission.path.name} cannot be unpacked here: {reason}") from None
+    except (RecursionError, MemoryError, UnicodeError):
+        raise SubmissionError(f"{submission.path.name} cannot be unpacked here: its file names or "
+                              "structure are malformed") from None
+
+
+def _prepare(submission: Submission, dest: Path, files: tuple[str, ...]) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     if submission.kind == "zip":
         _unzip(submission.path, dest)
         folder = _single_child(dest)
     elif submission.kind == "notebook":
+        if os.stat(submission.path).st_size > MAX_NOTEBOOK_BYTES:
+            raise SubmissionError(f"{submission.path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} "
+                                  "MiB, the limit for a notebook (clear its outputs)")
         shutil.copyfile(submission.path, dest / submission.path.name)
         folder = dest
     else:
         _copy_tree(submission.path, dest)
         folder = dest
-    notebooks = sorted(folder.glob("*.ipynb"))
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
     for name in files:
         if (folder / name).is_file():
             continue
+        if os.path.lexists(folder / name):
+            raise SubmissionError(f"{name} in the submission is not a plain file (a folder or a "
+                                  "link?)")
         named = folder / (Path(name).stem + ".ipynb")
         source = named if named in notebooks else (notebooks[0] if len(notebooks) == 1 else None)
         if source is not None:
@@ -232,10 +353,67 @@ def prepare(submission: Submission, dest: Path, files: tuple[str, ...]) -> Path:
 
 
 def digest(folder: Path) -> str:
-    """SHA-256 over the relative paths and contents of the files in ``folder``."""
+    """SHA-256 over the relative paths and contents of the files in ``folder``.
+
+    Raises
+    ------
+    SubmissionError
+        If the prepared files cannot be read back.
+    """
     h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        h.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
+    try:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            h.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    except OSError as exc:
+        raise SubmissionError(f"the prepared submission cannot be read back ({exc.strerror})") from None
     return h.hexdigest()
+
+
+def remove_tree(path: Path) -> bool:
+    """Delete ``path`` and everything below it, whatever modes student code gave the folders.
+
+    A folder chmod-ed to 000 stops ``shutil.rmtree`` for a grader that is not root; its owner
+    may still chmod it back, which is done on the way down. Links are removed, never followed.
+
+    Returns
+    -------
+    bool
+        Whether nothing is left.
+    """
+    path = Path(path)
+
+    def retry(function, name, _exc_info):
+        parent = os.path.dirname(name)
+        for folder in (parent, name):
+            try:
+                if os.path.isdir(folder) and not os.path.islink(folder):
+                    os.chmod(folder, 0o700)
+            except OSError:
+                pass
+        try:
+            if function in (os.rmdir, os.unlink, os.remove):
+                function(name)
+            elif os.path.isdir(name) and not os.path.islink(name):
+                shutil.rmtree(name, ignore_errors=True)
+            else:
+                os.unlink(name)
+        except OSError:
+            pass
+
+    for _ in range(3):  # a second pass for entries a first chmod made reachable
+        if not os.path.lexists(path):
+            return True
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                os.chmod(path, 0o700)
+            except OSError:
+                pass
+            shutil.rmtree(path, onerror=retry)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    return not os.path.lexists(path)

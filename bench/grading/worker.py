@@ -59,6 +59,8 @@ _SYSCALLS = {
         setrlimit=160, prlimit64=302, unshare=272, setns=308, mount=165, chroot=161,
         process_vm_readv=310, process_vm_writev=311, bpf=321, perf_event_open=298,
         userfaultfd=323, keyctl=250, add_key=248, request_key=249,
+        shmget=29, shmat=30, shmctl=31, shmdt=67, semget=64, semop=65, semctl=66, semtimedop=220,
+        msgget=68, msgsnd=69, msgrcv=70, msgctl=71, mq_open=240, mq_unlink=241, memfd_create=319,
     ),
     "aarch64": dict(
         arch=0xC00000B7, capset=91, fork=None, vfork=None, clone=220, socket=198, ptrace=117,
@@ -66,11 +68,19 @@ _SYSCALLS = {
         setrlimit=164, prlimit64=261, unshare=97, setns=268, mount=40, chroot=51,
         process_vm_readv=270, process_vm_writev=271, bpf=280, perf_event_open=241,
         userfaultfd=282, keyctl=219, add_key=217, request_key=218,
+        shmget=194, shmat=196, shmctl=195, shmdt=197, semget=190, semop=193, semctl=191,
+        semtimedop=192, msgget=186, msgsnd=189, msgrcv=188, msgctl=187, mq_open=180, mq_unlink=181,
+        memfd_create=279,
     ),
 }
 _COMMON = dict(clone3=435, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
                pidfd_open=434, pidfd_send_signal=424, pidfd_getfd=438, open_tree=428,
-               move_mount=429, fsopen=430, fsmount=432)
+               move_mount=429, fsopen=430, fsmount=432, memfd_secret=447)
+# System V IPC and POSIX message queues outlive the process that made them (without an IPC
+# namespace, the next student's worker could read them); memfd pages are not counted by
+# RLIMIT_AS. Denied in both modes.
+_IPC = ["shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget",
+        "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "memfd_create", "memfd_secret"]
 LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
 
 
@@ -178,7 +188,8 @@ class _SockFprog(ctypes.Structure):
 
 def _seccomp():
     """A BPF filter: no new processes (threads are fine), no sockets, no io_uring, no ptrace,
-    no signals to other processes, no raising limits, no namespaces or mounts."""
+    no signals to other processes, no raising limits, no namespaces or mounts, no System V IPC,
+    POSIX message queues or memfd."""
     numbers = _SYSCALLS.get(_MACHINE)
     if numbers is None:
         return False
@@ -190,7 +201,8 @@ def _seccomp():
               "mount", "chroot", "process_vm_readv", "process_vm_writev", "bpf",
               "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
               "io_uring_setup", "io_uring_enter", "io_uring_register", "pidfd_open",
-              "pidfd_send_signal", "pidfd_getfd", "open_tree", "move_mount", "fsopen", "fsmount"]
+              "pidfd_send_signal", "pidfd_getfd", "open_tree", "move_mount", "fsopen", "fsmount",
+              *_IPC]
     pid = os.getpid()
     prog = []
 

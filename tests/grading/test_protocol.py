@@ -87,7 +87,7 @@ def test_header_that_lies_about_the_size(tmp_path, tmp_fd):
     np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
                                                "shape": (10**12,)})
     (tmp_path / "big.npy").write_bytes(buf.getvalue() + b"\0" * 64)
-    with pytest.raises(ProtocolError, match="does not match its header"):
+    with pytest.raises(ProtocolError, match="does not match its header|more elements than"):
         decode({"$array": "big.npy"}, tmp_fd)
     (tmp_path / "junk.npy").write_bytes(b"\x93NUMPY garbage")
     with pytest.raises(ProtocolError, match=r"not a valid .npy|unsupported .npy version"):

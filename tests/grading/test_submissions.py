@@ -42,8 +42,9 @@ def test_errors_name_the_problem(tmp_path):
         discover(tmp_path, FILES)
     (tmp_path / "a b").mkdir()
     (tmp_path / "a_b").mkdir()
-    with pytest.raises(ValueError, match="are both student 'a_b'"):
-        discover(tmp_path, FILES)
+    found = discover(tmp_path, FILES)  # both kept, each an error of its own (issue 19)
+    assert [s.student for s in found] == ["a_b", "a_b-2"]
+    assert all("are all student 'a_b'" in s.problem for s in found)
 
 
 def test_student_ids_are_safe_file_names():
