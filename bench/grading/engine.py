@@ -12,11 +12,15 @@ from __future__ import annotations
 import concurrent.futures as futures
 import csv
 import datetime as dt
+import errno
+import fcntl
+import hashlib
 import json
 import os
 import select
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,6 +37,27 @@ from .gradebook import Gradebook
 MISSING_FILE = "missing file"  # the isolation of a submission without its required file
 _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "internal error",
                 4: "usage error", 5: "no tests collected"}
+# Errors of the environment around --out (not bugs): each becomes one line for the user.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
+                       errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP}
+_CANARY = "cnnlab_canary"
+
+
+class GradingError(ValueError):
+    """Grading cannot go on here (a busy, unwritable or corrupt ``out``, or workers that cannot
+    start); nothing more is recorded as graded. The message is one line for the user."""
+
+
+class GradebookBusy(GradingError):
+    """Another grading run holds the lock of this ``out`` folder."""
+
+
+class WorkersCannotStart(GradingError):
+    """The sandboxed worker does not start here, so no student's code could run."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The grading process received SIGTERM; handled like Ctrl-C (run marked interrupted)."""
 
 
 @dataclass
@@ -122,16 +147,17 @@ def read_roster(path: str | Path) -> dict[str, str]:
 class _Server:
     """One ``runner --serve`` process: it forks a fresh grader child per submission."""
 
-    def __init__(self):
+    def __init__(self, cwd: Path):
         env = dict(os.environ)
         env.update(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
                    PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1")  # no BLAS threads in a process that forks
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # -P: the working folder (perhaps a submission's own) is never on the trusted grader's path
+        # -P: the working folder (perhaps a submission's own) is never on the trusted grader's
+        # path; cwd: nor is it where pytest looks for conftest.py or ini files
         self.proc = subprocess.Popen([sys.executable, "-P", "-m", "cnnlab.bench.grading.runner", "--serve"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                     start_new_session=True)
+                                     start_new_session=True, cwd=cwd)
         self.child: int | None = None
         self._buffer = b""
 
@@ -180,8 +206,9 @@ class _Server:
 class _Children:
     """The grader servers, one per job slot, so that an interruption can stop them all."""
 
-    def __init__(self):
+    def __init__(self, cwd: Path):
         self.lock, self.idle, self.all, self.stopping = threading.Lock(), [], [], False
+        self.cwd = cwd
 
     def take(self) -> _Server:
         with self.lock:
@@ -189,7 +216,7 @@ class _Children:
                 raise KeyboardInterrupt
             if self.idle:
                 return self.idle.pop()
-            server = _Server()
+            server = _Server(self.cwd)
             self.all.append(server)
             return server
 
@@ -247,14 +274,40 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
     if code is None:
         result.update(status="error", message=f"grading took longer than {timeout_s:.0f} s and was stopped")
     elif results.is_file() and code in (0, 1):
-        data = json.loads(results.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(results.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            result.update(status="error", message=f"the grader's results are unreadable ({exc}); "
+                                                  f"see logs/{log_path.name}")
+            return result
         result.update(data)
         result["status"] = "graded"
+        unran = _student_code_unran(data, Path(job["source"]), job.get("files", ()))
+        if unran:
+            result.update(status="error", message=f"{unran}; see logs/{log_path.name}")
     else:
         why = _PYTEST_EXIT.get(code, f"exit code {code}")
         result.update(status="error", message=f"the grader failed: pytest {why}; see logs/{log_path.name}")
     result["wall_s"] = wall
     return result
+
+
+def _student_code_unran(data: dict, source: Path, files) -> str:
+    """Why none of the student's code ran although the grader child finished, or "".
+
+    A score from such a run says nothing about the student (a worker that cannot start, a
+    broken assignment test), so it must not be recorded as graded.
+    """
+    if not data.get("records"):
+        return ""  # handled by the caller: no test was run
+    if data.get("worker_starts", 0) > 0 and data.get("workers_ready", 1) == 0:
+        reasons = [r["message"] for r in data["records"] if r.get("message")]
+        why = reasons[0].splitlines()[0] if reasons else "no reply"
+        return f"the sandboxed worker never started ({why}), so none of the student's code ran"
+    if data.get("worker_starts", 0) == 0 and all((source / name).is_file() for name in files):
+        return ("no test reached the student's code although every file is there "
+                "(an error in the assignment's tests?)")
+    return ""
 
 
 def _remove_stale_scratch() -> None:
@@ -322,6 +375,14 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     ValueError
         For an unknown assignment, isolation or student in ``regrade``, a bad ``jobs``, limit
         or roster, or a submissions folder with nothing to grade.
+    GradingError
+        (a ``ValueError``) Before anything is recorded as graded: for an ``out`` that is empty,
+        a file, not writable or full, a corrupt gradebook, another run grading into ``out``
+        (:class:`GradebookBusy`) or a sandboxed worker that cannot start here
+        (:class:`WorkersCannotStart`).
+    KeyboardInterrupt
+        On Ctrl-C or SIGTERM (:class:`Terminated`), after the run is marked ``interrupted`` and
+        the reports of what was graded are written.
     """
     started = time.perf_counter()
     spec = assignments.load(assignment)
@@ -329,7 +390,9 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         raise ValueError(f"jobs must be a positive int, got {jobs!r}")
     resolved = sandbox.resolve(isolation)
     limits = dict(limits or {})
-    spec.limits.replace(**limits)  # validates the names and values
+    effective = spec.limits.replace(**limits)  # validates the names and values
+    if not str(submissions_dir).strip():  # Path("") is the working folder: never meant
+        raise ValueError("the submissions folder must not be empty (use . for the working folder)")
     found = submissions.discover(submissions_dir, spec.files)
     students = {s.student: s for s in found}
     unknown_regrade = [s for s in regrade if s not in students]
@@ -338,44 +401,75 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                          f"students: {', '.join(sorted(students))}")
     names = read_roster(roster) if roster else {}
     team_roster = teams.read_roster(roster) if roster else None
-    out = Path(out)
-    (out / "logs").mkdir(parents=True, exist_ok=True)
+    out_dir = _out_folder(out)
+    lock = _take_lock(out_dir)
+    restore = _sigterm_interrupts()
+    try:
+        with _environment_errors():
+            return _grade_locked(
+                spec=spec, found=found, names=names, team_roster=team_roster, out=Path(out),
+                out_dir=out_dir, jobs=jobs, public_only=public_only, regrade=regrade,
+                isolation=isolation, resolved=resolved, limits=limits, effective=effective,
+                progress=progress, write_reports=write_reports, published=published, now=now,
+                layers=layers, started=started)
+    finally:
+        restore()
+        os.close(lock)
+
+
+def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public_only, regrade,
+                  isolation, resolved, limits, effective, progress, write_reports, published, now,
+                  layers, started) -> Summary:
+    """:func:`grade` once its arguments are checked and it holds the lock of ``out``."""
+    students = {s.student: s for s in found}
     scope = "public" if public_only else "all"
     options = {"jobs": jobs, "public_only": public_only, "limits": limits, "isolation": isolation,
                "layers": list(layers) if layers is not None else None}
-    book = Gradebook(out / "gradebook.db")
-    run_id = book.start_run(spec.name, isolation=resolved, options=options)
-    summary = Summary(run_id=run_id, assignment=spec.name, out=out, names=names)
+    summary = Summary(run_id=0, assignment=spec.name, out=out, names=names)
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"cnnlab-grade-{os.getpid()}-"))
     os.chmod(scratch, 0o700)
-    children = _Children()
-    status = "finished"
+    children = _Children(scratch)
+    book: Gradebook | None = None
+    run_id: int | None = None
+    status, interrupted = "failed", None
     try:
+        book = _open_gradebook(out_dir / "gradebook.db")
+        book.close_dead_runs()  # we hold the lock: a run still "running" was killed
         previous = book.graded(spec.name)
-        todo = []
+        grader = grader_digest(spec)
+        todo, unreadable = [], []
         for sub in found:
             work = scratch / sub.student
             try:
                 source = submissions.prepare(sub, work / "src", spec.files)
                 digest = submissions.digest(source)
             except ValueError as exc:
-                book.record(run_id, spec.name, {"student": sub.student, "scope": scope,
-                                                "source": str(sub.path), "status": "error",
-                                                "max_score": spec.points, "message": str(exc)}, [])
-                summary.errors.append(sub.student)
+                unreadable.append((sub, str(exc)))
+                submissions.remove_tree(work)  # what a half-unpacked archive left
                 continue
             old = previous.get(sub.student)
+            # the same files graded by the same tests and limits: nothing new to learn
             if (old is not None and old["digest"] == digest and old["scope"] == scope
-                    and old["status"] == "graded" and sub.student not in regrade):
+                    and old["status"] == "graded" and old.get("grader_digest") in (None, grader)
+                    and sub.student not in regrade):
                 summary.skipped.append(sub.student)
                 continue
             todo.append((sub, {
                 "assignment": str(spec.root), "source": str(source), "work": str(work),
                 "scratch": str(work / "sandbox"), "results": str(work / "results.json"),
                 "isolation": resolved, "limits": limits, "layers": list(layers) if layers else layers,
-                "public_only": public_only, "digest": digest,
+                "public_only": public_only, "digest": digest, "files": list(spec.files),
             }))
+        if todo:  # before anything is recorded: a worker that cannot start grades nobody
+            check_workers(spec, isolation=resolved, limits=effective, layers=layers,
+                          folder=scratch / _CANARY)
+        run_id = summary.run_id = book.start_run(spec.name, isolation=resolved, options=options)
+        for sub, message in unreadable:
+            book.record(run_id, spec.name, {"student": sub.student, "scope": scope,
+                                            "source": str(sub.path), "status": "error",
+                                            "max_score": spec.points, "message": message}, [])
+            summary.errors.append(sub.student)
         covered = team_roster.covered(students) if team_roster else set()  # their team submitted
         for student in sorted(set(names) - set(students) - covered):
             old = previous.get(student)
@@ -387,21 +481,57 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         if names:
             team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
             summary.unknown = sorted(set(students) - set(names) - team_ids)
-        effective = spec.limits.replace(**limits)
         timeout_s = effective.submission_timeout_s * 1.5 + 120
         _run_jobs(todo, jobs=jobs, book=book, run_id=run_id, spec=spec, scope=scope,
-                  children=children, timeout_s=timeout_s, out=out, summary=summary,
-                  progress=progress)
-    except KeyboardInterrupt:
-        status = "interrupted"
+                  children=children, timeout_s=timeout_s, out=out_dir, summary=summary,
+                  progress=progress, grader=grader)
+        status = "finished"
+    except KeyboardInterrupt as exc:
+        status, interrupted = "interrupted", exc
+    except BaseException:
+        _end_run(book, run_id, "failed", quiet=True)  # a crash is never a finished run
         raise
     finally:
         children.stop()
-        book.finish_run(run_id, status)
-        summary.records = book.latest(spec.name)
-        book.close()
         submissions.remove_tree(scratch)  # whatever modes student code gave its folders
         summary.wall_s = time.perf_counter() - started
+    if run_id is None:  # interrupted before the run began: nothing to report
+        _end_run(book, None, status)
+        raise interrupted
+    try:
+        summary.records = book.latest(spec.name)
+        _summarize(summary, spec, public_only=public_only, team_roster=team_roster)
+        if write_reports:  # also after an interruption: the reports of what was graded
+            _write_reports(summary, spec, out, published=published, now=now, names=names)
+    except KeyboardInterrupt:
+        _end_run(book, run_id, "interrupted", quiet=True)
+        raise
+    except BaseException:
+        _end_run(book, run_id, "failed", quiet=True)
+        raise
+    _end_run(book, run_id, status)  # "finished" only once the reports are written
+    if interrupted is not None:
+        raise interrupted
+    return summary
+
+
+def _end_run(book: Gradebook | None, run_id: int | None, status: str, *, quiet: bool = False) -> None:
+    """Record how the run ended and close the gradebook. ``quiet``: while another exception is
+    on its way (a full disk may refuse this write too; that exception says more)."""
+    if book is None:
+        return
+    try:
+        if run_id is not None:
+            book.finish_run(run_id, status)
+    except (sqlite3.Error, OSError):
+        if not quiet:
+            raise
+    finally:
+        book.close()
+
+
+def _summarize(summary: Summary, spec, *, public_only: bool, team_roster) -> None:
+    """Fill in the isolation, the warnings and the team view from ``summary.records``."""
     # "missing file": no student code ran, so no sandbox to report or warn about
     labels = sorted({r["isolation"] for r in summary.records
                      if r.get("isolation") and r["isolation"] != MISSING_FILE})
@@ -425,18 +555,178 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
             summary.warnings.append(f"some workers ran with {line}")
     if team_roster is not None and team_roster.has_teams:
         summary.teams = teams.team_view(summary.records, team_roster)
-    if write_reports:
-        from cnnlab.reports import grading as report
-
-        summary.reports = report.write_all(
-            summary.records, out, title=spec.title, due=spec.due, published=published,
-            now=now, names=names, teams=summary.teams,
-            metrics=[(m.name, m.order) for m in spec.leaderboard])  # the HTML shows them
-        summary.reports.update(teams.write_reports(summary, spec.leaderboard))
-    return summary
 
 
-def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out, summary, progress):
+def _write_reports(summary: Summary, spec, out: Path, *, published, now, names) -> None:
+    from cnnlab.reports import grading as report
+
+    summary.reports = report.write_all(
+        summary.records, out, title=spec.title, due=spec.due, published=published,
+        now=now, names=names, teams=summary.teams,
+        metrics=[(m.name, m.order) for m in spec.leaderboard])  # the HTML shows them
+    summary.reports.update(teams.write_reports(summary, spec.leaderboard))
+
+
+def _out_folder(out: str | Path) -> Path:
+    """The output folder, created, as an absolute path (grader children run elsewhere).
+
+    Raises
+    ------
+    GradingError
+        For an empty path, a file, or a folder that cannot be created.
+    """
+    if not str(out).strip():
+        raise GradingError("the output folder (--out) must not be empty")
+    folder = Path(out).absolute()
+    if folder.exists() and not folder.is_dir():
+        raise GradingError(f"the output folder {str(out)!r} exists and is not a folder")
+    try:
+        (folder / "logs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GradingError(f"cannot create the output folder {str(out)!r}: "
+                           f"{exc.strerror or exc}") from None
+    return folder
+
+
+def _take_lock(out: Path) -> int:
+    """Lock ``out`` for this process (released when the descriptor closes, also on kill -9).
+
+    Raises
+    ------
+    GradebookBusy
+        If another grading run holds it.
+    GradingError
+        If the folder cannot be written.
+    """
+    path = out / ".grading.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise GradingError(f"cannot write in the output folder {str(out)!r}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+        os.close(fd)
+        who = f" (pid {holder})" if holder.isdigit() else ""
+        raise GradebookBusy(f"another cnnlab grade{who} is grading into {str(out)!r}; wait for it "
+                            "to end or choose another --out") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError as exc:
+        os.close(fd)
+        raise GradingError(f"cannot write in the output folder {str(out)!r}: {exc.strerror}") from None
+    return fd
+
+
+def _sigterm_interrupts():
+    """Make SIGTERM end the run like Ctrl-C (marked interrupted, reports written); return the
+    function that restores the previous handler. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the clean-up must not be cut short
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+class _environment_errors:
+    """Turn a full, read-only or vanished ``out`` and a corrupt gradebook into one
+    :class:`GradingError` line; any other exception passes unchanged (it is a bug)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, GradingError) or exc is None:
+            return False
+        if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRNOS:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise GradingError(f"grading stopped: {where}{exc.strerror}") from exc
+        if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+            raise GradingError(f"grading stopped: the gradebook's disk is full ({exc})") from exc
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            raise GradingError(f"the gradebook is corrupt ({exc}); move it away to start a new "
+                               "one") from exc
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace("-", ""):
+            raise GradingError(f"grading stopped: the gradebook cannot be written ({exc})") from exc
+        return False
+
+
+def _open_gradebook(path: Path) -> Gradebook:
+    try:
+        return Gradebook(path)
+    except sqlite3.DatabaseError as exc:
+        raise GradingError(f"{path} is not a usable gradebook ({exc}); move it away to start a "
+                           "new one") from None
+
+
+def grader_digest(spec) -> str:
+    """SHA-256 of what decides a grade besides the submission: the assignment's files (tests,
+    fixtures, ``assignment.toml`` with its limits; not its solution, starter or README).
+
+    A submission graded under another digest is graded again, so that an assignment fixed after
+    a run does not leave stale grades behind. (Limits given to :func:`grade` are not part of it:
+    ``regrade`` is the way to apply them to students already graded.)
+    """
+    h = hashlib.sha256()
+    root = Path(spec.root)
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if (rel.parts[0] in ("solution", "starter", "README.md") or "__pycache__" in rel.parts
+                or ".pytest_cache" in rel.parts or not path.is_file()):
+            continue
+        data = path.read_bytes()
+        h.update(f"{rel.as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def check_workers(spec, *, isolation: str, limits, layers=None, folder: Path) -> None:
+    """Start one sandboxed worker as the assignment configures it and call a known function.
+
+    Run before a class is graded: where the worker cannot start (bubblewrap hiding the Python
+    installation, a module in ``[sandbox] imports`` that is not installed, a memory limit too
+    small to import it), every student would otherwise get the same zero.
+
+    Raises
+    ------
+    WorkersCannotStart
+        With the worker's own last line of output when there is one.
+    """
+    from .client import StudentError, Worker
+
+    source = folder / "src"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / f"{_CANARY}.py").write_text("def ping():\n    return 41 + 1\n", encoding="utf-8")
+    options = {} if layers is None else {"layers": tuple(layers)}
+    worker = Worker(source=source, scratch=folder / "scratch", isolation=isolation, limits=limits,
+                    imports=spec.imports, env=spec.env, helpers=spec.helpers, **options)
+    try:
+        value = worker.call(_CANARY, "ping")
+    except StudentError as exc:
+        lines = [line.strip() for line in exc.detail.splitlines() if line.strip()]
+        said = f" ({lines[-1][:300]})" if lines else ""
+        hint = ""
+        if isolation == "bwrap" and any(Path(p).resolve().is_relative_to(sandbox.SANDBOX_TMP)
+                                        for p in (sys.executable, sys.prefix)):
+            hint = (f"; Python is installed under {sandbox.SANDBOX_TMP}, which the bubblewrap "
+                    "sandbox replaces with its own: install it elsewhere or use --isolation rlimits")
+        raise WorkersCannotStart(f"the sandboxed worker cannot run here ({isolation}): {exc.summary}"
+                                 f"{said}{hint}; nothing was graded") from None
+    finally:
+        worker.close()
+    if value != 42:
+        raise WorkersCannotStart(f"the sandboxed worker answered {value!r} to a test call instead of "
+                                 "42; nothing was graded")
+
+
+def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out, summary, progress,
+              grader):
     from tqdm import tqdm
 
     bar = tqdm(total=len(todo), desc=f"grading {spec.name}", unit="submission", disable=not progress,
@@ -466,6 +756,7 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                     "student_s": result.get("student_s"), "worker_start_s": result.get("worker_start_s"),
                     "message": result.get("message", ""),
                     "leaderboard": result.get("leaderboard") or [],
+                    "grader_digest": grader,
                 }
                 if row["status"] == "graded" and not tests:
                     row.update(status="error", message="no test was run; see the log")

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS runs (
     assignment TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL DEFAULT 'running',   -- running, finished, interrupted
+    status TEXT NOT NULL DEFAULT 'running',   -- running, finished, interrupted, failed
     isolation TEXT,
     options TEXT                              -- JSON
 );
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     message TEXT,
     graded_at TEXT NOT NULL,
     leaderboard TEXT,                         -- JSON list of {name, value, order}
+    grader_digest TEXT,                       -- the assignment's tests and limits (engine.grader_digest)
     PRIMARY KEY (run_id, student)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -90,8 +91,9 @@ class Gradebook:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(submissions)")}
-        if "leaderboard" not in columns:  # a gradebook written before leaderboards existed
-            self.db.execute("ALTER TABLE submissions ADD COLUMN leaderboard TEXT")
+        for column in ("leaderboard", "grader_digest"):  # a gradebook written before they existed
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE submissions ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -114,6 +116,12 @@ class Gradebook:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE run_id = ?",
                         (_now(), status, run_id))
 
+    def close_dead_runs(self) -> int:
+        """Mark runs still ``running`` as ``interrupted``; call only while holding the lock of
+        the output folder (then no live run can be ``running``). Returns how many."""
+        cur = self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        return cur.rowcount
+
     def runs(self) -> list[dict]:
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY run_id")]
 
@@ -126,12 +134,12 @@ class Gradebook:
             self.db.execute(
                 "INSERT OR REPLACE INTO submissions (run_id, assignment, student, scope, source, digest, "
                 "status, score, max_score, isolation, wall_s, cpu_s, student_s, worker_start_s, message, graded_at, "
-                "leaderboard) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "leaderboard, grader_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, assignment, row["student"], row.get("scope", "all"), row.get("source"),
                  row.get("digest"), row["status"], float(row.get("score", 0.0)),
                  float(row.get("max_score", 0.0)), row.get("isolation"), row.get("wall_s"),
                  row.get("cpu_s"), row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now(),
-                 json.dumps(row.get("leaderboard") or [])))
+                 json.dumps(row.get("leaderboard") or []), row.get("grader_digest")))
             self.db.execute("DELETE FROM results WHERE run_id = ? AND student = ?",
                             (run_id, row["student"]))
             self.db.executemany(
