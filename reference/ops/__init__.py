@@ -30,9 +30,18 @@ from .formulas import (
     separable_params,
 )
 from .initializers import fans, glorot_normal, glorot_uniform, he_normal, he_uniform
-from .layer_table import LECTURE_TABLES, LayerCheck, check_layer_table, lecture_table
+from .layer_table import (
+    LECTURE06_TABLES,
+    LECTURE_TABLES,
+    Erratum,
+    LayerCheck,
+    check_layer_table,
+    lecture_errata,
+    lecture_table,
+)
 from .penalties import l1_gradient, l1_penalty, l2_gradient, l2_penalty
 from .pooling import avg_pool2d, global_avg_pool2d, max_pool2d
+from .receptive import StackComparison, receptive_field, stack_vs_single
 
 __all__ = [
     "convolve1d", "correlate1d", "conv1d", "conv2d",
@@ -40,7 +49,8 @@ __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "flatten",
     "conv_output_size", "pool_output_size", "conv_params", "depthwise_params", "pointwise_params",
     "separable_params", "dense_params", "batchnorm_params",
-    "LayerCheck", "check_layer_table", "lecture_table", "LECTURE_TABLES",
+    "LayerCheck", "check_layer_table", "lecture_table", "LECTURE_TABLES", "LECTURE06_TABLES",
+    "Erratum", "lecture_errata", "receptive_field", "StackComparison", "stack_vs_single",
     "BatchNormOutput", "batchnorm_forward", "dropout_mask", "dropout_forward",
     "fans", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
     "l1_penalty", "l2_penalty", "l1_gradient", "l2_gradient",

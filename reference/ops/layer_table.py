@@ -15,9 +15,20 @@ filters   output channels (convolutions) or units (dense); a depthwise layer kee
 bias      ``yes`` (default) or ``no``: lecture tables that count "weights" leave biases out
 output    the claimed output shape (for ``input`` rows: the input shape itself)
 params    the claimed number of learnable parameters
+from      optional: the earlier row(s) this row reads, by their ``layer`` name, separated by
+          ``;``. A layer row reads the one named row instead of the previous row (an Inception
+          branch, a projection shortcut); ``concat`` joins the named rows' maps along channels;
+          ``add`` sums named rows of equal shape (a residual connection); ``total`` adds up the
+          named rows' parameters (``a..b`` names every row from ``a`` to ``b``)
+repeat    optional, ``total`` rows only: how many times the named rows repeat (default 1)
+correct   optional, not judged: the correct count, written out by whoever made the table
+source    optional, not judged: where the row comes from (document and line)
+note      optional, not judged; a note starting with ``error`` documents a wrong claim
 ========  ======================================================================================
 
-Empty claims are computed but not judged.
+Empty claims are computed but not judged. ``concat``, ``add`` and ``total`` rows have no
+parameters of their own; a ``total`` row passes its input through unchanged, so the row after it
+reads the same map. Sum only the layer rows of a table with ``total`` rows in it.
 """
 
 from __future__ import annotations
@@ -31,15 +42,23 @@ from pathlib import Path
 from . import formulas
 
 __all__ = ["LayerCheck", "check_layer_table", "parse_shape", "format_shape", "lecture_table",
-           "LECTURE_TABLES", "LAYER_TYPES"]
+           "LECTURE_TABLES", "LECTURE06_TABLES", "LAYER_TYPES", "MERGE_TYPES", "Erratum",
+           "lecture_errata"]
 
+#: Row types that take the inputs named in ``from`` and have no parameters of their own.
+MERGE_TYPES = ("concat", "add", "total")
 LAYER_TYPES = ("input", "conv", "depthwise", "pointwise", "separable", "maxpool", "avgpool", "gap",
-               "flatten", "dense", "batchnorm")
+               "flatten", "dense", "batchnorm", *MERGE_TYPES)
 _COLUMNS = ("layer", "type", "input", "kernel", "stride", "padding", "filters", "bias", "output",
-            "params", "note")
+            "params", "note", "from", "repeat", "correct", "source")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ops"
-#: The lecture tables shipped as fixtures, by name.
+#: The lecture tables shipped as fixtures, by name (single-path tables).
 LECTURE_TABLES = ("lenet5", "alexnet", "vgg16", "mobilenet", "lecture_errors")
+#: The parameter tables of the "Lecture 06" document, each row with the document's figure
+#: (``params``), the correct one (``correct``), the arithmetic and the error if any (``note``);
+#: GoogLeNet's and ResNet-50's use branch, concat, add and total rows.
+LECTURE06_TABLES = ("lecture06_1x1", "lecture06_alexnet", "lecture06_vgg16", "lecture06_googlenet",
+                    "lecture06_resnet50")
 
 
 @dataclass(frozen=True)
@@ -70,10 +89,51 @@ class LayerCheck:
 
 
 def lecture_table(name: str) -> Path:
-    """Path of a lecture table fixture (one of :data:`LECTURE_TABLES`)."""
-    if name not in LECTURE_TABLES:
-        raise ValueError(f"unknown lecture table {name!r}; valid tables: {', '.join(LECTURE_TABLES)}")
+    """Path of a lecture table fixture (one of :data:`LECTURE_TABLES` or :data:`LECTURE06_TABLES`)."""
+    if name not in LECTURE_TABLES + LECTURE06_TABLES:
+        raise ValueError(f"unknown lecture table {name!r}; valid tables: "
+                         f"{', '.join(LECTURE_TABLES + LECTURE06_TABLES)}")
     return FIXTURES / f"{name}.csv"
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A figure a lecture document gets wrong: where, what it says, what is right, and why."""
+
+    table: str
+    layer: str
+    source: str
+    document: int
+    correct: int
+    arithmetic: str
+
+
+def lecture_errata(tables=LECTURE06_TABLES) -> list[Erratum]:
+    """The wrong parameter counts of the lecture tables, found by :func:`check_layer_table`.
+
+    Parameters
+    ----------
+    tables : sequence of str, default=LECTURE06_TABLES
+        Names accepted by :func:`lecture_table`.
+
+    Returns
+    -------
+    list of Erratum
+        One per row whose claimed count the checker finds wrong, in table order; ``arithmetic``
+        is the row's note.
+    """
+    errata = []
+    for name in tables:
+        path = lecture_table(name)
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for row, check in zip(rows, check_layer_table(path), strict=True):
+            if check.params_ok is False:
+                note = row.get("note") or ""
+                errata.append(Erratum(name, check.layer, row.get("source") or "",
+                                      check.claimed_params, check.params,
+                                      note.removeprefix("error: ")))
+    return errata
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -181,6 +241,47 @@ def _layer(row: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
     raise AssertionError(kind)
 
 
+def _references(row: dict, seen: dict, order: list) -> list[str]:
+    """The earlier rows a row's ``from`` column names, ``a..b`` expanded in table order."""
+    names = []
+    for part in (p.strip() for p in row.get("from", "").split(";")):
+        if not part:
+            continue
+        if ".." in part:
+            first, last = (p.strip() for p in part.split("..", 1))
+            for end in (first, last):
+                if end not in seen:
+                    raise ValueError(f"column 'from' names {end!r}, which is no earlier row")
+            i, j = order.index(first), order.index(last)
+            if j < i:
+                raise ValueError(f"column 'from': {part!r} runs backwards")
+            names += order[i:j + 1]
+        elif part not in seen:
+            raise ValueError(f"column 'from' names {part!r}, which is no earlier row")
+        else:
+            names.append(part)
+    return names
+
+
+def _merge(kind: str, shapes: list, row: dict, params_of: list) -> tuple[tuple[int, ...], int]:
+    if kind == "total":
+        repeat = _count(row.get("repeat") or "1")
+        return None, repeat * sum(params_of)
+    if len(shapes) < 2:
+        raise ValueError(f"a {kind} row needs at least two rows in 'from'")
+    if kind == "add":
+        if len(set(shapes)) != 1:
+            raise ValueError("an add row needs inputs of one shape, got "
+                             + ", ".join(format_shape(s) for s in shapes)
+                             + " (a projection shortcut would make them equal)")
+        return shapes[0], 0
+    spatial = {s[:-1] for s in shapes}
+    if any(len(s) != 3 for s in shapes) or len(spatial) != 1:
+        raise ValueError("a concat row needs HxWxC inputs of one height and width, got "
+                         + ", ".join(format_shape(s) for s in shapes))
+    return (*spatial.pop(), sum(s[-1] for s in shapes)), 0
+
+
 def _rows(source):
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -222,6 +323,8 @@ def check_layer_table(source) -> list[LayerCheck]:
     if unknown:
         raise ValueError(f"unknown column(s) {sorted(unknown)}; valid columns: {', '.join(_COLUMNS)}")
     checks, shape = [], None
+    seen: dict[str, LayerCheck] = {}
+    order: list[str] = []
     for line, row in enumerate(rows, start=2):  # line 1 holds the header
         row = {k: (v or "").strip() for k, v in row.items() if k is not None}
         name = row.get("layer") or f"line {line}"
@@ -230,9 +333,23 @@ def check_layer_table(source) -> list[LayerCheck]:
             if kind not in LAYER_TYPES:
                 raise ValueError(f"column 'type' must be one of {', '.join(LAYER_TYPES)}; got {kind!r}")
             row["type"] = kind
+            refs = _references(row, seen, order)
+            if row.get("repeat") and kind != "total":
+                raise ValueError("column 'repeat' is for total rows only")
+            if refs and kind not in MERGE_TYPES:
+                if len(refs) != 1:
+                    raise ValueError(f"a {kind} row reads one row; 'from' names {len(refs)}")
+                shape = seen[refs[0]].output
             if row.get("input"):
                 shape = parse_shape(row["input"])
-            if kind == "input":
+            if kind in MERGE_TYPES:
+                if not refs:
+                    raise ValueError(f"a {kind} row needs the rows it joins in column 'from'")
+                output, params = _merge(kind, [seen[r].output for r in refs], row,
+                                        [seen[r].params for r in refs])
+                if output is None:  # a total passes its input through
+                    output = shape if shape is not None else ()
+            elif kind == "input":
                 given = row.get("input") or row.get("output")
                 if not given:
                     raise ValueError("an input row needs its shape in 'input' or 'output'")
@@ -246,7 +363,10 @@ def check_layer_table(source) -> list[LayerCheck]:
             claimed_params = _count(row["params"]) if row.get("params") else None
         except ValueError as exc:
             raise ValueError(f"layer table line {line} ({name}): {exc}") from None
-        checks.append(LayerCheck(line, name, kind, shape, output, params, claimed_output,
-                                 claimed_params))
+        check = LayerCheck(line, name, kind, shape if shape is not None else (), output, params,
+                           claimed_output, claimed_params)
+        checks.append(check)
+        seen[name] = check
+        order.append(name)
         shape = output
     return checks
