@@ -23,6 +23,9 @@ from ._validation import (
 )
 
 NORMALIZE_CHOICES = (None, "true", "pred", "all")
+#: What the rows of a confusion matrix hold: true classes (scikit-learn's and cnnlab's default)
+#: or predicted classes (the orientation the "CNN – II" lecture draws).
+ROWS_CHOICES = ("true", "predicted")
 
 
 class ClassTotals(NamedTuple):
@@ -81,7 +84,12 @@ def class_totals(y_true: Any, y_pred: Any, *, labels: Any = None) -> ClassTotals
 
 
 def confusion_matrix(
-    y_true: Any, y_pred: Any, *, labels: Any = None, normalize: str | None = None
+    y_true: Any,
+    y_pred: Any,
+    *,
+    labels: Any = None,
+    normalize: str | None = None,
+    rows: str = "true",
 ) -> np.ndarray:
     """Count how often each true class is predicted as each class.
 
@@ -96,13 +104,20 @@ def confusion_matrix(
         is not listed are left out. By default, the sorted labels found in either argument.
     normalize : {None, "true", "pred", "all"}, default=None
         Divide by the row sums (true classes), the column sums (predicted classes) or the total.
-        A row or column with no samples becomes zeros, as in scikit-learn.
+        A row or column with no samples becomes zeros, as in scikit-learn. ``"true"`` always
+        divides by the true-class totals, whichever way ``rows`` lays them out.
+    rows : {"true", "predicted"}, default="true"
+        What the rows hold. ``"true"`` is scikit-learn's layout; ``"predicted"`` is its
+        transpose, with predicted classes in rows and true classes in columns, as one of the
+        lectures draws the matrix (TP top left, FP beside it, FN below it for a binary task with
+        the positive class first).
 
     Returns
     -------
     matrix : ndarray of shape (n_classes, n_classes)
-        ``matrix[i, j]`` counts samples of class ``labels[i]`` predicted as ``labels[j]``
-        (int64, or float64 when normalised).
+        With ``rows="true"``, ``matrix[i, j]`` counts samples of class ``labels[i]`` predicted as
+        ``labels[j]``; with ``rows="predicted"``, samples predicted as ``labels[i]`` whose class
+        is ``labels[j]`` (int64, or float64 when normalised).
 
     Raises
     ------
@@ -118,6 +133,7 @@ def confusion_matrix(
            [1, 0, 2]])
     """
     check_choice(normalize, name="normalize", choices=NORMALIZE_CHOICES)
+    check_choice(rows, name="rows", choices=ROWS_CHOICES)
     yt, yp, present = check_pair(y_true, y_pred)
     given = labels is not None
     classes = check_given_labels(labels, like=yt) if given else present
@@ -137,16 +153,16 @@ def confusion_matrix(
         ti, pi = ti[keep], pi[keep]
     matrix = np.bincount(ti * n_classes + pi, minlength=n_classes * n_classes)
     matrix = matrix.reshape(n_classes, n_classes).astype(np.int64, copy=False)
-    if normalize is None:
-        return matrix
-    if normalize == "true":
-        total = matrix.sum(axis=1, keepdims=True)
-    elif normalize == "pred":
-        total = matrix.sum(axis=0, keepdims=True)
-    else:
-        total = matrix.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.nan_to_num(matrix / total)
+    if normalize is not None:
+        if normalize == "true":
+            total = matrix.sum(axis=1, keepdims=True)
+        elif normalize == "pred":
+            total = matrix.sum(axis=0, keepdims=True)
+        else:
+            total = matrix.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = np.nan_to_num(matrix / total)
+    return matrix.T.copy() if rows == "predicted" else matrix
 
 
 def per_class_counts(y_true: Any, y_pred: Any, *, labels: Any = None) -> dict[str, np.ndarray]:
