@@ -24,6 +24,8 @@ ATTACKS_WORTH_NOTHING = [
     "attack_always_equal", "attack_exit_at_import", "attack_exit_in_function", "attack_fork_bomb",
     "attack_lying_ndarray", "attack_memory_bomb", "attack_monkeypatch", "attack_network",
     "attack_print_flood", "attack_read_secrets", "attack_write_results",
+    # issue 19 (tests/grading/test_hardening.py grades them with malformed archives beside them)
+    "attack_leak_hidden", "attack_outlive", "attack_protocol_games", "attack_shadowing",
 ]
 BROKEN = ["broken_syntax", "nan_results", "not_utf8", "wrong_return_type"]
 # roc_auc_ovr never returns (or is missing): everything but T4, T8 and T9's AUC part, 100 - 27.5.

@@ -393,3 +393,55 @@ def test_missing_protections_are_named():
     assert sandbox.missing_protections("capabilities+landlock+seccomp+rlimits") == []
     lines = sandbox.missing_protections("rlimits")
     assert any("no seccomp" in line for line in lines) and any("Landlock" in line for line in lines)
+
+
+# ------------------------------------------------------------------ 6. the leaderboard
+
+
+def _leaderboard_accuracy(source: Path, scratch: Path) -> float:
+    """What the architectures leaderboard records as "digits accuracy" for ``source``: the
+    recipe of ``model_export.train`` in the worker, the grader's reference holding the result."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from cnnlab import paths
+    from cnnlab.bench.grading import assignment, models
+    from cnnlab.bench.grading.client import Worker
+
+    spec = assignment.load(paths.bundled_assignments() / "architectures")
+    with np.load(spec.root / "fixtures" / "public" / "digits.npz", allow_pickle=False) as data:
+        images, labels, split = data["images"], data["labels"], int(data["train"])
+    x = np.kron(images.astype(np.float32) / 16.0, np.ones((4, 4), np.float32))[:, None]
+    with Worker(source=source, scratch=scratch, isolation=sandbox.resolve("auto"), limits=spec.limits,
+                imports=spec.imports, env=spec.env, helpers=spec.helpers) as worker:
+        result = worker.call("model_export", "train", "architectures", "lenet5", "torch", 10,
+                             x[:split], labels[:split], 2024)
+        model = models.trained_reference(result, arch="lenet5", framework="torch", num_classes=10,
+                                         input_shape=x[:1].shape, load_array=worker.load_array)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x[split:])).numpy()
+    return float(np.mean(logits.argmax(1) == labels[split:]))
+
+
+def test_the_leaderboard_number_is_what_the_submitted_model_reaches(tmp_path):
+    """The attack works, and cannot be closed by training in the grader either: the recipe's
+    starting weights are the student's, and leaderboard_forgery's were trained on every digit,
+    the held-out ones included. So the test's description (what the feedback shows) and the
+    README say what the number means instead of claiming the recipe alone produced it."""
+    # kept beside the tests, not in assignments/examples/architectures: that folder is a class
+    # whose members the architectures tests and the demo grade by name
+    forged_source = Path(__file__).with_name("attacks") / "leaderboard_forgery"
+    honest = tmp_path / "honest"
+    honest.mkdir()
+    text = (forged_source / "architectures.py").read_text()
+    (honest / "architectures.py").write_text(text.replace("return _pretrained(LeNet5(num_classes))",
+                                                          "return LeNet5(num_classes)"))
+    forged = _leaderboard_accuracy(forged_source, tmp_path / "w1")
+    fair = _leaderboard_accuracy(honest, tmp_path / "w2")
+    assert forged >= 0.99 and forged > fair, (forged, fair)
+    from cnnlab import paths
+
+    public = (paths.bundled_assignments() / "architectures" / "tests" / "public" / "test_public.py").read_text()
+    assert "from weights that are yours" in public
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "not that the recipe alone got it there" in readme

@@ -31,8 +31,9 @@ def test_model_zoo(student, assignment):
 @pytest.mark.points(0)
 @pytest.mark.parametrize("arch", ["lenet5"])
 def test_leaderboard(arch, student, digits, leaderboard):
-    """Your LeNet-5 (torch), trained by the fixed recipe from your initial weights: accuracy on
-    held-out digits and images per second, both measured by the grader."""
+    """Your LeNet-5 (torch) after the fixed recipe, run in your sandbox from weights that are yours
+    (trained elsewhere, they count too): accuracy on held-out digits and images per second, both
+    measured by the grader. It ranks the model you hand in, not the recipe alone."""
     x_train, y_train, x_test, y_test = digits
     result = student.call("model_export.train", "architectures", arch, "torch", 10, x_train, y_train, 2024)
     try:
