@@ -204,9 +204,14 @@ def test_feedback_of_an_errored_submission_is_out_of_the_assignment():
 
 def _junit_checked(xml_text, tmp_path, name="s"):
     """Parse with junitparser (a real JUnit reader) and check that the counts equal the cases."""
-    junitparser = pytest.importorskip("junitparser", reason="junitparser is in the test extra")
     path = tmp_path / f"{name}.xml"
     path.write_text(xml_text, encoding="utf-8")
+    return junit_file_checked(path)
+
+
+def junit_file_checked(path):
+    """A JUnit file read by junitparser: one suite whose counts equal its cases, at least one."""
+    junitparser = pytest.importorskip("junitparser", reason="junitparser is in the test extra")
     xml = junitparser.JUnitXml.fromfile(str(path))
     suites = [xml] if isinstance(xml, junitparser.TestSuite) else list(xml)
     assert len(suites) == 1

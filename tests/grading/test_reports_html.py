@@ -145,3 +145,13 @@ def test_a_wide_class_fits_common_widths_with_teams_and_leaderboard(tmp_path):
     for link in measured[("wide", 1400)]["links"]:
         assert (tmp_path / "out" / link).is_file()
     assert screenshot(paths["report.html"], tmp_path / "wide.png") == (1400, 900)
+
+
+def _junit_files_checked(folder: Path, expected: int) -> None:
+    """Every JUnit file of a class, read by junitparser: counts equal the cases, none empty."""
+    from .test_reports import junit_file_checked
+
+    files = sorted(folder.glob("*.xml"))
+    assert len(files) == expected
+    for path in files:
+        junit_file_checked(path)
