@@ -22,6 +22,12 @@ def configure(parser) -> None:
     parser.add_argument("--isolation", default="auto", choices=("auto", "bwrap", "rlimits"),
                         help="worker sandbox: bubblewrap, or a plain child with rlimits, Landlock and "
                              "seccomp (default auto: bubblewrap where it works)")
+    dask = parser.add_argument_group("Dask cluster (pip install 'cnnlab[dask]')")
+    dask.add_argument("--scheduler", metavar="ADDRESS",
+                      help="grade on the workers of this Dask scheduler (tcp://HOST:8786; TLS through "
+                           "Dask's security configuration) instead of --jobs local children")
+    dask.add_argument("--cluster", metavar="local:N",
+                      help="grade on a local Dask cluster of N worker processes")
     parser.add_argument("--published", action="store_true",
                         help="grades are published: feedback shows tests marked after_published")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table")
@@ -29,11 +35,20 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from cnnlab.bench.grading import grade
+    import sys
 
-    summary = grade(args.assignment, args.submissions, args.out, jobs=args.jobs, roster=args.roster,
-                    public_only=args.public_only, regrade=args.regrade, isolation=args.isolation,
-                    progress=not (args.quiet or args.json), published=args.published)
+    from cnnlab.bench.grading import grade
+    from cnnlab.bench.grading.engine import Terminated
+
+    try:
+        summary = grade(args.assignment, args.submissions, args.out, jobs=args.jobs, roster=args.roster,
+                        public_only=args.public_only, regrade=args.regrade, isolation=args.isolation,
+                        progress=not (args.quiet or args.json), published=args.published,
+                    scheduler=args.scheduler, cluster=args.cluster)
+    except Terminated:
+        print("cnnlab grade: terminated (SIGTERM); the run is marked interrupted and the reports "
+              f"of what was graded are in {args.out}/", file=sys.stderr)
+        return 128 + 15
     if args.json:
         print(json.dumps({"run_id": summary.run_id, "assignment": summary.assignment,
                           "isolation": summary.isolation, "records": summary.records}, indent=2))

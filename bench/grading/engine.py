@@ -329,7 +329,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
           regrade: list[str] | tuple[str, ...] = (), isolation: str = "auto",
           limits: dict[str, Any] | None = None, progress: bool = False,
           write_reports: bool = True, published: bool = False,
-          now: dt.datetime | None = None, layers: tuple[str, ...] | None = None) -> Summary:
+          now: dt.datetime | None = None, layers: tuple[str, ...] | None = None,
+          scheduler: str | None = None, cluster: str | None = None) -> Summary:
     """Grade every submission in ``submissions_dir`` against ``assignment``.
 
     Parameters
@@ -365,6 +366,10 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         The time that decides ``after_due_date`` visibility in the reports (default: now).
     layers : tuple of str, optional
         Worker lock-down layers (default all); tests use it to check the bare fallback.
+    scheduler, cluster : str, optional
+        Grade on Dask workers instead of ``jobs`` local children: a scheduler's address, or
+        ``"local:N"`` for a local cluster of N worker processes (needs ``cnnlab[dask]``; see
+        :mod:`cnnlab.bench.grading.distributed`).
 
     Returns
     -------
@@ -388,7 +393,14 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     spec = assignments.load(assignment)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive int, got {jobs!r}")
-    resolved = sandbox.resolve(isolation)
+    backend = None
+    if scheduler is not None or cluster is not None:  # Dask: each worker is checked, not this machine
+        from .distributed import Backend
+
+        backend = Backend(scheduler=scheduler, cluster=cluster, isolation=isolation)
+        resolved = backend.isolation
+    else:
+        resolved = sandbox.resolve(isolation)
     limits = dict(limits or {})
     effective = spec.limits.replace(**limits)  # validates the names and values
     if not str(submissions_dir).strip():  # Path("") is the working folder: never meant
@@ -411,20 +423,24 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                 out_dir=out_dir, jobs=jobs, public_only=public_only, regrade=regrade,
                 isolation=isolation, resolved=resolved, limits=limits, effective=effective,
                 progress=progress, write_reports=write_reports, published=published, now=now,
-                layers=layers, started=started)
+                layers=layers, started=started, backend=backend)
     finally:
+        if backend is not None:
+            backend.close()
         restore()
         os.close(lock)
 
 
 def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public_only, regrade,
                   isolation, resolved, limits, effective, progress, write_reports, published, now,
-                  layers, started) -> Summary:
+                  layers, started, backend=None) -> Summary:
     """:func:`grade` once its arguments are checked and it holds the lock of ``out``."""
     students = {s.student: s for s in found}
     scope = "public" if public_only else "all"
     options = {"jobs": jobs, "public_only": public_only, "limits": limits, "isolation": isolation,
                "layers": list(layers) if layers is not None else None}
+    if backend is not None:
+        options["dask"] = backend.describe()
     summary = Summary(run_id=0, assignment=spec.name, out=out, names=names)
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"cnnlab-grade-{os.getpid()}-"))
@@ -461,7 +477,9 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
                 "isolation": resolved, "limits": limits, "layers": list(layers) if layers else layers,
                 "public_only": public_only, "digest": digest, "files": list(spec.files),
             }))
-        if todo:  # before anything is recorded: a worker that cannot start grades nobody
+        if todo and backend is not None:  # admits each Dask worker the same way
+            backend.start(spec, limits=limits, layers=layers, grader=grader, warnings=summary.warnings)
+        elif todo:  # before anything is recorded: a worker that cannot start grades nobody
             check_workers(spec, isolation=resolved, limits=effective, layers=layers,
                           folder=scratch / _CANARY)
         run_id = summary.run_id = book.start_run(spec.name, isolation=resolved, options=options)
@@ -484,7 +502,7 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
         timeout_s = effective.submission_timeout_s * 1.5 + 120
         _run_jobs(todo, jobs=jobs, book=book, run_id=run_id, spec=spec, scope=scope,
                   children=children, timeout_s=timeout_s, out=out_dir, summary=summary,
-                  progress=progress, grader=grader)
+                  progress=progress, grader=grader, backend=backend)
         status = "finished"
     except KeyboardInterrupt as exc:
         status, interrupted = "interrupted", exc
@@ -726,12 +744,13 @@ def check_workers(spec, *, isolation: str, limits, layers=None, folder: Path) ->
 
 
 def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out, summary, progress,
-              grader):
+              grader, backend=None):
     from tqdm import tqdm
 
     bar = tqdm(total=len(todo), desc=f"grading {spec.name}", unit="submission", disable=not progress,
                leave=False)
-    pool = futures.ThreadPoolExecutor(max_workers=jobs)
+    # with Dask, the same jobs go to admitted workers, which run _grade_one there
+    pool = backend.executor() if backend is not None else futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         pending = {
             pool.submit(_grade_one, job, children=children, timeout_s=timeout_s,
