@@ -63,3 +63,39 @@ def progress(iterable, *, desc: str, total: int | None = None, quiet: bool = Fal
     from tqdm import tqdm
 
     return tqdm(iterable, desc=desc, total=total, disable=quiet, leave=False, unit="model")
+
+
+def output_folder(value, *, flag: str = "--out", create: bool = True):
+    """The folder a command writes into, checked (and created) before any work is done.
+
+    Raises
+    ------
+    ValueError
+        For an empty path (``Path("")`` would be the working folder), a path that exists and is
+        not a folder, or one that cannot be created (read-only, under a file, no permission).
+    """
+    import os
+    from pathlib import Path
+
+    text = os.fspath(value)
+    if not text.strip():
+        raise ValueError(f"{flag} must name a folder, got an empty path")
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{flag} {text!r} exists and is not a folder")
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"cannot create {flag} {text!r}: {exc.strerror or exc}") from None
+    return folder
+
+
+def one_line(exc: BaseException) -> str:
+    """A foreign library's multi-line message cut to its first sentence (the CLI prints one line)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else type(exc).__name__
+    first = lines[0]
+    cut = first.find(". ")
+    return first[:cut + 1] if cut > 0 else first

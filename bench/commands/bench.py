@@ -104,8 +104,14 @@ def run(args) -> int:
     from cnnlab.bench.throughput.runner import check_threads, resolve_device, run_benchmarks
     from cnnlab.reports import bench as report
 
+    from ._common import output_folder
+
     specs = plan(args)
     # Everything the user typed is checked before the first worker starts.
+    output_folder(args.out, create=False)
+    if args.json not in (None, "-"):
+        if not args.json.strip() or Path(args.json).is_dir():
+            raise ValueError(f"--json must name a file or '-', got {args.json!r}")
     resolve_device(args.device)
     check_threads(args.threads)
     report.check_fail_over(args.fail_over)
@@ -135,8 +141,7 @@ def run(args) -> int:
         print(report.bench_table(result.records), file=text_out)
         if len({r["label"] for r in result.records}) > 1:
             print("\n" + report.side_by_side(result.records), file=text_out)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_folder(args.out)
         report.write_csv(result.records, out / "bench.csv")
         (out / "bench.md").write_text(report.to_markdown(result.records), encoding="utf-8")
         report.bar_chart(result.records, out / "bench.png")

@@ -82,12 +82,11 @@ def grading_architectures(out: Path, frameworks: list[str]) -> None:
 def run(args) -> int:
     from cnnlab.reference.frameworks import FRAMEWORKS, is_installed, missing_message, prepare
 
-    from ._common import selected_frameworks
+    from ._common import output_folder, selected_frameworks
 
     frameworks = selected_frameworks(args)
+    out = output_folder(args.out)
     prepare(frameworks)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     skipped, pages = [], []
     architecture_table(frameworks)

@@ -25,8 +25,7 @@ def configure(parser) -> None:
     )
     parser.add_argument(
         "--out",
-        type=Path,
-        default=Path("out") / "evaluate",
+        default=str(Path("out") / "evaluate"),
         metavar="DIR",
         help="folder for the plots and evaluation.json (default: out/evaluate)",
     )
@@ -200,11 +199,13 @@ def run(args) -> int:
     from cnnlab.reference.metrics._validation import check_int
     from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
+    from ._common import output_folder
+
     check_int(args.digits, name="--digits", low=0, high=10)
     ks = None if args.k is None else [check_int(k, name="--k", low=1) for k in args.k]
+    output_folder(args.out, create=False)  # before the work: an empty or file --out
     record = evaluate(args.predictions, ks=ks, digits=args.digits)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out: Path = output_folder(args.out)
     plots = [out / "confusion_matrix.png"]
     plot_confusion_matrix(
         record["confusion_matrix"],

@@ -40,7 +40,7 @@ def configure(parser) -> None:
                         help="per-channel mean to subtract after scaling to [0, 1]")
     parser.add_argument("--std", type=float, nargs="+", metavar="S",
                         help="per-channel standard deviation to divide by")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
+    parser.add_argument("--out", required=True, metavar="DIR",
                         help="folder for the PNG files")
 
 
@@ -115,8 +115,11 @@ def run(args) -> int:
     from cnnlab.reference.catalog import get
     from cnnlab.reports.overlay import gradient_image, overlay, save_png
 
+    from ._common import one_line, output_folder
+
     spec = get(args.arch)
     spec.variant(args.variant)
+    output_folder(args.out, create=False)
     framework = _framework(args.weights, args.framework)
     num_classes = args.num_classes or spec.num_classes
     if args.class_index is not None and not 0 <= args.class_index < num_classes:
@@ -129,7 +132,11 @@ def run(args) -> int:
     if args.method == "guided" and args.layer:
         raise ValueError("--layer does not apply to --method guided (it explains the input)")
     mean, std = _normalisation(args.mean, args.std, spec.in_channels)
-    model = _load_model(args, spec, framework, num_classes)
+    try:
+        model = _load_model(args, spec, framework, num_classes)
+    except ValueError as exc:  # torch's message about a foreign file runs to several lines
+        raise ValueError(one_line(exc)) from None
+    args.out = output_folder(args.out)
     size = tuple(spec.input_size)
     for path in args.image:
         original, resized = _read_image(path, channels=spec.in_channels, size=size)

@@ -22,8 +22,13 @@ def run(args) -> int:
     get(args.arch).variant(args.variant)
     require("torch", "keras")
     prepare(("torch", "keras"))
-    report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
-                                num_classes=args.num_classes)
+    from ._common import one_line
+
+    try:
+        report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
+                                    num_classes=args.num_classes)
+    except ValueError as exc:  # torch's message about a foreign file runs to several lines
+        raise ValueError(one_line(exc)) from None
     print(f"ported {len(report.layers)} layers ({report.values:,} values) of {args.arch} "
           f"from {args.src} to {args.dst}"
           + (f"; flatten order fixed in {', '.join(report.permuted_dense)}" if report.permuted_dense else ""))

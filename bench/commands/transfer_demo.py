@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 NAME = "transfer-demo"
 HELP = ("pretrain a CNN on digits 0-4, then compare from-scratch, feature extraction and "
@@ -36,13 +35,15 @@ def run(args) -> int:
     from cnnlab.reference.frameworks import require
     from cnnlab.reference.transfer.demo import DemoConfig, run_demo
 
+    from ._common import output_folder
+
     framework = check_framework(args.framework)
+    output_folder(args.out, create=False)  # before the minutes of training
     require(framework)
     config = replace(DemoConfig(), seeds=args.seeds, max_epochs=args.epochs,
                      pretrain_epochs=args.pretrain_epochs, labels_per_class=args.labels_per_class,
                      val_per_class=args.labels_per_class, variation=args.variation)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out)
 
     from tqdm import tqdm
 
