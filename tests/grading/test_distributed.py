@@ -1,0 +1,171 @@
+"""Grading on a real Dask LocalCluster (2 worker processes on loopback): the same totals as local
+grading, a worker killed in the middle of a class, a client killed with SIGKILL and rerun."""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+import dask
+
+from cnnlab import __version__
+from cnnlab.bench.grading import distributed as dgrade
+from cnnlab.bench.grading import engine, grade, sandbox
+
+from .conftest import EXAMPLES
+
+# quick and different: full marks, partial marks, a missing function, a syntax error
+STUDENTS = ("correct", "partial_macro", "missing_function", "broken_syntax")
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    for name in STUDENTS:
+        shutil.copytree(EXAMPLES / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_totals(klass, tmp_path_factory):
+    summary = grade("metrics", klass, tmp_path_factory.mktemp("local"), jobs=2, write_reports=False)
+    return _totals(summary.records)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      host="127.0.0.1", dashboard_address=None, memory_limit=0) as c:
+            yield c
+
+
+def _totals(records):
+    return {r["student"]: (r["status"], round(r["score"], 6), r["max_score"]) for r in records}
+
+
+def _rows(out):
+    db = sqlite3.connect(out / "gradebook.db")
+    try:
+        return db.execute("SELECT run_id, student, status FROM submissions ORDER BY run_id, student").fetchall()
+    finally:
+        db.close()
+
+
+def test_local_cluster_grades_like_local(klass, local_totals, cluster, tmp_path):
+    summary = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
+    assert sorted(summary.graded) == sorted(STUDENTS)
+    assert _totals(summary.records) == local_totals
+    assert local_totals["correct"][1] == 100  # the comparison compares something
+    if sandbox.bwrap_problem() is None:  # "auto" on a cluster: bubblewrap on every worker
+        assert summary.isolation.startswith("bwrap+")
+    for student in STUDENTS:  # each grader log came back, saying where it ran
+        assert (tmp_path / "logs" / f"{student}.log").read_text().startswith("# graded on ")
+    again = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
+    assert sorted(again.skipped) == sorted(STUDENTS) and not again.graded  # resume: nothing to do
+
+
+def test_worker_killed_mid_class_loses_nothing(klass, local_totals, cluster, tmp_path):
+    killed = {}
+
+    def kill_a_busy_worker():
+        with distributed.Client(cluster.scheduler_address, timeout=30) as spy:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                busy = {w: keys for w, keys in spy.processing().items()
+                        if any(str(k).startswith("cnnlab-grade-") for k in keys)}
+                if busy:
+                    worker, keys = next(iter(busy.items()))
+                    time.sleep(1.0)  # inside the grading of that submission
+                    pid = spy.run(os.getpid, workers=[worker])[worker]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.update(worker=worker, keys=keys)
+                time.sleep(0.1)
+
+    spy = threading.Thread(target=kill_a_busy_worker)
+    spy.start()
+    try:
+        summary = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
+    finally:
+        spy.join()
+    assert killed, "no worker was seen grading"
+    assert _totals(summary.records) == local_totals
+    rows = _rows(tmp_path)
+    assert sorted(s for _, s, _ in rows) == sorted(STUDENTS)  # each once, none lost
+    # the nanny restarts the killed worker; the plugin admits the new one before it grades
+    distributed.Client(cluster.scheduler_address, timeout=30).close()
+
+
+def test_killed_client_resumes(klass, local_totals, cluster, tmp_path):
+    command = [sys.executable, "-m", "cnnlab.bench", "grade", "metrics", str(klass), "--out",
+               str(tmp_path), "--scheduler", cluster.scheduler_address, "--quiet"]
+    client = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if (tmp_path / "gradebook.db").exists() and any(s == "graded" for _, _, s in _rows(tmp_path)):
+                break
+            assert client.poll() is None, client.stdout.read().decode()
+            time.sleep(0.2)
+        os.kill(client.pid, signal.SIGKILL)
+    finally:
+        try:
+            os.killpg(client.pid, signal.SIGKILL)  # anything the killed client had started
+        except ProcessLookupError:
+            pass
+        client.wait()
+    first = _rows(tmp_path)
+    assert 1 <= len(first) < len(STUDENTS) + 1
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"already graded {len(first)}," in done.stdout
+    rows = _rows(tmp_path)
+    second = [s for run, s, _ in rows if run != first[0][0]]
+    assert sorted([s for _, s, _ in first] + second) == sorted(STUDENTS)  # only what was missing
+    with engine.Gradebook(tmp_path / "gradebook.db") as book:
+        assert _totals(book.latest("metrics")) == local_totals
+        statuses = [r[0] for r in book.db.execute("SELECT status FROM runs ORDER BY run_id")]
+    assert statuses == ["interrupted", "finished"]
+
+
+def test_worker_of_another_version_is_refused(tmp_path):
+    spec = engine.assignments.load("metrics")
+    check = {"token": "t" * 12, "version": __version__ + ".other", "assignment": "metrics",
+             "digest": engine.grader_digest(spec), "archive": b"", "isolation": "rlimits",
+             "explicit": True, "limits": {}, "layers": None}
+    report = dgrade._admit(check)
+    assert not report["ok"] and "install the same version on every worker" in report["reason"]
+
+
+def test_assignment_travels_as_bytes_when_the_worker_lacks_it(tmp_path):
+    spec = engine.assignments.load("metrics")
+    copy = tmp_path / "metrics_variant"
+    shutil.copytree(spec.root, copy)
+    variant = engine.assignments.load(copy)
+    check = {"token": "u" * 12, "version": __version__, "assignment": variant.name,
+             "digest": engine.grader_digest(variant), "archive": dgrade.pack(copy),
+             "isolation": "rlimits", "explicit": True, "limits": {}, "layers": None}
+    report = dgrade._admit(check)
+    assert report["ok"], report["reason"]
+    assert report["via"] == "bytes"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cluster", "local:0"], "--cluster must be local:N"),
+    (["--cluster", "slurm"], "--cluster must be local:N"),
+    (["--cluster", "local:1", "--scheduler", "tcp://127.0.0.1:8786"], "either --scheduler"),
+])
+def test_bad_cluster_options_are_one_line(args, message, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "grade", "metrics", str(EXAMPLES / "correct"),
+                           "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
