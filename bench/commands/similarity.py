@@ -32,10 +32,11 @@ def configure(parser) -> None:
                              "other (default 0.5)")
 
 
-def _unpack(assignment, submissions_dir, work: Path) -> tuple[object, dict[str, Path], list[str]]:
-    """Each submission's Python files, flattened into ``work/<student>/`` (so that one student's
-    files are never compared with each other); the assignment spec; the files left out (not
-    UTF-8 text)."""
+def _unpack(assignment, submissions_dir, work: Path) -> tuple[object, dict[str, Path], dict[str, str], list[str]]:
+    """Each submission's Python files, flattened into ``work/flat/<student>/`` (so that one
+    student's files are never compared with each other); the assignment spec; the students'
+    folders; flattened path -> the file's path in its submission; the files left out (not UTF-8
+    text)."""
     from cnnlab.bench.grading import assignment as assignments
     from cnnlab.bench.grading import submissions
 
@@ -43,7 +44,7 @@ def _unpack(assignment, submissions_dir, work: Path) -> tuple[object, dict[str, 
     found = submissions.discover(submissions_dir, spec.files)
     if len(found) < 2:
         raise ValueError(f"similarity needs at least 2 submissions, found {len(found)} in {str(submissions_dir)!r}")
-    folders, skipped = {}, []
+    folders, names, skipped = {}, {}, []
     for sub in found:
         source = submissions.prepare(sub, work / "raw" / sub.student, spec.files)
         flat = work / "flat" / sub.student
@@ -56,9 +57,11 @@ def _unpack(assignment, submissions_dir, work: Path) -> tuple[object, dict[str, 
             except UnicodeDecodeError:
                 skipped.append(f"{sub.student}/{path.relative_to(source)}")
                 continue
-            shutil.copyfile(path, flat / "__".join(path.relative_to(source).parts))
+            copy = flat / f"{len(names)}_{path.name}"
+            shutil.copyfile(path, copy)
+            names[str(copy)] = path.relative_to(source).as_posix()
         folders[sub.student] = flat
-    return spec, folders, skipped
+    return spec, folders, names, skipped
 
 
 def compare(assignment, submissions_dir, *, threshold: float = 0.5) -> dict:
@@ -88,21 +91,21 @@ def compare(assignment, submissions_dir, *, threshold: float = 0.5) -> dict:
         raise ModuleNotFoundError("cnnlab similarity needs copydetect: pip install 'cnnlab[similarity]'") from None
     work = Path(tempfile.mkdtemp(prefix="cnnlab-similarity-"))
     try:
-        spec, folders, skipped = _unpack(assignment, submissions_dir, work)
+        spec, folders, names, skipped = _unpack(assignment, submissions_dir, work)
         starter = [str(spec.starter_dir)] if spec.starter_dir.is_dir() else []
         detector = CopyDetector(test_dirs=[str(work / "flat")], ref_dirs=[str(work / "flat")],
                                 boilerplate_dirs=starter, extensions=["py"], noise_t=NOISE,
                                 guarantee_t=GUARANTEE, display_t=0.0, ignore_leaf=True,
                                 autoopen=False, silent=True)
         detector.run()
-        pairs = _pairs(detector, work / "flat", threshold)
+        pairs = _pairs(detector, names, threshold)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"assignment": spec.name, "threshold": threshold, "students": sorted(folders),
             "skipped": skipped, "pairs": pairs}
 
 
-def _pairs(detector, root: Path, threshold: float) -> list[dict]:
+def _pairs(detector, names: dict[str, str], threshold: float) -> list[dict]:
     files = [Path(f) for f in detector.test_files]
     pairs, seen = [], set()
     for i, a in enumerate(files):
@@ -120,7 +123,7 @@ def _pairs(detector, root: Path, threshold: float) -> list[dict]:
                 continue
             pairs.append({
                 "student_a": a.parent.name, "student_b": b.parent.name,
-                "file_a": a.name.replace("__", "/"), "file_b": b.name.replace("__", "/"),
+                "file_a": names[str(a)], "file_b": names[str(b)],
                 "similarity_a": round(float(sim_a), 4), "similarity_b": round(float(sim_b), 4),
                 "tokens": int(detector.token_overlap_matrix[i, j]),
                 "flagged": bool(max(sim_a, sim_b) >= threshold),
