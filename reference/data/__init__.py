@@ -14,6 +14,16 @@ from __future__ import annotations
 from .augment import Augmentation, augment
 from .cifar import load_cifar10
 from .digits import load_digits
+from .image_folder import (
+    FolderBatches,
+    ImageFolder,
+    class_distribution,
+    distribution_report,
+    make_image_folder,
+    read_images,
+    scan_image_folder,
+    split_folder,
+)
 from .labeled import LabeledImages, to_layout
 from .loaders import ArrayBatches, loader
 from .mnist import load_mnist, read_idx
@@ -28,4 +38,9 @@ __all__ += [
     "ArrayBatches", "Augmentation", "ChannelStats", "LabeledImages", "Split", "augment",
     "fit_channel_stats", "load_cifar10", "load_digits", "load_mnist", "loader", "normalize",
     "per_class_indices", "read_idx", "resize", "split_indices", "to_layout", "train_val_test_split",
+]
+# image folders (root/<class>/*.jpg|png), as the lectures' transfer-learning pipeline reads them
+__all__ += [
+    "FolderBatches", "ImageFolder", "class_distribution", "distribution_report",
+    "make_image_folder", "read_images", "scan_image_folder", "split_folder",
 ]

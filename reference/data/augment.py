@@ -1,21 +1,35 @@
 """Random augmentation of image batches, in numpy, from a seed.
 
 One implementation serves both frameworks (see :mod:`cnnlab.reference.data.loaders`), so a seed gives
-the same augmented batch in torch and in Keras. Geometric changes (flip, rotation, shift, zoom)
-are composed into one affine map per image and applied with a single bilinear resampling (zeros
-outside the image, see :mod:`cnnlab.reference.data.warp`); then brightness, contrast, noise and cutout.
+the same augmented batch in torch and in Keras. Geometric changes (flips, rotation, shear, shift,
+zoom) are composed into one affine map per image and applied with a single bilinear resampling
+(what lies outside the image is ``fill_mode``'s, see :mod:`cnnlab.reference.data.warp`); then
+rescale, random crop, brightness, contrast, noise and cutout.
 
-=========== ===================================================================================
-flip        mirror left-right with probability 1/2
-rotation    turn by an angle drawn from U(-rotation, rotation) degrees, about the centre
-shift       move by U(-shift, shift) times the height (rows) and the width (columns)
-zoom        scale by U(1 - zoom, 1 + zoom) about the centre (above 1 zooms in)
-brightness  add U(-brightness, brightness) to every pixel
-contrast    scale each channel's deviation from its mean by U(1 - contrast, 1 + contrast), as
-            ``tf.image.adjust_contrast`` does
-noise       add Gaussian noise of standard deviation ``noise``
-cutout      set a ``cutout`` x ``cutout`` square at a random centre to 0 (clipped at the border)
-=========== ===================================================================================
+============== ================================================================================
+flip           mirror left-right with probability 1/2 (ImageDataGenerator's horizontal_flip)
+vertical_flip  mirror top-bottom with probability 1/2
+rotation       turn by an angle drawn from U(-rotation, rotation) degrees, about the centre
+shear          shear by an angle drawn from U(-shear, shear) degrees (ImageDataGenerator's
+               shear_range, also in degrees)
+shift          move by U(-shift, shift) times the height (rows) and the width (columns)
+width_shift,   the same per axis (ImageDataGenerator's width_shift_range and height_shift_range);
+height_shift   None takes ``shift``
+zoom           scale by U(1 - zoom, 1 + zoom) about the centre (above 1 zooms in); with
+               ``zoom_per_axis`` rows and columns draw their factors independently, as
+               ImageDataGenerator's zoom_range does
+fill_mode      what the warp reads outside the image: constant (``cval``), nearest, reflect, wrap
+rescale        multiply every pixel by ``rescale`` after the warp (ImageDataGenerator's rescale,
+               e.g. 1/255); None for none
+crop           cut a random (height, width) window out of the warped image (AlexNet's crops)
+brightness     add U(-brightness, brightness) to every pixel
+contrast       scale each channel's deviation from its mean by U(1 - contrast, 1 + contrast), as
+               ``tf.image.adjust_contrast`` does
+noise          add Gaussian noise of standard deviation ``noise``
+cutout         set a ``cutout`` x ``cutout`` square at a random centre to 0 (clipped at the border)
+============== ================================================================================
+
+:meth:`Augmentation.from_keras` takes ImageDataGenerator's argument names.
 """
 
 from __future__ import annotations
@@ -26,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ops._validate import non_negative_int, rng_from
-from .warp import affine_matrix, warp_affine
+from .warp import FILL_MODES, affine_matrix, warp_affine
 
 __all__ = ["Augmentation", "augment"]
 
@@ -57,6 +71,20 @@ class Augmentation:
         Side of the erased square in pixels; 0 for none.
     clip : (float, float) or None, default=(0.0, 1.0)
         Value range to clip the result to (None to leave it), for images in [0, 1].
+    vertical_flip : bool
+    shear : float
+        Largest shear angle, degrees.
+    width_shift, height_shift : float or None
+        Largest move per axis as a fraction of that side; None takes ``shift``.
+    zoom_per_axis : bool
+        Draw the row and column zoom factors independently.
+    fill_mode : {"constant", "nearest", "reflect", "wrap"}, default="constant"
+    cval : float, default=0.0
+        The value ``fill_mode="constant"`` reads outside the image.
+    rescale : float or None
+        Factor applied after the warp.
+    crop : (int, int) or None
+        Height and width of a random crop.
     """
 
     flip: bool = False
@@ -68,6 +96,15 @@ class Augmentation:
     noise: float = 0.0
     cutout: int = 0
     clip: tuple[float, float] | None = (0.0, 1.0)
+    vertical_flip: bool = False
+    shear: float = 0.0
+    width_shift: float | None = None
+    height_shift: float | None = None
+    zoom_per_axis: bool = False
+    fill_mode: str = "constant"
+    cval: float = 0.0
+    rescale: float | None = None
+    crop: tuple[int, int] | None = None
 
     def __post_init__(self):
         if not isinstance(self.flip, bool):
@@ -81,10 +118,53 @@ class Augmentation:
         non_negative_int(self.cutout, name="cutout")
         if self.clip is not None and (len(self.clip) != 2 or not self.clip[0] < self.clip[1]):
             raise ValueError(f"clip must be None or (low, high) with low < high, got {self.clip!r}")
+        for name in ("vertical_flip", "zoom_per_axis"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        _amount(self.shear, "shear", 90.0)
+        for name in ("width_shift", "height_shift"):
+            if getattr(self, name) is not None:
+                _amount(getattr(self, name), name, 1.0)
+        if self.fill_mode not in FILL_MODES:
+            raise ValueError(f"fill_mode must be one of {', '.join(map(repr, FILL_MODES))}; "
+                             f"got {self.fill_mode!r}")
+        if isinstance(self.cval, bool) or not isinstance(self.cval, numbers.Real):
+            raise ValueError(f"cval must be a number, got {self.cval!r}")
+        if self.rescale is not None and (isinstance(self.rescale, bool)
+                                         or not isinstance(self.rescale, numbers.Real)):
+            raise ValueError(f"rescale must be a number or None, got {self.rescale!r}")
+        if self.crop is not None:
+            if not isinstance(self.crop, (tuple, list)) or len(self.crop) != 2:
+                raise ValueError(f"crop must be None or (height, width), got {self.crop!r}")
+            for side in self.crop:
+                non_negative_int(side, name="crop", minimum=1)
+
+    @classmethod
+    def from_keras(cls, *, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0,
+                   shear_range=0.0, zoom_range=0.0, horizontal_flip=False, vertical_flip=False,
+                   fill_mode="nearest", cval=0.0, rescale=None, **others) -> Augmentation:
+        """An Augmentation from ImageDataGenerator's argument names and defaults.
+
+        ``fill_mode`` defaults to ``"nearest"`` and ``zoom_range`` draws a factor per axis, as in
+        Keras; ``clip`` is off (Keras does not clip). Other :class:`Augmentation` fields
+        (``crop``, ``brightness`` ...) pass through ``others``.
+
+        Examples
+        --------
+        >>> Augmentation.from_keras(rotation_range=20, width_shift_range=0.2, shear_range=0.2,
+        ...                         zoom_range=0.2, horizontal_flip=True).fill_mode
+        'nearest'
+        """
+        return cls(flip=horizontal_flip, vertical_flip=vertical_flip, rotation=rotation_range,
+                   width_shift=width_shift_range, height_shift=height_shift_range,
+                   shear=shear_range, zoom=zoom_range, zoom_per_axis=True, fill_mode=fill_mode,
+                   cval=cval, rescale=rescale, clip=others.pop("clip", None), **others)
 
     @property
     def geometric(self) -> bool:
-        return self.flip or bool(self.rotation or self.shift or self.zoom)
+        return self.flip or self.vertical_flip or bool(
+            self.rotation or self.shift or self.zoom or self.shear or self.width_shift
+            or self.height_shift)
 
     def __call__(self, images, rng=None) -> np.ndarray:
         return augment(images, self, rng)
@@ -110,13 +190,36 @@ def augment(images, spec: Augmentation, rng=None) -> np.ndarray:
     if spec.geometric:
         flips = rng.random(n) < 0.5 if spec.flip else np.zeros(n, dtype=bool)
         angles = rng.uniform(-spec.rotation, spec.rotation, n)
-        shifts = rng.uniform(-spec.shift, spec.shift, (n, 2)) * (height, width)
+        if spec.width_shift is None and spec.height_shift is None:
+            shifts = rng.uniform(-spec.shift, spec.shift, (n, 2)) * (height, width)
+        else:
+            rows_frac = spec.shift if spec.height_shift is None else spec.height_shift
+            cols_frac = spec.shift if spec.width_shift is None else spec.width_shift
+            shifts = rng.uniform(-1.0, 1.0, (n, 2)) * (rows_frac * height, cols_frac * width)
         scales = rng.uniform(1 - spec.zoom, 1 + spec.zoom, n)
+        # the fields added for ImageDataGenerator draw after the original ones, so a seed gives
+        # the same batch as before for an Augmentation that does not use them
+        col_scales = rng.uniform(1 - spec.zoom, 1 + spec.zoom, n) if spec.zoom_per_axis else scales
+        vflips = rng.random(n) < 0.5 if spec.vertical_flip else np.zeros(n, dtype=bool)
+        shears = rng.uniform(-spec.shear, spec.shear, n) if spec.shear else np.zeros(n)
         matrices = np.stack([
-            affine_matrix(height=height, width=width, angle=a, scale=s, shift=d, flip=bool(f))
-            for a, s, d, f in zip(angles, scales, shifts, flips, strict=True)
+            affine_matrix(height=height, width=width, angle=a, scale=(s, sc), shift=d,
+                          flip=bool(f), vertical_flip=bool(v), shear=h)
+            for a, s, sc, d, f, v, h in zip(angles, scales, col_scales, shifts, flips, vflips,
+                                             shears, strict=True)
         ])
-        out = warp_affine(out, matrices)
+        out = warp_affine(out, matrices, fill_mode=spec.fill_mode, cval=spec.cval)
+    if spec.rescale is not None:
+        out *= np.float32(spec.rescale)
+    if spec.crop is not None:
+        crop_h, crop_w = spec.crop
+        if crop_h > height or crop_w > width:
+            raise ValueError(f"crop {crop_h}x{crop_w} is larger than the {height}x{width} images")
+        tops = rng.integers(0, height - crop_h + 1, n)
+        lefts = rng.integers(0, width - crop_w + 1, n)
+        out = np.stack([image[t:t + crop_h, c:c + crop_w] for image, t, c in
+                        zip(out, tops, lefts, strict=True)])
+        height, width = crop_h, crop_w
     if spec.brightness:
         out += rng.uniform(-spec.brightness, spec.brightness, (n, 1, 1, 1)).astype(np.float32)
     if spec.contrast:

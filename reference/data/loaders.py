@@ -81,7 +81,9 @@ def loader(batches: ArrayBatches, framework: str):
     torch: an iterable whose every pass is the next epoch of ``(images NCHW, labels)`` tensors.
     keras: a ``keras.utils.PyDataset`` of ``(images NHWC, labels)`` for ``model.fit``.
     """
-    if not isinstance(batches, ArrayBatches):
-        raise ValueError(f"batches must be an ArrayBatches, got {type(batches).__name__}")
+    from .image_folder import FolderBatches
+
+    if not isinstance(batches, (ArrayBatches, FolderBatches)):
+        raise ValueError(f"batches must be an ArrayBatches or a FolderBatches, got {type(batches).__name__}")
     choice(framework, name="framework", choices=("torch", "keras"))
     return importlib.import_module(f"._{framework}_loader", __package__).loader(batches)
