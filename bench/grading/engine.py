@@ -678,6 +678,8 @@ class _environment_errors:
 def _open_gradebook(path: Path) -> Gradebook:
     try:
         return Gradebook(path)
+    except sqlite3.OperationalError:
+        raise  # a full or read-only disk: said by _environment_errors
     except sqlite3.DatabaseError as exc:
         raise GradingError(f"{path} is not a usable gradebook ({exc}); move it away to start a "
                            "new one") from None
