@@ -271,17 +271,17 @@ class Worker:
         except StudentError as exc:
             self._kill()
             raise StudentError("crashed", "the sandboxed worker did not start", exc.summary,
-                               what="starting the worker") from None
+                               what="") from None
         except OSError:
             self._kill()
             raise StudentError("crashed", "the sandboxed worker did not start",
-                               what="starting the worker") from None
+                               what="") from None
         finally:
             self.started_s += time.perf_counter() - started
         layers = hello.get("layers")
         if hello.get("hello") != 1 or not isinstance(layers, list):
             self._kill()
-            raise StudentError("crashed", "the sandboxed worker did not start", what="starting the worker")
+            raise StudentError("crashed", "the sandboxed worker did not start")
         self.applied_layers = [str(x) for x in layers]
 
     def _drain(self, proc: _Process) -> None:
@@ -330,6 +330,8 @@ class Worker:
             pass
         if self.reap_orphans:
             _reap_orphans()
+        if proc.disk_exceeded:  # killed between calls: the next worker must not start over quota
+            self._empty_tmp()
         for stream in (proc.popen.stdin,):
             try:
                 stream.close()
