@@ -11,8 +11,9 @@ Layouts:
 * ``canvas``: Canvas's gradebook CSV. The columns ``Student``, ``ID``, ``SIS User ID``,
   ``SIS Login ID``, ``Section``, then one column per assignment; the second row is
   ``Points Possible`` with the assignment's points. Canvas matches a row to a student by ``ID``,
-  ``SIS User ID`` or ``SIS Login ID``; a column whose name is not an existing assignment becomes a
-  new one on import.
+  ``SIS User ID`` or ``SIS Login ID`` (``SIS User ID`` is cnnlab's student id where the roster
+  has no ``sis_user_id``); a column whose name is not an existing assignment becomes a new one on
+  import.
 * ``moodle``: Moodle's grade import (CSV file). Identifier columns (``ID number``,
   ``Email address``, ``Username``: those the roster has; ``ID number`` is cnnlab's student id when
   it has none), then one column per grade item; the identifier and the item are chosen in
@@ -67,7 +68,8 @@ def rows(entries: list[dict], fmt: str, *, column: str, points_possible: float) 
     if fmt == "canvas":
         out = [[*CANVAS_COLUMNS, column], ["Points Possible", "", "", "", "", _points(points_possible)]]
         for e in entries:
-            out.append([e.get("name") or e["student"], e.get("canvas_id", ""), e.get("sis_user_id", ""),
+            # without an SIS id in the roster, cnnlab's student id (the roster's) is the SIS User ID
+            out.append([e.get("name") or e["student"], e.get("canvas_id", ""), e.get("sis_user_id") or e["student"],
                         e.get("sis_login_id", ""), e.get("section", ""), _points(e["score"])])
         return out
     if fmt == "moodle":

@@ -68,11 +68,19 @@ def test_canvas_gradebook_layout(run_dir, capsys):
         ["Alan Turing", "103", "S-3", "alan@uni.edu", "CNN-B", "62.25"],
         ["Linus Pauling", "104", "S-4", "linus@uni.edu", "CNN-B", "0"],
         ["Eve", "105", "S-5", "eve@uni.edu", "CNN-B", "0"],
-        ["zed", "", "", "", "", "100"],  # graded but not on the roster: kept, and warned about
+        ["zed", "", "zed", "", "", "100"],  # not on the roster: kept (its id as SIS id), and warned about
     ]
     captured = capsys.readouterr()
     assert "wrote" in captured.out and "6 students, canvas, metrics out of 100" in captured.out
     assert "not on the roster (no LMS id): zed" in captured.err
+
+
+def test_canvas_without_lms_ids_uses_the_roster_ids(run_dir):
+    (run_dir.parent / "plain.csv").write_text("student_id,name\nada,Ada\nalan,Alan\n")
+    assert main(["export-grades", str(run_dir), "--format", "canvas", "--roster",
+                 str(run_dir.parent / "plain.csv")]) == 0
+    assert _read(run_dir / "grades-canvas.csv")[2:4] == [["Ada", "", "ada", "", "", "87.5"],
+                                                         ["Alan", "", "alan", "", "", "62.25"]]
 
 
 def test_moodle_grade_import_layout(run_dir):
