@@ -6,12 +6,15 @@ start per class."""
 import json
 from pathlib import Path
 
+import pytest
+
 from .test_architectures_assignment import graded_class  # noqa: F401 - the shared fixture
 from .test_examples import graded  # noqa: F401 - the shared fixture
 from .test_reports_html import WIDTHS, _junit_files_checked, measure, needs_chromium
 
 
 @needs_chromium
+@pytest.mark.parametrize("graded", ["rlimits"], indirect=True)  # one sandbox mode is enough here
 def test_metrics_class_report_fits_and_links(graded, tmp_path):  # noqa: F811
     out = Path(graded["out"])
     students = sorted(graded["records"])
