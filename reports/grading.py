@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import statistics
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -60,9 +62,6 @@ _COLOURS = {"graded": "32", "passed": "32", "partial": "33", "missing": "33", "f
 def use_colour(stream=None) -> bool:
     """Colour on a terminal, unless ``NO_COLOR`` is set (https://no-color.org) or the stream is not
     a TTY."""
-    import os
-    import sys
-
     stream = sys.stdout if stream is None else stream
     if os.environ.get("NO_COLOR"):
         return False
