@@ -28,6 +28,12 @@ def configure(parser) -> None:
                         help="folder for transfer_demo.json and learning_curves.png "
                         "(default out/transfer)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--recipe", choices=("compare", "lecture"), default="compare",
+                        help="compare: scratch / feature extraction / fine-tuning on digits "
+                             "(default); lecture: the Advance CNN lecture's 8-step recipe on a "
+                             "synthetic image folder (80/20 split, augmented batches, early "
+                             "stopping, best-weights checkpoints, LR reduction on plateau, the "
+                             "last 4 conv layers fine-tuned)")
 
 
 def run(args) -> int:
@@ -40,6 +46,8 @@ def run(args) -> int:
     framework = check_framework(args.framework)
     output_folder(args.out, create=False)  # before the minutes of training
     require(framework)
+    if args.recipe == "lecture":
+        return _run_lecture(args, framework, output_folder(args.out))
     config = replace(DemoConfig(), seeds=args.seeds, max_epochs=args.epochs,
                      pretrain_epochs=args.pretrain_epochs, labels_per_class=args.labels_per_class,
                      val_per_class=args.labels_per_class, variation=args.variation)
@@ -63,4 +71,30 @@ def run(args) -> int:
     print(f"\npretraining: {record['pretrain']['epochs']} epochs, validation accuracy "
           f"{record['pretrain']['val_accuracy']:.3f}; whole run {result.seconds:.0f} s; "
           f"wrote {out / 'transfer_demo.json'} and {out / 'learning_curves.png'}")
+    return 0
+
+
+def _run_lecture(args, framework, out) -> int:
+    from cnnlab.reference.transfer import Recipe
+    from cnnlab.reference.transfer.lecture import LectureConfig, run_lecture_recipe
+
+    epochs = min(args.epochs, 15)  # the lecture's 15 epochs per phase, unless fewer are asked
+    config = LectureConfig(pretrain_epochs=min(args.pretrain_epochs, 4),
+                           recipe=Recipe.lecture(max_epochs=epochs, finetune_epochs=epochs))
+    printer = None if args.quiet else (lambda text: print(f"  {text} done", flush=True))
+    record = run_lecture_recipe(out, config, framework=framework, progress=printer)
+    print(record["report"])
+    for phase in ("extract", "finetune"):
+        rows = [r for r in record["history"] if r["phase"] == phase]
+        print(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable "
+              f"{record['trainable'][phase]:,}, validation accuracy "
+              f"{record['val_accuracy'][phase]:.3f}, learning rates {record['rates'][phase]}")
+    try:
+        from cnnlab.reports.history import plot_history
+
+        plot_history(record["history"], out / "lecture_history.png")
+    except ImportError:
+        pass
+    print(f"wrote {out / 'lecture_recipe.json'}, checkpoints {record['checkpoints']} "
+          f"({record['seconds']:.0f} s)")
     return 0

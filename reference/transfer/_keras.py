@@ -158,18 +158,23 @@ def evaluate(model, data, *, batch_size: int = 256) -> tuple[float, float]:
 
 
 def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
-        batch_size: int, seed: int, checkpoint=None, on_epoch=None):
+        batch_size: int, seed: int, checkpoint=None, on_epoch=None, reduce_lr=None):
     """Adam on the trainable weights, early stopping on the validation loss, and the best
     epoch's weights restored at the end (and written to ``checkpoint`` at each improvement).
 
     The loop is written out with ``train_on_batch``, as the torch twin's: for the small data of
     transfer learning, ``model.fit``'s set-up per epoch costs more than the epoch itself.
 
+    ``train`` is ``(images, labels)`` or a batches object (``ArrayBatches``, ``FolderBatches``);
+    ``reduce_lr`` a ``ReduceLROnPlateau`` or None.
+
     Returns
     -------
     (list of (train_loss, val_loss, val_accuracy), best_epoch)
     """
-    x, y = _arrays(train, "train")
+    batches = train if hasattr(train, "epoch") else None
+    if batches is None:
+        x, y = _arrays(train, "train")
     val = _arrays(val, "val")
     if not model.trainable_weights:
         raise ValueError("nothing to train: every parameter of the model is frozen")
@@ -182,21 +187,33 @@ def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
     stopper = EarlyStopping(patience=patience)
     best = model.get_weights()
     history = []
-    for epoch in range(max_epochs):
-        total = 0.0
+    def epoch_batches(epoch):
+        if batches is not None:
+            yield from batches.epoch(epoch)
+            return
         shuffled = order.permutation(len(y))
         for start in range(0, len(y), batch_size):
             batch = shuffled[start:start + batch_size]
+            yield x[batch], y[batch]
+
+    for epoch in range(max_epochs):
+        total, seen = 0.0, 0
+        for xb, yb in epoch_batches(epoch):
             model.reset_metrics()
-            logs = model.train_on_batch(x[batch], y[batch], return_dict=True)
-            total += float(logs["loss"]) * len(batch)
+            logs = model.train_on_batch(xb, yb, return_dict=True)
+            total += float(logs["loss"]) * len(yb)
+            seen += len(yb)
         val_loss, val_accuracy = evaluate(model, val)
-        history.append((total / len(y), val_loss, val_accuracy))
+        history.append((total / seen, val_loss, val_accuracy))
         stop = stopper.step(val_loss)
         if stopper.best_epoch == epoch:
             best = model.get_weights()
             if checkpoint is not None:
                 model.save_weights(str(checkpoint))
+        if reduce_lr is not None:
+            rate = reduce_lr.step(val_loss, float(keras.ops.convert_to_numpy(
+                model.optimizer.learning_rate)))
+            model.optimizer.learning_rate.assign(rate)
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
         if stop:

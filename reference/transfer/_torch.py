@@ -192,16 +192,32 @@ def evaluate(model: nn.Module, data, *, batch_size: int = 256) -> tuple[float, f
     return loss / len(y), correct / len(y)
 
 
+def _train_batches(train, order, batch_size, epoch):
+    """One epoch of (images NCHW, labels) tensors from arrays or from a batches object."""
+    if hasattr(train, "epoch"):  # ArrayBatches / FolderBatches: NHWC numpy batches
+        for images, labels in train.epoch(epoch):
+            yield (torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2),
+                   torch.as_tensor(np.asarray(labels, dtype=np.int64)))
+        return
+    x, y = train
+    for batch in torch.randperm(len(y), generator=order).split(batch_size):
+        yield x[batch], y[batch]
+
+
 def fit(model: nn.Module, train, val, *, lr: float, max_epochs: int, patience: int,
-        batch_size: int, seed: int, checkpoint=None, on_epoch=None):
+        batch_size: int, seed: int, checkpoint=None, on_epoch=None, reduce_lr=None):
     """Adam on the trainable parameters, early stopping on the validation loss, and the best
     epoch's weights restored at the end (and written to ``checkpoint`` at each improvement).
+
+    ``train`` is ``(images, labels)`` or a batches object (``ArrayBatches``, ``FolderBatches``)
+    whose NHWC batches are moved to NCHW here; ``reduce_lr`` a ``ReduceLROnPlateau`` or None.
 
     Returns
     -------
     (list of (train_loss, val_loss, val_accuracy), best_epoch)
     """
-    x, y = _tensors(train, "train")
+    if not hasattr(train, "epoch"):
+        train = _tensors(train, "train")
     val = _tensors(val, "val")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
@@ -214,20 +230,25 @@ def fit(model: nn.Module, train, val, *, lr: float, max_epochs: int, patience: i
     history = []
     for epoch in range(max_epochs):
         model.train()
-        total = 0.0
-        for batch in torch.randperm(len(y), generator=order).split(batch_size):
+        total, seen = 0.0, 0
+        for xb, yb in _train_batches(train, order, batch_size, epoch):
             optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(x[batch]), y[batch])
+            loss = nn.functional.cross_entropy(model(xb), yb)
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch)
+            total += loss.item() * len(yb)
+            seen += len(yb)
         val_loss, val_accuracy = evaluate(model, val)
-        history.append((total / len(y), val_loss, val_accuracy))
+        history.append((total / seen, val_loss, val_accuracy))
         stop = stopper.step(val_loss)
         if stopper.best_epoch == epoch:
             best = copy.deepcopy(model.state_dict())
             if checkpoint is not None:
                 torch.save(best, checkpoint)
+        if reduce_lr is not None:
+            rate = reduce_lr.step(val_loss, optimizer.param_groups[0]["lr"])
+            for group in optimizer.param_groups:
+                group["lr"] = rate
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
         if stop:

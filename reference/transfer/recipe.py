@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..frameworks import framework_of
+from .callbacks import ReduceLROnPlateau
 from .freezing import freeze, unfreeze
 
 __all__ = ["Recipe", "EpochRecord", "TransferHistory", "fit", "two_phase", "evaluate", "predict",
@@ -61,6 +62,16 @@ class Recipe:
     patience : int, default=3
         Epochs without a lower validation loss before a phase stops.
     batch_size : int, default=32
+    lr_factor : float or None, default=None
+        Multiply the learning rate by this after ``lr_patience`` epochs without a lower
+        validation loss (:class:`~cnnlab.reference.transfer.callbacks.ReduceLROnPlateau`);
+        None keeps it constant.
+    lr_patience : int, default=2
+    min_lr : float, default=1e-7
+    finetune_epochs : int or None, default=None
+        Upper bound of the fine-tuning phase; None takes ``max_epochs``.
+
+    :meth:`lecture` gives the Advance CNN lecture's settings.
     """
 
     extract_lr: float = 1e-4
@@ -70,6 +81,28 @@ class Recipe:
     max_epochs: int = 30
     patience: int = 3
     batch_size: int = 32
+    lr_factor: float | None = None
+    lr_patience: int = 2
+    min_lr: float = 1e-7
+    finetune_epochs: int | None = None
+
+    @classmethod
+    def lecture(cls, **changes) -> Recipe:
+        """The Advance CNN lecture's recipe: Adam 1e-4 then 1e-5, 15 epochs of feature
+        extraction and up to 15 of fine-tuning, early stopping with patience 3, the last 4
+        *convolution* layers unfrozen, and the learning rate divided by 5 after 2 epochs
+        without improvement (ReduceLROnPlateau, which the lecture names without settings)."""
+        settings = dict(extract_lr=1e-4, finetune_lr=1e-5, finetune_last=4, finetune_count="convs",
+                        max_epochs=15, finetune_epochs=15, patience=3, batch_size=32,
+                        lr_factor=0.2, lr_patience=2)
+        return cls(**{**settings, **changes})
+
+    def reduce_lr(self) -> ReduceLROnPlateau | None:
+        """A fresh plateau rule for one phase, or None without ``lr_factor``."""
+        if self.lr_factor is None:
+            return None
+        return ReduceLROnPlateau(factor=self.lr_factor, patience=self.lr_patience,
+                                 min_lr=self.min_lr)
 
     def __post_init__(self):
         _positive(self.extract_lr, "extract_lr", (int, float))
@@ -80,6 +113,11 @@ class Recipe:
         if isinstance(self.finetune_last, bool) or not isinstance(self.finetune_last, int) \
                 or self.finetune_last < 0:
             raise ValueError(f"finetune_last must be an int >= 0, got {self.finetune_last!r}")
+        if self.finetune_epochs is not None:
+            _positive(self.finetune_epochs, "finetune_epochs")
+        _positive(self.lr_patience, "lr_patience")
+        if self.lr_factor is not None:
+            ReduceLROnPlateau(factor=self.lr_factor, patience=self.lr_patience, min_lr=self.min_lr)
         if self.finetune_count not in FINETUNE_COUNTS:
             raise ValueError(f"finetune_count must be one of {', '.join(map(repr, FINETUNE_COUNTS))}; "
                              f"got {self.finetune_count!r}")
@@ -128,7 +166,8 @@ def _twin(model):
 
 def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3,
         batch_size: int = 32, seed: int = 0, phase: str = "train",
-        checkpoint: str | Path | None = None, on_epoch=None) -> TransferHistory:
+        checkpoint: str | Path | None = None, on_epoch=None,
+        reduce_lr: ReduceLROnPlateau | None = None) -> TransferHistory:
     """Train the trainable weights of ``model`` with Adam and early stopping on the validation
     loss; end with the best epoch's weights.
 
@@ -136,8 +175,12 @@ def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3
     ----------
     model : torch.nn.Module or keras.Model
         Torch models return logits, Keras models probabilities (as ``with_head`` builds them).
-    train, val : (images, labels)
-        Numpy arrays in the framework's layout.
+    train : (images, labels) or batches
+        Numpy arrays in the framework's layout, or an ``ArrayBatches`` / ``FolderBatches``
+        (:mod:`cnnlab.reference.data`), whose shuffled, augmented NHWC batches are read epoch by
+        epoch (and moved to NCHW for torch); ``batch_size`` is then the batches'.
+    val : (images, labels) or FolderBatches
+        Arrays in the framework's layout, or batches read once, in order.
     lr : float
         Adam's learning rate.
     max_epochs, patience, batch_size : int
@@ -150,6 +193,9 @@ def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3
         ``.weights.h5`` for Keras).
     on_epoch : callable, optional
         Called as ``on_epoch(EpochRecord)`` after each epoch (for a progress bar).
+    reduce_lr : ReduceLROnPlateau, optional
+        Lowers the rate on a plateau of the validation loss; its ``rates`` record the rate of
+        each epoch.
 
     Returns
     -------
@@ -172,9 +218,24 @@ def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3
         if on_epoch is not None:
             on_epoch(EpochRecord(phase, epoch, *row))
 
+    val = _as_arrays(val, framework)
     rows, best = twin.fit(model, train, val, lr=lr, max_epochs=max_epochs, patience=patience,
-                          batch_size=batch_size, seed=seed, checkpoint=checkpoint, on_epoch=report)
+                          batch_size=batch_size, seed=seed, checkpoint=checkpoint, on_epoch=report,
+                          reduce_lr=reduce_lr)
     return TransferHistory([EpochRecord(phase, i, *row) for i, row in enumerate(rows)], {phase: best})
+
+
+def _as_arrays(data, framework: str):
+    """Validation batches (read in order) as arrays in the framework's layout."""
+    if not hasattr(data, "epoch"):
+        return data
+    import numpy as np
+
+    parts = list(data.epoch(0)) if not getattr(data, "shuffle", False) else [
+        data.batch(0, i) for i in range(len(data))]
+    images = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    return (images.transpose(0, 3, 1, 2) if framework == "torch" else images), labels
 
 
 def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int = 0,
@@ -217,17 +278,20 @@ def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int =
     def checkpoint(phase):
         return None if folder is None else folder / f"{phase}.best{_CHECKPOINT_SUFFIX[framework]}"
 
-    common = dict(max_epochs=recipe.max_epochs, patience=recipe.patience,
-                  batch_size=recipe.batch_size, seed=seed, on_epoch=on_epoch)
+    common = dict(patience=recipe.patience, batch_size=recipe.batch_size, seed=seed,
+                  on_epoch=on_epoch)
     freeze(base)
     history = fit(model, train, val, lr=recipe.extract_lr, phase="extract",
-                  checkpoint=checkpoint("extract"), **common)
+                  checkpoint=checkpoint("extract"), max_epochs=recipe.max_epochs,
+                  reduce_lr=recipe.reduce_lr(), **common)
     if on_phase_end is not None:
         on_phase_end("extract")
     if recipe.finetune_last:
         recipe.unfreeze_base(base)
         history.extend(fit(model, train, val, lr=recipe.finetune_lr, phase="finetune",
-                           checkpoint=checkpoint("finetune"), **common))
+                           checkpoint=checkpoint("finetune"),
+                           max_epochs=recipe.finetune_epochs or recipe.max_epochs,
+                           reduce_lr=recipe.reduce_lr(), **common))
         if on_phase_end is not None:
             on_phase_end("finetune")
     return history
