@@ -100,4 +100,6 @@ def test_solution_earns_everything_and_starter_nothing(tmp_path):
     scores = {r["student"]: (r["score"], r["max_score"]) for r in summary.records}
     assert scores == {"solution": (100, 100), "starter": (0, 100)}
     starter = next(r for r in summary.records if r["student"] == "starter")
-    assert all("raised NotImplementedError" in t["message"] for t in starter["tests"])
+    for test in starter["tests"]:  # hidden tests say what happened, not the class (issue 19)
+        said = "raised NotImplementedError" if test["visibility"] == "visible" else "raised an exception"
+        assert said in test["message"], test
