@@ -75,7 +75,12 @@ def grading_architectures(out: Path, frameworks: list[str]) -> None:
     summary = grade_examples(out / "grades-architectures", frameworks=",".join(frameworks), progress=True)
     print(render_demo(summary))
     print()
+    # the demo grades LeNet-5 only, so its tests add up to less than the assignment's points
+    scale = [w for w in summary.warnings if w.startswith("the tests add up to")]
+    summary.warnings = [w for w in summary.warnings if w not in scale]
     print(what_it_did(summary))
+    if scale:
+        print(f"(LeNet-5 scale: {scale[0]})")
     return summary
 
 
