@@ -44,6 +44,7 @@ tr.st-graded td:first-child { border-left: 4px solid #3c763d; }
 .badge.error { background: #c9302c; color: #fff; }
 .badge.missing { background: #fff; color: #555; border: 1px dashed #777; }
 tr.summary td { background: #f4f4f4; font-weight: 600; }
+td.why { text-align: left; white-space: normal; color: #555; }
 .note { color: #555; font-size: 0.9em; max-width: 60em; }
 img { max-width: 100%; height: auto; }
 """
@@ -113,6 +114,9 @@ def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: b
     for r in records:
         by_name = {t["test"]: t for t in r.get("tests", [])}
         cells = "".join(_cell(by_name.get(t)) for t in tests)
+        if not by_name and tests and r.get("message"):  # not graded: say why across the test columns
+            cells = f'<td colspan="{len(tests)}" class="why">{esc(r["message"])}</td>'
+
         student = _wrappable(r["student"])
         if feedback:
             student = f'<a href="{esc(feedback)}/{quote(r["student"])}.md">{student}</a>'

@@ -39,6 +39,7 @@ window.addEventListener("load", () => {
               scrollWidth: doc.documentElement.scrollWidth, tableRight: right,
               headers: [...doc.querySelectorAll("#class thead th")].map(th => th.textContent),
               rows: [...doc.querySelectorAll("#class tbody tr")].map(tr => tr.cells[0].textContent),
+              why: [...doc.querySelectorAll("#class td.why")].map(td => td.textContent),
               links: [...doc.querySelectorAll("#class td.who a")].map(a => a.getAttribute("href")),
               badges: {graded: badge("graded"), error: badge("error"), missing: badge("missing")},
               teams: [...doc.querySelectorAll("#teams tbody tr")].map(tr => tr.cells[0].textContent),
@@ -139,6 +140,7 @@ def test_a_wide_class_fits_common_widths_with_teams_and_leaderboard(tmp_path):
                     leaderboard=["convolutionists", "latecomers"])
         assert "architecture[lenet5-torch]" in m["headers"] and "architecture[lenet5-keras]" in m["headers"]
         assert "sandbox" not in m["headers"]  # one sandbox: stated once above the table
+        assert m["why"] == ["unsafe path '../../evil.py'", "no submission"]  # why they have no points
         badges = m["badges"]
         assert len(set(badges.values())) == 3 and None not in badges.values(), badges
     # links go to the files write_all wrote
