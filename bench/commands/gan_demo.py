@@ -20,6 +20,8 @@ def configure(parser) -> None:
                         help="target of real images; 0.9 is one-sided label smoothing (default 1.0)")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (default 2e-4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights, noise and batches")
+    parser.add_argument("--steps-per-epoch", type=int, default=None,
+                        help="cap on alternating steps per epoch (default: one pass over the digits)")
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads of the framework (default 1: small layers on a shared "
                         "machine run faster on one thread than on contended ones)")
@@ -53,7 +55,8 @@ def run(args) -> int:
     if args.threads < 1:
         raise ValueError(f"--threads must be a positive int; got {args.threads}")
     config = replace(GanDemoConfig(), epochs=args.epochs, batch_size=args.batch_size, k=args.k,
-                     real_label=args.real_label, lr=args.lr, seed=args.seed).check()
+                     real_label=args.real_label, lr=args.lr, seed=args.seed,
+                     steps_per_epoch=args.steps_per_epoch).check()
     twin(framework)  # a missing framework is one line before any work
     _threads(framework, args.threads)
     from tqdm import tqdm

@@ -12,8 +12,9 @@ Three pairs, each a generator ``*_g`` and a discriminator ``*_d``:
 * ``dcgan_example`` -- the widths of PyTorch's DCGAN example (``ngf = ndf = 64``, ``nz = 100``):
   4x4 kernels, stride 2 and padding 1, a 4x4 transposed convolution from the 1x1 noise and a 4x4
   convolution to the logit.
-* ``dcgan_digits`` -- the example's layout at 32x32x1 with a quarter of its widths and ``nz = 32``:
-  small enough to train on scikit-learn's digits in minutes on a CPU (``cnnlab gan-demo``).
+* ``dcgan_digits`` -- the example's layout at 32x32x1 with a quarter of its widths (64-32-16) and
+  ``nz = 32``: small enough to train on scikit-learn's digits in minutes on a CPU
+  (``cnnlab gan-demo``).
 
 Conventions shared by the PyTorch and the Keras twins:
 
@@ -130,8 +131,8 @@ def check_generator_call(arch: str, *, num_classes: int, include_top: bool, inpu
 #        = 3,574,784 + 1,920 = 3,576,704; Keras adds 1,920.
 # example D: 4²·(3·64 + 64·128 + 128·256 + 256·512 + 512·1) + 2·(128+256+512)
 #        = 2,763,776 + 1,792 = 2,765,568; Keras adds 1,792.
-# digits G: 4²·(32·128 + 128·64 + 64·32 + 32·1) + 2·(128+64+32) = 229,888 + 448 = 230,336.
-# digits D: 4²·(1·32 + 32·64 + 64·128 + 128·1) + 2·(64+128) = 166,400 + 384 = 166,784.
+# digits G: 4²·(32·64 + 64·32 + 32·16 + 16·1) + 2·(64+32+16) = 73,984 + 224 = 74,208; Keras +224.
+# digits D: 4²·(1·16 + 16·32 + 32·64 + 64·1) + 2·(32+64) = 42,240 + 192 = 42,432; Keras +192.
 #
 # MACs of a transposed convolution are counted per input position (each input value meets each
 # of the k*k*c_out kernel weights once): H_in·W_in·c_in·k²·c_out, which includes the products
@@ -144,8 +145,8 @@ def check_generator_call(arch: str, *, num_classes: int, include_top: bool, inpu
 # paper G: 1·100·16·1024 + 16·1024·25·512 + 64·512·25·256 + 256·256·25·128 + 1024·128·25·3
 #          = 1,638,400 + 3 x 209,715,200 + 9,830,400 = 640,614,400.
 # paper D: 32²·128·75 + 16²·256·3200 + 8²·512·6400 + 4²·1024·12800 + 16,384 (dense) = 638,992,384.
-# digits G: 32·16·128 + 16·128·16·64 + 64·64·16·32 + 256·32·16 = 4,390,912.
-# digits D: 16²·32·16 + 8²·64·512 + 4²·128·1024 + 128·16 = 4,327,424.
+# digits G: 32·16·64 + 16·64·16·32 + 64·32·16·16 + 256·16·16 = 1,146,880.
+# digits D: 16²·16·16 + 8²·32·256 + 4²·64·512 + 64·16 = 1,115,136.
 
 _NOTE_G = "noise (N, nz, 1, 1) -> image in [-1, 1] (tanh)"
 _NOTE_D = "image -> one real/fake logit (N, 1); the sigmoid is in the loss"
@@ -203,6 +204,6 @@ ENTRIES = [
            image_size=64, source="pytorch-examples",
            counts=(3_576_704, 3_578_624, 2_765_568, 2_767_360, 0.104628224, 0.103817216)),
     *_pair(name="dcgan_digits", description="small DCGAN for 32x32x1 digits (nz = 32, widths "
-           "128-64-32)", layout="example", nz=32, width=32, channels=1, image_size=32,
-           source="measured", counts=(230_336, 230_784, 166_784, 167_168, 0.004390912, 0.004327424)),
+           "64-32-16)", layout="example", nz=32, width=16, channels=1, image_size=32,
+           source="measured", counts=(74_208, 74_432, 42_432, 42_624, 0.00114688, 0.001115136)),
 ]

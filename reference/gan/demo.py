@@ -27,20 +27,23 @@ ARCH = "dcgan_digits"
 class GanDemoConfig:
     """Settings of one demo run (the defaults are the measured run in the README)."""
 
-    epochs: int = 15
-    batch_size: int = 64
+    epochs: int = 20
+    batch_size: int = 32
     k: int = 1  # discriminator steps per generator step
     real_label: float = 1.0  # 0.9: one-sided label smoothing
     lr: float = ADAM["lr"]
     seed: int = 0
     eval_samples: int = 500
     grid: int = 64
+    steps_per_epoch: int | None = None  # None: one pass over the training digits
 
     def check(self) -> GanDemoConfig:
         for name in ("epochs", "batch_size", "k", "eval_samples", "grid"):
             check_positive_int(name, getattr(self, name))
         if not 0.0 < self.real_label <= 1.0:
             raise ValueError(f"real_label must be in (0, 1]; got {self.real_label!r}")
+        if self.steps_per_epoch is not None:
+            check_positive_int("steps_per_epoch", self.steps_per_epoch)
         if not self.lr > 0:
             raise ValueError(f"lr must be positive; got {self.lr!r}")
         if self.eval_samples < 20:
@@ -149,6 +152,8 @@ def run_gan_demo(config: GanDemoConfig, *, framework: str, out: str | Path,
     evaluate(0)
     per_step = config.batch_size * config.k
     steps_per_epoch = len(x) // per_step
+    if config.steps_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
     total = steps_per_epoch * config.epochs
     step = 0
     train_start = time.perf_counter()

@@ -53,8 +53,8 @@ COUNTS = {
     # PyTorch's example: ngf = ndf = 64, nz = 100, 4x4 kernels
     "dcgan_example_g": (generator_count(4, 100, [512, 256, 128, 64], 3), 512 + 256 + 128 + 64),
     "dcgan_example_d": (discriminator_count(4, 3, [64, 128, 256, 512], False), 128 + 256 + 512),
-    "dcgan_digits_g": (generator_count(4, 32, [128, 64, 32], 1), 128 + 64 + 32),
-    "dcgan_digits_d": (discriminator_count(4, 1, [32, 64, 128], False), 64 + 128),
+    "dcgan_digits_g": (generator_count(4, 32, [64, 32, 16], 1), 64 + 32 + 16),
+    "dcgan_digits_d": (discriminator_count(4, 1, [16, 32, 64], False), 32 + 64),
 }
 SMALL = ["dcgan_example_g", "dcgan_example_d", "dcgan_digits_g", "dcgan_digits_d"]
 
@@ -199,6 +199,6 @@ def test_generator_port_without_the_permutation_changes_the_images():
     z = np.random.default_rng(0).standard_normal((2, 32, 1, 1)).astype(np.float32)
     ref = to_nhwc(torch_forward(tm, z))
     assert np.max(np.abs(keras_forward(km, to_nhwc(z)) - ref)) <= ATOL
-    w = tm.main[3].weight.detach().numpy()  # (128, 64, 4, 4)
-    km.get_layer("main.3").kernel.assign(w.reshape(4, 4, 64, 128))  # the right shape, wrong order
+    w = tm.main[3].weight.detach().numpy()  # (64, 32, 4, 4)
+    km.get_layer("main.3").kernel.assign(w.reshape(4, 4, 32, 64))  # the right shape, wrong order
     assert np.max(np.abs(keras_forward(km, to_nhwc(z)) - ref)) > 1e-2
