@@ -32,6 +32,10 @@ _START_TIMEOUT_S = 60.0  # importing torch or keras in a cold worker can take th
 # A function that killed or hung the worker this many times is not called again: each retry
 # costs a worker start (or a whole timeout), and the next test must not wait for it.
 MAX_CRASHES = 2
+# Restarts after the submission's code stopped the worker, per submission. Each is a cold start
+# (seconds with torch and Keras) that the grader pays; their time is charged to the submission's
+# budget as well, so that a submission that crashes every call costs about what a correct one does.
+MAX_RESTARTS = 2
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # workers of this process (their own pids are spared)
 
 
@@ -277,7 +281,10 @@ class Worker:
             raise StudentError("crashed", "the sandboxed worker did not start",
                                what="") from None
         finally:
-            self.started_s += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.started_s += spent
+            if self.starts > 1:  # a restart: the student's code stopped the last worker
+                self.used_s += spent
         layers = hello.get("layers")
         if hello.get("hello") != 1 or not isinstance(layers, list):
             self._kill()
@@ -504,6 +511,9 @@ class Worker:
         if self._proc is None or self._proc.popen.poll() is not None:
             if self._proc is not None:
                 self._kill()
+            if self.starts > MAX_RESTARTS:
+                raise StudentError("crashed", f"not run: the submission's code stopped the worker "
+                                   f"{self.starts} times")
             self._start()
         if module not in self._loaded:
             try:

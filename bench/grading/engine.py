@@ -41,6 +41,9 @@ _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "int
 _ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM,
                        errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP}
 _CANARY = "cnnlab_canary"
+# Resident memory a trusted grader child may use (the transfer assignment's correct solution
+# peaks near 1 GiB: numpy, pytest and the reports it checks); past it, the child is killed.
+GRADER_MEMORY_MIB = 2048
 
 
 class GradingError(ValueError):
@@ -176,18 +179,32 @@ class _Server:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def run(self, job_file: Path, log_file: Path, timeout_s: float) -> int | None:
-        """Grade one job; its exit status, or None if it ran past ``timeout_s`` (and was killed)."""
+    def run(self, job_file: Path, log_file: Path, timeout_s: float,
+            memory_mib: float = GRADER_MEMORY_MIB) -> int | None:
+        """Grade one job; its exit status, or None if it ran past ``timeout_s`` or its resident
+        memory past ``memory_mib`` (and was killed; ``over_memory`` says which).
+
+        The trusted grader child holds what the student's code returned; a submission must not
+        make it take the machine's memory (RLIMIT_AS does not fit: the child's address space
+        is gigabytes before it holds anything).
+        """
         self.proc.stdin.write((json.dumps({"job": str(job_file), "log": str(log_file)}) + "\n").encode())
         self.proc.stdin.flush()
         self.child = self._line(60)["pid"]
+        self.over_memory, self.peak_mib = False, 0.0
+        deadline = time.monotonic() + timeout_s
         try:
-            done = self._line(timeout_s)
-            if done is None:
-                _kill_group(self.child)
-                self._line(None)
-                return None
-            return done["exit"]
+            while True:
+                done = self._line(min(0.25, max(deadline - time.monotonic(), 0)))
+                if done is not None:
+                    self.peak_mib = max(self.peak_mib, done.get("maxrss_kib", 0) / 1024)
+                    return done["exit"]
+                self.peak_mib = max(self.peak_mib, _resident_mib(self.child))
+                self.over_memory = self.peak_mib > memory_mib
+                if self.over_memory or time.monotonic() >= deadline:
+                    _kill_group(self.child)
+                    self._line(None)
+                    return None
         finally:
             self.child = None
 
@@ -237,6 +254,18 @@ class _Children:
                 server.stop()
 
 
+def _resident_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def _kill_group(pid: int) -> None:
     """Kill a process's session (the process and anything it started)."""
     for kill in (os.killpg, os.kill):
@@ -252,18 +281,20 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
     job_file = work / "job.json"
     job_file.write_text(json.dumps(job), encoding="utf-8")
     started = time.perf_counter()
+    memory_mib = job.get("grader_memory_mib", GRADER_MEMORY_MIB)
     try:
         server = children.take()
     except KeyboardInterrupt:
         return {"status": "interrupted"}
     try:
-        code = server.run(job_file, log_path, timeout_s)
+        code = server.run(job_file, log_path, timeout_s, memory_mib)
     except (RuntimeError, OSError, ValueError, TypeError, KeyError) as exc:
         if children.stopping:
             return {"status": "interrupted"}
         children.discard(server)  # a broken server is replaced by the next job
         return {"status": "error", "records": [], "wall_s": time.perf_counter() - started,
                 "message": f"the grader server failed ({type(exc).__name__}: {exc})"}
+    peak_mib, over_memory = server.peak_mib, server.over_memory  # before another job takes it
     children.give_back(server)
     wall = time.perf_counter() - started
     result = {"wall_s": wall, "records": [], "status": "graded", "message": ""}
@@ -271,7 +302,11 @@ def _grade_one(job: dict, *, children: _Children, timeout_s: float, log_path: Pa
     if children.stopping:
         result["status"] = "interrupted"
         return result
-    if code is None:
+    result["grader_mib"] = round(peak_mib, 1)
+    if code is None and over_memory:
+        result.update(status="error", message=f"the grader was stopped: grading this submission took "
+                      f"more than {memory_mib:g} MiB of the trusted grader's memory")
+    elif code is None:
         result.update(status="error", message=f"grading took longer than {timeout_s:.0f} s and was stopped")
     elif results.is_file() and code in (0, 1):
         try:
@@ -330,7 +365,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
           limits: dict[str, Any] | None = None, progress: bool = False,
           write_reports: bool = True, published: bool = False,
           now: dt.datetime | None = None, layers: tuple[str, ...] | None = None,
-          scheduler: str | None = None, cluster: str | None = None) -> Summary:
+          scheduler: str | None = None, cluster: str | None = None,
+          grader_memory_mib: float = GRADER_MEMORY_MIB) -> Summary:
     """Grade every submission in ``submissions_dir`` against ``assignment``.
 
     Parameters
@@ -366,6 +402,8 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         The time that decides ``after_due_date`` visibility in the reports (default: now).
     layers : tuple of str, optional
         Worker lock-down layers (default all); tests use it to check the bare fallback.
+    grader_memory_mib : float, default=GRADER_MEMORY_MIB
+        Resident memory a trusted grader child may reach; past it the submission is an error.
     scheduler, cluster : str, optional
         Grade on Dask workers instead of ``jobs`` local children: a scheduler's address, or
         ``"local:N"`` for a local cluster of N worker processes (needs ``cnnlab[dask]``; see
@@ -393,6 +431,9 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     spec = assignments.load(assignment)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive int, got {jobs!r}")
+    if (isinstance(grader_memory_mib, bool) or not isinstance(grader_memory_mib, (int, float))
+            or not grader_memory_mib > 0):
+        raise ValueError(f"grader_memory_mib must be a positive number, got {grader_memory_mib!r}")
     backend = None
     if scheduler is not None or cluster is not None:  # Dask: each worker is checked, not this machine
         from .distributed import Backend
@@ -423,7 +464,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
                 out_dir=out_dir, jobs=jobs, public_only=public_only, regrade=regrade,
                 isolation=isolation, resolved=resolved, limits=limits, effective=effective,
                 progress=progress, write_reports=write_reports, published=published, now=now,
-                layers=layers, started=started, backend=backend)
+                layers=layers, started=started, backend=backend, grader_memory_mib=grader_memory_mib)
     finally:
         if backend is not None:
             backend.close()
@@ -433,7 +474,7 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
 
 def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public_only, regrade,
                   isolation, resolved, limits, effective, progress, write_reports, published, now,
-                  layers, started, backend=None) -> Summary:
+                  layers, started, backend=None, grader_memory_mib=GRADER_MEMORY_MIB) -> Summary:
     """:func:`grade` once its arguments are checked and it holds the lock of ``out``."""
     students = {s.student: s for s in found}
     scope = "public" if public_only else "all"
@@ -476,6 +517,7 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
                 "scratch": str(work / "sandbox"), "results": str(work / "results.json"),
                 "isolation": resolved, "limits": limits, "layers": list(layers) if layers else layers,
                 "public_only": public_only, "digest": digest, "files": list(spec.files),
+                "grader_memory_mib": grader_memory_mib,
             }))
         if todo and backend is not None:  # admits each Dask worker the same way
             backend.start(spec, limits=limits, layers=layers, grader=grader, warnings=summary.warnings)
@@ -777,7 +819,7 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                     "student_s": result.get("student_s"), "worker_start_s": result.get("worker_start_s"),
                     "message": result.get("message", ""),
                     "leaderboard": result.get("leaderboard") or [],
-                    "grader_digest": grader,
+                    "grader_digest": grader, "grader_mib": result.get("grader_mib"),
                 }
                 if row["status"] == "graded" and not tests:
                     row.update(status="error", message="no test was run; see the log")

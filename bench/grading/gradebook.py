@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     graded_at TEXT NOT NULL,
     leaderboard TEXT,                         -- JSON list of {name, value, order}
     grader_digest TEXT,                       -- the assignment's tests and limits (engine.grader_digest)
+    grader_mib REAL,                          -- peak resident memory of the trusted grader child
     PRIMARY KEY (run_id, student)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -91,9 +92,10 @@ class Gradebook:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(submissions)")}
-        for column in ("leaderboard", "grader_digest"):  # a gradebook written before they existed
+        added = {"leaderboard": "TEXT", "grader_digest": "TEXT", "grader_mib": "REAL"}
+        for column, kind in added.items():  # a gradebook written before they existed
             if column not in columns:
-                self.db.execute(f"ALTER TABLE submissions ADD COLUMN {column} TEXT")
+                self.db.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -134,12 +136,12 @@ class Gradebook:
             self.db.execute(
                 "INSERT OR REPLACE INTO submissions (run_id, assignment, student, scope, source, digest, "
                 "status, score, max_score, isolation, wall_s, cpu_s, student_s, worker_start_s, message, graded_at, "
-                "leaderboard, grader_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "leaderboard, grader_digest, grader_mib) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, assignment, row["student"], row.get("scope", "all"), row.get("source"),
                  row.get("digest"), row["status"], float(row.get("score", 0.0)),
                  float(row.get("max_score", 0.0)), row.get("isolation"), row.get("wall_s"),
                  row.get("cpu_s"), row.get("student_s"), row.get("worker_start_s"), row.get("message", ""), _now(),
-                 json.dumps(row.get("leaderboard") or []), row.get("grader_digest")))
+                 json.dumps(row.get("leaderboard") or []), row.get("grader_digest"), row.get("grader_mib")))
             self.db.execute("DELETE FROM results WHERE run_id = ? AND student = ?",
                             (run_id, row["student"]))
             self.db.executemany(

@@ -308,3 +308,35 @@ def test_a_foreign_weights_file_is_one_line(tmp_path):
     done = _cli("port", "lenet5", "garbage.pt", "out.weights.h5", cwd=tmp_path)
     _one_error_line(done, "'garbage.pt' is not a readable torch state_dict")
 
+
+
+# ----------------------------------------------------------------------------- bounds
+
+
+def test_the_trusted_grader_memory_is_bounded_and_recorded(tmp_path):
+    subs, out = _class(tmp_path / "subs", 1), tmp_path / "out"
+    fine = grade("metrics", subs, out, limits=FAST_LIMITS, write_reports=False)
+    peak = fine.records[0]["grader_mib"]
+    assert fine.graded == ["s0"] and 10 < peak < 1024  # measured from the child's rusage
+    # a bound below what grading needs: the grader child is stopped and nobody is graded
+    tight = grade("metrics", subs, out, limits=FAST_LIMITS, write_reports=False, regrade=["s0"],
+                  grader_memory_mib=peak / 4)
+    assert tight.graded == [] and tight.errors == ["s0"]
+    assert "MiB of the trusted grader's memory" in tight.records[0]["message"]
+
+
+def test_a_submission_that_keeps_crashing_the_worker_gets_few_restarts(tmp_path):
+    from cnnlab.bench.grading.client import MAX_RESTARTS
+
+    crash = "import os\n\n\n" + "".join(
+        f"def {name}(*args, **kwargs):\n    os._exit(3)\n\n\n"
+        for name in ("confusion_matrix", "precision_recall_f1", "top_k_accuracy", "roc_auc_ovr"))
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    (subs / "crash").mkdir(parents=True)
+    (subs / "crash" / "metrics.py").write_text(crash)
+    summary = grade("metrics", subs, out, limits=FAST_LIMITS, write_reports=False)
+    record = summary.records[0]
+    assert record["status"] == "graded" and record["score"] == 0
+    with Gradebook(out / "gradebook.db") as book:
+        messages = [t["message"] for t in book.latest("metrics")[0]["tests"]]
+    assert any(f"stopped the worker {MAX_RESTARTS + 1} times" in m for m in messages), messages
