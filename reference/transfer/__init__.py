@@ -16,7 +16,16 @@ from __future__ import annotations
 
 from .freezing import conv_layer_names, freeze, layer_names, trainable_summary, unfreeze
 from .heads import HEADS, lecture_head, linear_head, with_head
-from .recipe import FINETUNE_COUNTS, EpochRecord, Recipe, TransferHistory, evaluate, fit, predict, two_phase
+from .recipe import (
+    FINETUNE_COUNTS,
+    EpochRecord,
+    Recipe,
+    TransferHistory,
+    evaluate,
+    fit,
+    predict,
+    two_phase,
+)
 from .summary import LayerState, TrainableSummary
 
 __all__ = [

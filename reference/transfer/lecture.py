@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from ..data.augment import Augmentation
 from ..data.image_folder import (
     FolderBatches,
