@@ -84,6 +84,18 @@ def grading_architectures(out: Path, frameworks: list[str]) -> None:
     return summary
 
 
+def grading_gan(out: Path):
+    from cnnlab.bench.grading import examples, grade
+
+    _section("Grading the bundled `gan` examples (the classic GAN training mistakes)")
+    summary = grade("gan", examples("gan"), out / "grades-gan", jobs=2, progress=True,
+                    limits={"call_timeout_s": 60})  # the first call imports torch
+    print(summary.table())
+    print()
+    print(what_it_did(summary))
+    return summary
+
+
 def run(args) -> int:
     from cnnlab.reference.frameworks import FRAMEWORKS, is_installed, missing_message, prepare
 
@@ -98,8 +110,9 @@ def run(args) -> int:
     pages.append(grading_metrics(out).out / "report.html")
     if is_installed("torch"):  # the grader builds its reference models in torch
         pages.append(grading_architectures(out, frameworks).out / "report.html")
+        pages.append(grading_gan(out).out / "report.html")
     else:
-        skipped.append(f"grading the architectures examples ({missing_message(['torch'])})")
+        skipped.append(f"grading the architectures and gan examples ({missing_message(['torch'])})")
     absent = [f for f in FRAMEWORKS if f not in frameworks]
     if absent and not args.framework:
         skipped.insert(0, f"the {' and '.join(absent)} half of every section ({missing_message(absent)})")
