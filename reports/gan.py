@@ -22,11 +22,14 @@ def _pyplot():
 
 def tile(images, *, columns: int = 8, gap: int = 1) -> np.ndarray:
     """NHWC images in [-1, 1] (1 or 3 channels) tiled into one ``(H, W)`` or ``(H, W, 3)`` array
-    in [0, 1], ``columns`` per row, separated by ``gap`` white pixels."""
+    in [0, 1], ``columns`` per row, separated by ``gap`` pixels (white as :func:`save_grid` draws
+    them)."""
     images = np.clip((np.asarray(images, np.float32) + 1.0) / 2.0, 0.0, 1.0)
     n, h, w, c = images.shape
     rows = -(-n // columns)
-    canvas = np.ones((rows * (h + gap) - gap, columns * (w + gap) - gap, c), np.float32)
+    # white gaps: 0 in a grey image drawn with gray_r (ink dark), 1 in a colour image
+    canvas = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap, c), 0.0 if c == 1 else 1.0,
+                     np.float32)
     for i, img in enumerate(images):
         r, col = divmod(i, columns)
         canvas[r * (h + gap):r * (h + gap) + h, col * (w + gap):col * (w + gap) + w] = img
@@ -38,6 +41,7 @@ def save_grid(images, path, *, title: str | None = None, columns: int = 8) -> Pa
     plt = _pyplot()
     canvas = tile(images, columns=columns)
     fig, ax = plt.subplots(figsize=(4, 4 * canvas.shape[0] / canvas.shape[1] + (0.3 if title else 0)))
+    # grey digits as ink on paper: gray_r draws 1 (ink) black and 0 (background) white
     ax.imshow(canvas, cmap="gray_r" if canvas.ndim == 2 else None, vmin=0, vmax=1,
               interpolation="nearest")
     ax.set_axis_off()
@@ -45,7 +49,7 @@ def save_grid(images, path, *, title: str | None = None, columns: int = 8) -> Pa
         ax.set_title(title, fontsize=9)
     fig.tight_layout(pad=0.2)
     path = Path(path)
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
