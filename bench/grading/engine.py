@@ -778,6 +778,9 @@ def check_workers(spec, *, isolation: str, limits, layers=None, folder: Path) ->
                                         for p in (sys.executable, sys.prefix)):
             hint = (f"; Python is installed under {sandbox.SANDBOX_TMP}, which the bubblewrap "
                     "sandbox replaces with its own: install it elsewhere or use --isolation rlimits")
+        elif "timed out" in exc.detail:
+            hint = (f"; importing {', '.join(spec.imports)} took too long: the machine may be "
+                    "too busy, try again later or with fewer --jobs")
         raise WorkersCannotStart(f"the sandboxed worker cannot run here ({isolation}): {exc.summary}"
                                  f"{said}{hint}; nothing was graded") from None
     finally:
