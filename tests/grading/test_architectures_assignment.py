@@ -205,23 +205,25 @@ def test_correct_submission_earns_everything(graded_class):
     ("wrong_fc6_input", {"test_architecture[alexnet-torch]": 0},
      ["kernel 4096x9216", "kernel 4096x6400", f"{58_322_314 - 2816 * 4096:,} parameters",
       "the forward pass raised RuntimeError"]),
-    # no projection: 3 x (1x1 conv + BatchNorm) = 8,448 + 33,280 + 132,096 parameters fewer
+    # no projection: 3 x (1x1 conv + BatchNorm) fewer; resnet18 is a hidden test, whose feedback
+    # names only the failed parts (issue 19: no text a student's model could steer)
     ("resnet_no_projection", {"test_architecture[resnet18-torch]": PER_ARCH * SHARE["output"]},
-     ["our layer 'layer2.0.downsample.0', conv (kernel 128x64x1x1), has no counterpart",
-      f"{11_181_642 - 173_824:,} parameters"]),
+     ["3 of 4 parts failed\n- params: wrong result\n- layers: wrong result\n- function: wrong result"]),
     # H, W, C flatten in torch: everything right but the function, which breaks at fc6
     ("keras_flatten_order", {"test_architecture[lenet5-torch]": PER_ARCH * (1 - SHARE["function"]),
                              "test_architecture[alexnet-torch]": PER_ARCH * (1 - SHARE["function"])},
      ["the first layer that differs is our 'classifier.0'", "the first layer that differs is our 'classifier.1'"]),
     ("bn_epsilon", {"test_architecture[resnet18-keras]": PER_ARCH * (1 - SHARE["function"])},
-     ["the first layer that differs is our 'bn1'", "your BatchNorm epsilon is 0.001, the reference's 1e-05"]),
+     ["1 of 4 parts failed\n- function: wrong result"]),
 ])
 def test_common_mistakes_lose_exactly_what_they_break(graded_class, student, expected, messages):
     tests, record = _tests(graded_class, student)
     for name in CI_TESTS:  # what the example does not implement raises NotImplementedError
         assert tests[name]["points"] == pytest.approx(expected.get(name, 0)), name
         if name not in expected:
-            assert "raised NotImplementedError" in tests[name]["message"]
+            # a hidden test's failed check says "wrong result" (issue 19)
+            said = "raised NotImplementedError" if tests[name]["visibility"] == "visible" else "wrong result"
+            assert said in tests[name]["message"]
     text = "\n".join(tests[name]["message"] for name in expected)
     for message in messages:
         assert message in text
@@ -240,14 +242,17 @@ def test_hard_coded_counts_earn_nothing_for_the_count(graded_class):
 def test_an_output_made_from_the_input_shape_earns_nothing(graded_class):
     tests, record = _tests(graded_class, "fake_output")
     assert record["score"] == 0
-    for name in CI_TESTS:
-        assert "not what a layer of your model computed" in tests[name]["message"]
+    for name in CI_TESTS:  # a hidden test says only which parts failed (issue 19)
+        said = ("not what a layer of your model computed" if tests[name]["visibility"] == "visible"
+                else "wrong result")
+        assert said in tests[name]["message"]
 
 
 def test_a_forbidden_model_zoo_earns_nothing_and_is_reported(graded_class):
     tests, record = _tests(graded_class, "model_zoo")
     assert record["score"] == 0
-    assert "ready-made model is not allowed" in tests["test_architecture[resnet18-torch]"]["message"]
+    assert "ready-made model is not allowed" in tests["test_architecture[alexnet-torch]"]["message"]
+    assert tests["test_architecture[resnet18-torch]"]["message"] == "wrong result"  # hidden
     zoo = tests["test_model_zoo"]["message"]
     assert "uses torchvision.models" in zoo and "uses keras.applications" in zoo and "not allowed" in zoo
 
