@@ -12,8 +12,10 @@ plugin checks, on every worker that joins (also one restarted after a crash), th
 same cnnlab version as the client, that it has the sandbox asked for (bubblewrap unless
 ``isolation="rlimits"`` was given explicitly), that it has the same assignment (by name, where
 its installed copy has the same :func:`~cnnlab.bench.grading.engine.grader_digest`, else from the
-bytes the client sent) and that a sandboxed worker starts there. Only an admitted worker gets the
-Dask resource that grading tasks require; a refused worker is named with its reason.
+bytes the client sent) and that a sandboxed worker starts there. A grading task that lands on a
+worker still being admitted waits for the verdict; on a refused worker it goes back to the
+scheduler (``distributed.Reschedule``) without grading. Refused workers are named with their
+reason.
 
 A worker that dies while grading has its submission graded again elsewhere (the scheduler
 reschedules the task); a submission whose grading kills ``distributed.scheduler.allowed-failures``
@@ -33,6 +35,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -47,6 +50,7 @@ INSTALL_HINT = "pip install 'cnnlab[dask]'"
 #: scheduler uses its own ``distributed.scheduler.allowed-failures`` + 1).
 MAX_TRIES = 3
 LOG_BYTES = 1 << 20  # the tail of a grader log that travels back to the client
+ADMISSION_WAIT_S = 300  # a task that reaches a worker still being admitted waits this long
 _SKIP = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 
@@ -235,9 +239,15 @@ def _grade_remote(payload: dict) -> dict:
     """
     from . import engine
 
+    deadline = time.monotonic() + ADMISSION_WAIT_S
+    while payload["token"] not in _STATE and time.monotonic() < deadline:
+        time.sleep(0.1)  # a worker that has just joined: its admission is still running
     state = _STATE.get(payload["token"])
     if not state or not state.get("ok"):
-        raise RuntimeError("this Dask worker was not admitted for this grading run")
+        import distributed
+
+        time.sleep(1.0)  # not here: back to the scheduler, for another worker
+        raise distributed.Reschedule()
     try:
         from distributed import get_worker
 
@@ -271,23 +281,16 @@ def _make_plugin(check: dict):
     distributed = _dask()
 
     class Admission(distributed.WorkerPlugin):
-        """Admits each worker that joins (see :func:`_admit`) and gives it the run's resource."""
+        """Admits each worker that joins, also one restarted after a crash (see :func:`_admit`)."""
 
         def __init__(self):
             self.name = f"cnnlab-admission-{check['token']}"
 
         async def setup(self, worker):
             loop = asyncio.get_running_loop()
-            report = await loop.run_in_executor(None, _admit, check, worker.address)
-            if report["ok"]:
-                await worker.set_resources(**{resource(check["token"]): worker.state.nthreads})
+            await loop.run_in_executor(None, _admit, check, worker.address)
 
     return Admission()
-
-
-def resource(token: str) -> str:
-    """The Dask resource that admitted workers hold for one grading run."""
-    return f"cnnlab-grader-{token}"
 
 
 # ------------------------------------------------------------------------------ on the client
@@ -427,8 +430,7 @@ class _DaskPool:
                    "digest": job["digest"], "job": job, "timeout_s": timeout_s,
                    "log_name": log_path.name}
         task = self.client.submit(_grade_remote, payload, pure=False,
-                                  key=f"cnnlab-grade-{student}-{uuid.uuid4().hex[:8]}",
-                                  resources={resource(self.backend.token): 1})
+                                  key=f"cnnlab-grade-{student}-{uuid.uuid4().hex[:8]}")
         self.tasks.append(task)
 
         def finished(task):

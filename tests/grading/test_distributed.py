@@ -60,6 +60,12 @@ def _rows(out):
         db.close()
 
 
+def _pid(cluster, worker):
+    """The process id of a Dask worker, as the (in-process) scheduler knows it: no call into
+    the worker, which may be dying."""
+    return cluster.scheduler.workers[worker].pid
+
+
 def test_local_cluster_grades_like_local(klass, local_totals, cluster, tmp_path):
     summary = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
     assert sorted(summary.graded) == sorted(STUDENTS)
@@ -85,8 +91,7 @@ def test_worker_killed_mid_class_loses_nothing(klass, local_totals, cluster, tmp
                 if busy:
                     worker, keys = next(iter(busy.items()))
                     time.sleep(1.0)  # inside the grading of that submission
-                    pid = spy.run(os.getpid, workers=[worker])[worker]
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(_pid(cluster, worker), signal.SIGKILL)
                     killed.update(worker=worker, keys=keys)
                 time.sleep(0.1)
 
@@ -102,6 +107,40 @@ def test_worker_killed_mid_class_loses_nothing(klass, local_totals, cluster, tmp
     assert sorted(s for _, s, _ in rows) == sorted(STUDENTS)  # each once, none lost
     # the nanny restarts the killed worker; the plugin admits the new one before it grades
     distributed.Client(cluster.scheduler_address, timeout=30).close()
+
+
+def test_submission_that_keeps_killing_workers_ends_as_error(cluster, tmp_path):
+    klass = tmp_path / "class"
+    for name in ("correct", "crasher"):  # crasher: the same files, but its worker always dies
+        shutil.copytree(EXAMPLES / "correct", klass / name)
+    kills, stop = [], threading.Event()
+
+    def kill_whoever_grades_crasher():
+        with distributed.Client(cluster.scheduler_address, timeout=30) as spy:
+            while not stop.is_set():
+                for worker, keys in spy.processing().items():
+                    # a killed worker stays listed until the scheduler notices it is gone
+                    if worker not in kills and any(str(k).startswith("cnnlab-grade-crasher-") for k in keys):
+                        try:
+                            os.kill(_pid(cluster, worker), signal.SIGKILL)
+                        except (KeyError, ProcessLookupError):
+                            continue  # gone already
+                        kills.append(worker)
+                time.sleep(0.1)
+
+    spy = threading.Thread(target=kill_whoever_grades_crasher)
+    spy.start()
+    try:
+        summary = grade("metrics", klass, tmp_path / "out", scheduler=cluster.scheduler_address)
+    finally:
+        stop.set()
+        spy.join()
+    records = {r["student"]: r for r in summary.records}
+    assert records["correct"]["status"] == "graded" and records["correct"]["score"] == 100
+    assert records["crasher"]["status"] == "error"
+    assert "stopped 3 Dask workers" in records["crasher"]["message"]  # allowed-failures 2, + 1
+    assert len(set(kills)) == 3
+    assert summary.errors == ["crasher"]
 
 
 def test_killed_client_resumes(klass, local_totals, cluster, tmp_path):
