@@ -46,6 +46,10 @@ def configure(parser) -> None:
     output.add_argument("--fail-over", type=float, default=5.0, metavar="PCT",
                         help="with --compare, exit 1 when a run is slower by more than PCT%% (default: 5)")
     output.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="send each run to a worker of this Dask scheduler, one run per worker "
+                             "at a time (workers need --resources cnnlab-bench=1, and GPU=1 for "
+                             "CUDA runs; pip install 'cnnlab[dask]')")
 
 
 def expand(values, choices, *, what: str) -> list[str]:
@@ -112,7 +116,8 @@ def run(args) -> int:
     if args.json not in (None, "-"):
         if not args.json.strip() or Path(args.json).is_dir():
             raise ValueError(f"--json must name a file or '-', got {args.json!r}")
-    resolve_device(args.device)
+    if not args.scheduler:  # on Dask, each worker resolves the device for itself
+        resolve_device(args.device)
     check_threads(args.threads)
     report.check_fail_over(args.fail_over)
     baseline = report.load_records(args.compare) if args.compare else None
@@ -126,7 +131,13 @@ def run(args) -> int:
             bar.update(1)
 
     try:
-        result = run_benchmarks(specs, threads=args.threads, on_event=on_event)
+        if args.scheduler:
+            from cnnlab.bench.grading import distributed
+
+            result = distributed.run_benchmarks(specs, scheduler=args.scheduler, threads=args.threads,
+                                                on_event=on_event)
+        else:
+            result = run_benchmarks(specs, threads=args.threads, on_event=on_event)
     finally:
         bar.close()
 

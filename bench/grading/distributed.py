@@ -472,3 +472,97 @@ class _DaskPool:
                 self.client.cancel(self.tasks)
             except Exception:  # noqa: BLE001 - the client may be gone already
                 pass
+
+
+# ------------------------------------------------------------------------------ benchmark sweeps
+
+#: The Dask resource a worker must offer to take benchmark runs (one run per unit at a time):
+#: start one worker per machine with ``--nthreads 1 --resources "cnnlab-bench=1"`` (plus
+#: ``GPU=1`` where it has a CUDA device).
+BENCH_RESOURCE = "cnnlab-bench"
+
+
+def _bench_remote(spec: dict, threads: int | None) -> dict:
+    """One benchmark run on this worker, in a fresh worker process as ``cnnlab bench`` runs it."""
+    from cnnlab.bench.throughput.options import RunSpec
+    from cnnlab.bench.throughput.runner import run_benchmarks
+
+    try:
+        from distributed import get_worker
+
+        address = get_worker().address
+    except (ImportError, ValueError):
+        address = ""
+    result = run_benchmarks([RunSpec.from_dict(spec)], threads=threads)
+    for record in result.records:
+        record["dask_worker"] = address
+    return result.as_dict()
+
+
+def run_benchmarks(specs, *, scheduler: str, threads: int | None = None, on_event=None,
+                   connect_timeout_s: float = 30.0):
+    """Run benchmark ``specs`` on the workers of a Dask scheduler, one run per worker at a time.
+
+    Each run needs :data:`BENCH_RESOURCE` ``=1`` on its worker, and ``GPU=1`` too for a CUDA
+    run, so that runs never share a machine's cores or its GPU. Records carry the worker's
+    ``host`` (as every record does) and ``dask_worker``.
+
+    Parameters
+    ----------
+    specs : list of RunSpec
+    scheduler : str
+        The scheduler's address.
+    threads : int, optional
+        CPU threads of each run (see :func:`cnnlab.bench.throughput.runner.run_benchmarks`).
+    on_event : callable, optional
+        Called with ``record``, ``error`` and ``skip`` events as runs finish.
+
+    Returns
+    -------
+    BenchResult
+
+    Raises
+    ------
+    ValueError
+        If Dask is missing, the scheduler cannot be reached, or no worker offers the
+        resources a run needs (the message says how to start one).
+    """
+    from cnnlab.bench.throughput.runner import BenchResult
+
+    distributed = _dask()
+    on_event = on_event or (lambda event: None)
+    try:
+        client = distributed.Client(scheduler, timeout=connect_timeout_s)
+    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+        raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
+    result = BenchResult()
+    try:
+        offered = [w.get("resources", {}) for w in client.scheduler_info(n_workers=-1)["workers"].values()]
+        tasks = {}
+        for spec in specs:
+            need = {BENCH_RESOURCE: 1}
+            if str(spec.device).startswith("cuda"):
+                need["GPU"] = 1
+            if not any(all(have.get(k, 0) >= v for k, v in need.items()) for have in offered):
+                flags = " ".join(f"{k}={v}" for k, v in need.items())
+                raise ValueError(f"no worker of {scheduler} offers {flags}: start one worker per machine "
+                                 f"with dask worker {scheduler} --nthreads 1 --resources \"{flags}\"")
+            task = client.submit(_bench_remote, spec.as_dict(), threads, pure=False, resources=need,
+                                 key=f"cnnlab-bench-{spec.arch}-{spec.label}-{uuid.uuid4().hex[:8]}")
+            tasks[task] = spec
+        for task in distributed.as_completed(list(tasks)):
+            spec = tasks[task]
+            try:
+                part = task.result()
+            except Exception as exc:  # noqa: BLE001 - one run's failure, reported with it
+                note = {"run": spec.as_dict(), "reason": f"on Dask: {type(exc).__name__}: {exc}".splitlines()[0]}
+                result.failed.append(note)
+                on_event({"event": "error", **note})
+                continue
+            for kind, event in (("records", "record"), ("skipped", "skip"), ("failed", "error")):
+                for item in part[kind]:
+                    getattr(result, kind).append(item)
+                    on_event({"event": event, **({"record": item} if kind == "records" else item)})
+    finally:
+        client.close()
+    return result

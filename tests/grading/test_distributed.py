@@ -1,6 +1,7 @@
 """Grading on a real Dask LocalCluster (2 worker processes on loopback): the same totals as local
 grading, a worker killed in the middle of a class, a client killed with SIGKILL and rerun."""
 
+import json
 import os
 import shutil
 import signal
@@ -208,3 +209,30 @@ def test_bad_cluster_options_are_one_line(args, message, tmp_path):
                            "--out", str(tmp_path), *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+BENCH = ["--arch", "lenet5", "--framework", "torch", "--device", "cpu", "--warmup", "1", "--steps", "2",
+         "--min-time", "0", "--repeats", "1", "--threads", "1", "--quiet"]
+
+
+def test_bench_sweep_sends_each_run_to_a_worker(tmp_path):
+    pytest.importorskip("torch")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, memory_limit=0,
+                                  resources={dgrade.BENCH_RESOURCE: 1}) as cluster:
+        done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "bench", *BENCH, "--batch-size", "2", "4",
+                               "--scheduler", cluster.scheduler_address, "--json", str(tmp_path / "b.json"),
+                               "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+        workers = set(cluster.scheduler.workers)
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = json.loads((tmp_path / "b.json").read_text())["records"]
+    assert sorted(r["batch_size"] for r in records) == [2, 4]
+    assert all(r["dask_worker"] in workers and r["host"] for r in records)
+
+
+def test_bench_sweep_without_a_bench_worker_is_one_line(cluster, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "bench", *BENCH, "--scheduler",
+                           cluster.scheduler_address, "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "--resources \"cnnlab-bench=1\"" in done.stderr and len(done.stderr.strip().splitlines()) == 1
