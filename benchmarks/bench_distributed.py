@@ -79,7 +79,7 @@ def main(argv=None) -> int:
         for workers in (1, 2):
             started = time.perf_counter()
             with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                          host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                                          host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0,
                                           silence_logs=logging.ERROR) as cluster:
                 figures[f"cluster_start_s/{workers}"] = time.perf_counter() - started
                 for n in (small, large):

@@ -361,7 +361,7 @@ class Backend:
                 with dask.config.set({"distributed.scheduler.allowed-failures": MAX_TRIES - 1}):
                     self.cluster = distributed.LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                        host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0,
                         silence_logs=logging.ERROR)
                 self.client = distributed.Client(self.cluster, timeout=self.connect_timeout_s)
                 self.client.wait_for_workers(self.workers, timeout=120)

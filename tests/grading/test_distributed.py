@@ -45,7 +45,7 @@ def local_totals(klass, tmp_path_factory):
 def cluster():
     with dask.config.set({"distributed.scheduler.allowed-failures": 2}):
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=None, memory_limit=0) as c:
+                                      host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0) as c:
             yield c
 
 
@@ -218,7 +218,7 @@ BENCH = ["--arch", "lenet5", "--framework", "torch", "--device", "cpu", "--warmu
 def test_bench_sweep_sends_each_run_to_a_worker(tmp_path):
     pytest.importorskip("torch")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, memory_limit=0,
+                                  dashboard_address="127.0.0.1:0", memory_limit=0,
                                   resources={dgrade.BENCH_RESOURCE: 1}) as cluster:
         done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "bench", *BENCH, "--batch-size", "2", "4",
                                "--scheduler", cluster.scheduler_address, "--json", str(tmp_path / "b.json"),
