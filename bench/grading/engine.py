@@ -197,7 +197,6 @@ class _Server:
             while True:
                 done = self._line(min(0.25, max(deadline - time.monotonic(), 0)))
                 if done is not None:
-                    self.peak_mib = max(self.peak_mib, done.get("maxrss_kib", 0) / 1024)
                     return done["exit"]
                 self.peak_mib = max(self.peak_mib, _resident_mib(self.child))
                 self.over_memory = self.peak_mib > memory_mib
@@ -255,11 +254,12 @@ class _Children:
 
 
 def _resident_mib(pid: int) -> float:
-    """Resident memory of a process in MiB (0 once it is gone)."""
+    """Peak resident memory of one process so far (VmHWM), in MiB; 0 once it is gone. Only its
+    own: rusage would add the sandboxed workers it reaped, which have their own limit."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except (OSError, ValueError, IndexError):
         pass

@@ -106,9 +106,8 @@ def serve() -> int:
         if pid == 0:
             os._exit(_child(request["job"], request["log"]))
         print(json.dumps({"pid": pid}), flush=True)
-        _, status, usage = os.wait4(pid, 0)
-        print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "maxrss_kib": usage.ru_maxrss}),
-              flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
     return 0
 
 
