@@ -34,13 +34,13 @@ def bn(c):
 
 def generator_count(k, nz, widths, out):
     chans = [nz, *widths, out]
-    weights = convt(4, nz, widths[0]) + sum(convt(k, a, b) for a, b in zip(chans[1:-1], chans[2:]))
+    weights = convt(4, nz, widths[0]) + sum(convt(k, a, b) for a, b in zip(chans[1:-1], chans[2:], strict=True))
     return weights + sum(bn(c) for c in widths)
 
 
 def discriminator_count(k, inp, widths, dense_head):
     chans = [inp, *widths]
-    weights = sum(convt(k, a, b) for a, b in zip(chans[:-1], chans[1:]))
+    weights = sum(convt(k, a, b) for a, b in zip(chans[:-1], chans[1:], strict=True))
     head = 4 * 4 * widths[-1] if dense_head else convt(4, widths[-1], 1)
     return weights + head + sum(bn(c) for c in widths[1:])
 

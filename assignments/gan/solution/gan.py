@@ -33,6 +33,6 @@ def generator_step(generator, discriminator, g_opt, z):
 
 def train_step(generator, discriminator, g_opt, d_opt, reals, noises, *, real_label=1.0):
     d_losses = [discriminator_step(generator, discriminator, d_opt, real, z, real_label=real_label)
-                for real, z in zip(reals, noises[:-1])]
+                for real, z in zip(reals, noises[:-1], strict=True)]
     g_loss = generator_step(generator, discriminator, g_opt, noises[-1])
     return sum(d_losses) / len(d_losses), g_loss

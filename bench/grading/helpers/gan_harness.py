@@ -110,7 +110,7 @@ def d_step(seed, real, z, real_label, leftover):
                                          real_label=float(real_label))
     g_after = weights(generator)
     return {"loss": float(loss), "d_after": weights(discriminator),
-            "g_changed": not all(np.array_equal(a, b) for a, b in zip(g_before, g_after)),
+            "g_changed": not all(np.array_equal(a, b) for a, b in zip(g_before, g_after, strict=True)),
             "g_grad": _grad_reached(generator)}
 
 
@@ -125,7 +125,7 @@ def g_step(seed, z, leftover):
     loss = _student().generator_step(generator, discriminator, g_opt, _tensor(z))
     d_after = weights(discriminator)
     return {"loss": float(loss), "g_after": weights(generator),
-            "d_changed": not all(np.array_equal(a, b) for a, b in zip(d_before, d_after))}
+            "d_changed": not all(np.array_equal(a, b) for a, b in zip(d_before, d_after, strict=True))}
 
 
 def train(seed, reals, noises, real_label):
@@ -136,7 +136,7 @@ def train(seed, reals, noises, real_label):
     generator, discriminator = models(seed)
     g_opt, d_opt = optimizers(generator, discriminator)
     out = []
-    for step_reals, step_noises in zip(reals, noises):
+    for step_reals, step_noises in zip(reals, noises, strict=True):
         result = _student().train_step(generator, discriminator, g_opt, d_opt,
                                        [_tensor(r) for r in step_reals],
                                        [_tensor(z) for z in step_noises],
