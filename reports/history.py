@@ -30,6 +30,7 @@ def plot_history(history, path, *, title: str = "training history") -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from cnnlab.reference.diagnostics import curves, diagnose
 
@@ -51,6 +52,7 @@ def plot_history(history, path, *, title: str = "training history") -> Path:
             best = min(range(len(c["val_loss"])), key=c["val_loss"].__getitem__)
             ax.axvline(best, color="grey", linestyle=":", label=f"lowest val loss (epoch {best})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
