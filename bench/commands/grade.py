@@ -26,8 +26,9 @@ def configure(parser) -> None:
     dask.add_argument("--scheduler", metavar="ADDRESS",
                       help="grade on the workers of this Dask scheduler (tcp://HOST:8786; TLS through "
                            "Dask's security configuration) instead of --jobs local children")
-    dask.add_argument("--cluster", metavar="local:N",
-                      help="grade on a local Dask cluster of N worker processes")
+    dask.add_argument("--cluster", metavar="local:N|slurm:CONFIG",
+                      help="grade on a local Dask cluster of N worker processes, or on SLURM jobs "
+                           "configured by the [slurm] table of a TOML file (dask-jobqueue)")
     parser.add_argument("--published", action="store_true",
                         help="grades are published: feedback shows tests marked after_published")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table")

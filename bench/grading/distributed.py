@@ -68,17 +68,84 @@ def _dask():
 
 
 def parse_cluster(value: str) -> int:
-    """The number of worker processes of a ``local:N`` cluster.
+    """The number of worker processes of a ``local:N`` cluster (0 for ``slurm:CONFIG``).
 
     Raises
     ------
     ValueError
-        For anything but ``local:N`` with a positive ``N``.
+        For anything but ``local:N`` with a positive ``N`` or ``slurm:CONFIG``.
     """
     kind, _, count = str(value).partition(":")
+    if kind == "slurm" and count:
+        return 0
     if kind != "local" or not count.isdigit() or int(count) < 1:
-        raise ValueError(f"--cluster must be local:N with N worker processes (e.g. local:4), got {value!r}")
+        raise ValueError(f"--cluster must be local:N with N worker processes (e.g. local:4) or "
+                         f"slurm:CONFIG.toml, got {value!r}")
     return int(count)
+
+
+#: Keys of the ``[slurm]`` table of a ``--cluster slurm:CONFIG`` file; all but ``jobs`` and
+#: ``wait_s`` go to ``dask_jobqueue.SLURMCluster``.
+SLURM_KEYS = ("queue", "account", "cores", "processes", "memory", "walltime", "job_extra_directives",
+              "job_script_prologue", "interface", "local_directory", "python", "jobs", "wait_s",
+              "scheduler_host")
+
+
+def slurm_cluster(config: str | Path):
+    """A ``dask_jobqueue.SLURMCluster`` configured from the ``[slurm]`` table of a TOML file.
+
+    Example::
+
+        [slurm]
+        queue = "cpu"              # sbatch -p
+        cores = 4                  # one job's cores
+        processes = 4              # Dask worker processes per job (default: cores, 1 thread each)
+        memory = "16GB"
+        walltime = "02:00:00"
+        jobs = 10                  # SLURM jobs to start (each one is a Dask worker)
+        job_extra_directives = ["--constraint=avx2"]
+        job_script_prologue = ["source /opt/cnnlab/venv/bin/activate"]
+
+    Returns
+    -------
+    (SLURMCluster, int, float)
+        The cluster (no job submitted yet), the jobs to scale to and how long to wait for the
+        first worker.
+
+    Raises
+    ------
+    ValueError
+        For a missing or malformed file, unknown keys, or dask-jobqueue not installed.
+    """
+    import tomllib
+
+    path = Path(config)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("slurm")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"--cluster slurm:{config}: cannot read it ({exc})") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"--cluster slurm:{config}: needs a [slurm] table")
+    unknown = sorted(set(table) - set(SLURM_KEYS))
+    if unknown:
+        raise ValueError(f"--cluster slurm:{config}: unknown key(s) {unknown}; valid: {', '.join(SLURM_KEYS)}")
+    for key in ("cores", "memory"):
+        if key not in table:
+            raise ValueError(f"--cluster slurm:{config}: [slurm] needs {key}")
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise DaskMissing(f"--cluster slurm needs dask-jobqueue: pip install dask-jobqueue "
+                          f"(and {INSTALL_HINT})") from None
+    options = dict(table)
+    options.setdefault("processes", options["cores"])  # one submission per worker process at a time
+    jobs = int(options.pop("jobs", 1))
+    wait_s = float(options.pop("wait_s", 600))
+    host = options.pop("scheduler_host", None)
+    if host:  # the scheduler (and its dashboard) listen there; else on Dask's default
+        options["scheduler_options"] = {"host": host, "dashboard_address": f"{host}:0"}
+    cluster = dask_jobqueue.SLURMCluster(**options)
+    return cluster, jobs, wait_s
 
 
 # ------------------------------------------------------------------------------ bytes on the wire
@@ -304,7 +371,8 @@ class Backend:
         A Dask scheduler's address (``tcp://HOST:8786``, ``tls://...`` with Dask's security
         configuration).
     cluster : str, optional
-        ``local:N``: a ``LocalCluster`` of N worker processes started for this run.
+        ``local:N``: a ``LocalCluster`` of N worker processes started for this run;
+        ``slurm:CONFIG``: SLURM jobs through dask-jobqueue (see :func:`slurm_cluster`).
     isolation : {"auto", "bwrap", "rlimits"}
         ``"auto"`` and ``"bwrap"`` require bubblewrap on every worker; ``"rlimits"``, given
         explicitly, accepts workers with the fallback sandbox.
@@ -355,7 +423,12 @@ class Backend:
 
         distributed = _dask()
         try:
-            if self.workers:
+            if self.cluster_spec and self.cluster_spec.startswith("slurm:"):
+                self.cluster, jobs, wait_s = slurm_cluster(self.cluster_spec.partition(":")[2])
+                self.cluster.scale(jobs=jobs)
+                self.client = distributed.Client(self.cluster, timeout=self.connect_timeout_s)
+                self.client.wait_for_workers(1, timeout=wait_s)
+            elif self.workers:
                 import logging
 
                 with dask.config.set({"distributed.scheduler.allowed-failures": MAX_TRIES - 1}):
@@ -368,7 +441,7 @@ class Backend:
             else:
                 self.client = distributed.Client(self.scheduler, timeout=self.connect_timeout_s)
                 self.client.wait_for_workers(1, timeout=self.connect_timeout_s)
-        except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+        except (OSError, TimeoutError) as exc:
             self.close()
             where = f"the Dask scheduler at {self.scheduler}" if self.scheduler else "a local Dask cluster"
             raise GradingError(f"cannot reach {where} ({type(exc).__name__}: {exc}); nothing was graded") from None
@@ -533,7 +606,7 @@ def run_benchmarks(specs, *, scheduler: str, threads: int | None = None, on_even
     on_event = on_event or (lambda event: None)
     try:
         client = distributed.Client(scheduler, timeout=connect_timeout_s)
-    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
+    except (OSError, TimeoutError) as exc:
         raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
     result = BenchResult()
     try:

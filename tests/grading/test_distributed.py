@@ -3,6 +3,7 @@ grading, a worker killed in the middle of a class, a client killed with SIGKILL 
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -236,3 +237,36 @@ def test_bench_sweep_without_a_bench_worker_is_one_line(cluster, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert "--resources \"cnnlab-bench=1\"" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_slurm_job_script_from_a_config_file(tmp_path):
+    pytest.importorskip("dask_jobqueue")
+    config = tmp_path / "slurm.toml"
+    config.write_text('[slurm]\nqueue = "cpu"\naccount = "course42"\ncores = 4\nmemory = "16GB"\n'
+                      'walltime = "02:00:00"\njobs = 3\nscheduler_host = "127.0.0.1"\n'
+                      'job_extra_directives = ["--constraint=avx2"]\n'
+                      'job_script_prologue = ["source /opt/cnnlab/bin/activate"]\n')
+    cluster, jobs, wait_s = dgrade.slurm_cluster(config)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    assert jobs == 3 and wait_s == 600
+    for line in ("#SBATCH -p cpu", "#SBATCH -A course42", "#SBATCH --cpus-per-task=4",
+                 "#SBATCH -t 02:00:00", "#SBATCH --constraint=avx2", "source /opt/cnnlab/bin/activate"):
+        assert line in script, script
+    assert "#SBATCH --mem=" in script and "distributed.cli.dask_worker tcp://127.0.0.1:" in script
+    # one grading per Dask worker process: as many 1-thread processes as the job has cores
+    assert "--nthreads 1" in script and "--nworkers 4" in script
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[slurm]\ncores = 4\n", "needs memory"),
+    ("[slurm]\ncores = 4\nmemory = '1GB'\nqueeu = 'x'\n", "unknown key(s) ['queeu']"),
+    ("cores = 4\n", "needs a [slurm] table"),
+])
+def test_slurm_config_mistakes_are_named(text, message, tmp_path):
+    config = tmp_path / "slurm.toml"
+    config.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        dgrade.slurm_cluster(config)
