@@ -270,3 +270,15 @@ def test_slurm_config_mistakes_are_named(text, message, tmp_path):
     config.write_text(text)
     with pytest.raises(ValueError, match=re.escape(message)):
         dgrade.slurm_cluster(config)
+
+
+def test_without_dask_the_options_say_how_to_install_it(tmp_path):
+    blocker = tmp_path / "no-dask" / "distributed"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = dict(os.environ, PYTHONPATH=str(blocker.parent))
+    done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "grade", "metrics", str(EXAMPLES / "correct"),
+                           "--out", str(tmp_path / "out"), "--cluster", "local:2"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "cnnlab grade: error: --scheduler and --cluster need Dask: pip install 'cnnlab[dask]'"
