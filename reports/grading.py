@@ -18,41 +18,11 @@ import datetime as dt
 import json
 import os
 import re
-import statistics
 import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_COLOURLESS = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def fmt(points) -> str:
-    """Points with at most two decimals: 10, 7.5, 3.33."""
-    return f"{points:.2f}".rstrip("0").rstrip(".") if points is not None else ""
-
-
-def _clean(text) -> str:
-    return _CONTROL.sub("", "" if text is None else str(text))
-
-
-def test_names(records: list[dict]) -> list[str]:
-    """Every test that occurs in ``records``, in test order."""
-    order = {}
-    for record in records:
-        for t in record.get("tests", []):
-            number = t.get("number") or ""
-            key = (int(number) if number.isdigit() else 10**9, t["test"])
-            order.setdefault(t["test"], key)
-    return sorted(order, key=order.get)
-
-
-def _short(name: str) -> str:
-    """A test's readable name: without the ``test_`` prefix, with its parameters
-    (``test_architecture[lenet5-torch]`` -> ``architecture[lenet5-torch]``), so that the
-    parametrisations of one test stay apart."""
-    return name[5:] if name.startswith("test_") else name
-
+from .grading_stats import class_stats, clean, fmt, test_names
 
 # ANSI colours of the terminal table: statuses of submissions and of tests
 _COLOURS = {"graded": "32", "passed": "32", "partial": "33", "missing": "33", "failed": "31",
@@ -82,32 +52,6 @@ def _cell(test: dict, colour: bool) -> str:
     else:
         text = fmt(test["points"])
     return _paint(text, test["status"], colour)
-
-
-def class_stats(records: list[dict]) -> dict:
-    """Mean and median score and per-test pass rates of the graded submissions.
-
-    Returns
-    -------
-    dict
-        ``submissions`` (counted: graded or failed to grade), ``missing``, ``mean``,
-        ``median``, ``max_score`` and ``pass_rate`` (test -> fraction that passed in full).
-    """
-    counted = [r for r in records if r["status"] in ("graded", "error")]
-    scores = [r["score"] for r in counted]
-    rates = {}
-    for name in test_names(records):
-        results = [t for r in counted for t in r.get("tests", []) if t["test"] == name]
-        if results:
-            rates[name] = sum(t["status"] == "passed" for t in results) / len(counted)
-    return {
-        "submissions": len(counted),
-        "missing": sum(r["status"] == "missing" for r in records),
-        "mean": statistics.fmean(scores) if scores else float("nan"),
-        "median": statistics.median(scores) if scores else float("nan"),
-        "max_score": max((r["max_score"] for r in counted), default=0.0),
-        "pass_rate": rates,
-    }
 
 
 def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bool = True,
@@ -228,7 +172,7 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
     if record["status"] == "missing":
         return "\n".join(lines + ["No submission was received.", ""])
     if record["status"] == "error":
-        lines += ["Your submission could not be graded:", "", _fence(_clean(record.get("message"))), ""]
+        lines += ["Your submission could not be graded:", "", _fence(clean(record.get("message"))), ""]
     withheld = [t for t in record.get("tests", []) if shown(t["visibility"], due=due, published=published, now=now) == "withheld"]
     visible = [t for t in record.get("tests", []) if t not in withheld]
     got = sum(t["points"] for t in visible)
@@ -239,7 +183,7 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
         lines.append(f"({len(withheld)} more test(s) worth {fmt(sum(t['max_points'] for t in withheld))} "
                      "points are shown after the due date or when grades are published.)")
     if record.get("isolation") == "missing file":  # the engine's mark: none of the student's code ran
-        lines.append(f"\nNone of your code ran ({_clean(record.get('message')) or 'a required file is missing'}).")
+        lines.append(f"\nNone of your code ran ({clean(record.get('message')) or 'a required file is missing'}).")
     elif record.get("isolation"):
         lines.append(f"\nGraded in a sandbox: {record['isolation']}.")
     lines.append("")
@@ -249,16 +193,16 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
             lines += [f"## {t['test']}", "", "Result shown later.", ""]
             continue
         if mode == "name":  # hidden: the name and the grader's message, nothing else
-            lines += [f"## {t['test']}", "", _fence(_clean(t.get("message") or "passed")), ""]
+            lines += [f"## {t['test']}", "", _fence(clean(t.get("message") or "passed")), ""]
             continue
         mark = {"passed": "passed", "partial": "partly passed"}.get(t["status"], t["status"])
         lines += [f"## {t['test']} ({fmt(t['points'])} / {fmt(t['max_points'])}, {mark})", ""]
         if t.get("description"):
-            lines += [_clean(t["description"]), ""]
+            lines += [clean(t["description"]), ""]
         if t.get("message"):
-            lines += [_fence(_clean(t["message"])), ""]
+            lines += [_fence(clean(t["message"])), ""]
         if t.get("output"):
-            lines += ["Your code printed:", "", _fence(_clean(t["output"])), ""]
+            lines += ["Your code printed:", "", _fence(clean(t["output"])), ""]
     return "\n".join(lines)
 
 
@@ -271,9 +215,9 @@ def gradescope_json(record: dict) -> dict:
     """
     tests = []
     for t in record.get("tests", []):
-        text = _clean(t.get("message"))
+        text = clean(t.get("message"))
         if t.get("output") and t["visibility"] == "visible":
-            text += ("\n\n" if text else "") + "Your code printed:\n" + _clean(t["output"])
+            text += ("\n\n" if text else "") + "Your code printed:\n" + clean(t["output"])
         tests.append({
             "name": t["test"],
             "number": t.get("number") or "",
@@ -284,7 +228,7 @@ def gradescope_json(record: dict) -> dict:
             "tags": [t["status"]] + ([t["file"]] if t.get("file") else []),
             "visibility": t["visibility"],
         })
-    output = _clean(record.get("message"))
+    output = clean(record.get("message"))
     if record.get("isolation") and record["isolation"] != "missing file":
         output = (output + "\n" if output else "") + f"Sandbox: {record['isolation']}"
     result = {
@@ -310,9 +254,9 @@ def junit_xml(record: dict) -> str:
     tests = record.get("tests", [])
     cases = []
     for t in tests:
-        case = ET.Element("testcase", classname=_clean(t.get("file") or record["student"]),
-                          name=_clean(t["test"]), time=f"{t.get('duration_s') or 0.0:.3f}")
-        message = _clean(t.get("message"))
+        case = ET.Element("testcase", classname=clean(t.get("file") or record["student"]),
+                          name=clean(t["test"]), time=f"{t.get('duration_s') or 0.0:.3f}")
+        message = clean(t.get("message"))
         if t["status"] in ("failed", "partial"):
             failure = ET.SubElement(case, "failure", message=message.splitlines()[0] if message else t["status"],
                                     type=t["status"])
@@ -323,9 +267,9 @@ def junit_xml(record: dict) -> str:
         elif t["status"] == "skipped":
             ET.SubElement(case, "skipped", message=message or "skipped")
         if t.get("output"):
-            ET.SubElement(case, "system-out").text = _clean(t["output"])
+            ET.SubElement(case, "system-out").text = clean(t["output"])
         cases.append(case)
-    message = _clean(record.get("message"))
+    message = clean(record.get("message"))
     if record["status"] == "error" and not tests:
         case = ET.Element("testcase", classname=record["student"], name="grading",
                           time=f"{record.get('wall_s') or 0.0:.3f}")
@@ -348,7 +292,7 @@ def junit_xml(record: dict) -> str:
     })
     props = ET.SubElement(suite, "properties")
     for key in ("score", "max_score", "isolation", "status"):
-        ET.SubElement(props, "property", name=key, value=_clean(record.get(key)))
+        ET.SubElement(props, "property", name=key, value=clean(record.get(key)))
     suite.extend(cases)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from .grading import _short, class_stats, fmt, test_names
+from .grading_stats import class_stats, fmt, short_name, test_names
 
 esc = html.escape
 
@@ -82,7 +82,7 @@ def _plots(records: list[dict], folder: Path) -> dict[str, Path]:
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * max(len(names), 1)), dpi=100)
     # one bar per position: two tests with the same label would otherwise share a bar
     ax.barh(range(len(names)), [100 * rates[n] for n in names], color="#55a868")
-    ax.set_yticks(range(len(names)), [_short(n) for n in names])
+    ax.set_yticks(range(len(names)), [short_name(n) for n in names])
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of submissions passing in full")
     ax.set_title("Pass rate per test")
@@ -108,7 +108,7 @@ def _cell(x: dict | None) -> str:
 
 
 def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: bool) -> str:
-    head = "".join(f'<th class="test" title="{esc(t)}"><span>{_wrappable(_short(t))}</span></th>'
+    head = "".join(f'<th class="test" title="{esc(t)}"><span>{_wrappable(short_name(t))}</span></th>'
                    for t in tests)
     rows = []
     for r in records:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .grading import fmt
+from .grading_stats import fmt
 
 
 def _members(record: dict) -> str:

@@ -67,7 +67,7 @@ def grading_metrics(out: Path) -> None:
 
 
 def grading_architectures(out: Path, frameworks: list[str]) -> None:
-    from cnnlab.bench.grading.teams import grade_examples, render_demo
+    from cnnlab.bench.grading.example_class import grade_examples, render_demo
 
     _section("Grading the bundled `architectures` examples (LeNet-5 scale): class, teams, leaderboard")
     if len(frameworks) < 2:

@@ -3,7 +3,7 @@
 The ``cnnlab grade`` process stays the only writer of the gradebook. It prepares every
 submission as it does for ``--jobs`` (unpacking, digest, resume), then sends each one to a Dask
 worker as a zip with its digest. The worker checks the digest, runs exactly the grading that
-runs locally (:func:`cnnlab.bench.grading.engine._grade_one`: a trusted grader child per
+runs locally (:func:`cnnlab.bench.grading.grader.grade_one`: a trusted grader child per
 submission, student code only inside the sandbox) and returns the result record and the grader's
 log; the client records each result as it arrives.
 
@@ -11,7 +11,7 @@ A Dask worker is trusted grader code. Before it is given a submission it is *adm
 plugin checks, on every worker that joins (also one restarted after a crash), that it runs the
 same cnnlab version as the client, that it has the sandbox asked for (bubblewrap unless
 ``isolation="rlimits"`` was given explicitly), that it has the same assignment (by name, where
-its installed copy has the same :func:`~cnnlab.bench.grading.engine.grader_digest`, else from the
+its installed copy has the same :func:`~cnnlab.bench.grading.grader.grader_digest`, else from the
 bytes the client sent) and that a sandboxed worker starts there. A grading task that lands on a
 worker still being admitted waits for the verdict; on a refused worker it goes back to the
 scheduler (``distributed.Reschedule``) without grading. Refused workers are named with their
@@ -224,14 +224,14 @@ def _pool():
     (``PR_SET_PDEATHSIG``), and Dask's task threads may come and go.
     """
     global _POOL
-    from . import engine
+    from . import grader
 
-    class Pool(engine._Children):
+    class Pool(grader.ServerPool):
         def take(self):
             with self.lock:
                 if self.idle:
                     return self.idle.pop()
-            server = _SPAWNER.submit(engine._Server, self.cwd).result()
+            server = _SPAWNER.submit(grader.Server, self.cwd).result()
             with self.lock:
                 self.all.append(server)
             return server
@@ -245,7 +245,7 @@ def _pool():
 
 def _admit(check: dict, address: str = "") -> dict:
     """Whether this worker may grade (see the module's docstring); a report, never an exception."""
-    from . import engine
+    from . import grader
 
     report = {"ok": False, "reason": "", "host": socket.gethostname(), "address": address,
               "version": cnnlab.__version__, "via": "", "isolation": check["isolation"]}
@@ -264,7 +264,7 @@ def _admit(check: dict, address: str = "") -> dict:
         scratch = _scratch()
         root = None
         found = assignments._by_name(check["assignment"])
-        if found is not None and engine.grader_digest(assignments.load(found)) == check["digest"]:
+        if found is not None and grader.grader_digest(assignments.load(found)) == check["digest"]:
             root, report["via"] = found, "name"
         else:
             root = scratch / "assignments" / check["digest"][:16] / check["assignment"]
@@ -272,11 +272,11 @@ def _admit(check: dict, address: str = "") -> dict:
                 shutil.rmtree(root, ignore_errors=True)
                 unpack(check["archive"], root)
             report["via"] = "bytes"
-            if engine.grader_digest(assignments.load(root)) != check["digest"]:
+            if grader.grader_digest(assignments.load(root)) != check["digest"]:
                 report["reason"] = "the assignment's files arrived different from the client's"
                 return report
         spec = assignments.load(root)
-        engine.check_workers(spec, isolation=check["isolation"],
+        grader.check_workers(spec, isolation=check["isolation"],
                              limits=spec.limits.replace(**check["limits"]), layers=check["layers"],
                              folder=scratch / f"canary-{check['token']}")
         report.update(ok=True, root=str(root))
@@ -296,7 +296,7 @@ def _report(token: str) -> dict | None:
 
 
 def _grade_remote(payload: dict) -> dict:
-    """Grade one submission on this worker, as :func:`engine._grade_one` does locally.
+    """Grade one submission on this worker, as :func:`grader.grade_one` does locally.
 
     Returns
     -------
@@ -304,7 +304,7 @@ def _grade_remote(payload: dict) -> dict:
         ``result`` (what ``_grade_one`` returns), ``log`` (the grader's log, its last
         :data:`LOG_BYTES`), ``host`` and ``worker``.
     """
-    from . import engine
+    from . import grader
 
     deadline = time.monotonic() + ADMISSION_WAIT_S
     while payload["token"] not in _STATE and time.monotonic() < deadline:
@@ -332,7 +332,7 @@ def _grade_remote(payload: dict) -> dict:
         else:
             job = dict(payload["job"], assignment=state["root"], source=str(source), work=str(work),
                        scratch=str(work / "sandbox"), results=str(work / "results.json"))
-            result = engine._grade_one(job, children=_pool(), timeout_s=payload["timeout_s"],
+            result = grader.grade_one(job, children=_pool(), timeout_s=payload["timeout_s"],
                                        log_path=log)
         text = ""
         if log.is_file():
@@ -419,7 +419,7 @@ class Backend:
         """
         import dask
 
-        from .engine import GradingError
+        from .grader import GradingError
 
         distributed = _dask()
         try:
@@ -461,7 +461,7 @@ class Backend:
             raise GradingError(f"no Dask worker can grade ({reasons}); nothing was graded")
 
     def executor(self) -> _DaskPool:
-        """What :func:`engine._run_jobs` submits its jobs to instead of a thread pool."""
+        """What :func:`cnnlab.bench.grading.engine._run_jobs` submits its jobs to instead of a thread pool."""
         return _DaskPool(self)
 
     def close(self) -> None:
@@ -495,7 +495,7 @@ class _DaskPool:
         self.cancelled = False
 
     def submit(self, fn, job: dict, *, children=None, timeout_s: float, log_path: Path):
-        del fn, children  # the worker runs engine._grade_one with its own grader servers
+        del fn, children  # the worker runs grader.grade_one with its own grader servers
         distributed = _dask()
         done: futures.Future = futures.Future()
         student = log_path.stem
@@ -517,7 +517,7 @@ class _DaskPool:
                     if self.cancelled:
                         done.set_result({"status": "interrupted"})
                     else:
-                        from .engine import GradingError
+                        from .grader import GradingError
 
                         done.set_exception(GradingError(
                             "the Dask scheduler was lost while grading; rerun the same command to "

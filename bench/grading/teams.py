@@ -12,22 +12,18 @@ is that submission's score, and every member is listed with it. When several mem
 the best-scoring submission counts and the others are reported. A member without a submission
 of their own is not missing when their team has one.
 
-:func:`demo` grades the bundled example class of the ``architectures`` assignment with its
-bundled roster, for ``cnnlab demo``.
+The bundled example class graded with its roster is :mod:`cnnlab.bench.grading.example_class`.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .submissions import student_id
 
 ID_COLUMNS = ("student_id", "student", "id")
-DEMO_ASSIGNMENT = "architectures"
 
 
 @dataclass(frozen=True)
@@ -170,66 +166,3 @@ def write_reports(summary, metrics) -> dict[str, Path]:
         (out / "leaderboard.txt").write_text(board.table(rows) + "\n", encoding="utf-8")
         written["leaderboard.txt"] = out / "leaderboard.txt"
     return written
-
-
-@contextmanager
-def _environment(**values):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def grade_examples(out: str | Path, *, archs: str = "lenet5", frameworks: str = "torch,keras",
-                   jobs: int = 2, progress: bool = False):
-    """Grade the bundled example class of the ``architectures`` assignment with its roster.
-
-    Parameters
-    ----------
-    out : str or Path
-        Folder for the gradebook and the reports (``teams.csv``, ``leaderboard.csv`` ...).
-    archs : str, default="lenet5"
-        The architectures to grade (``CNNLAB_ARCHITECTURES``), with 10 classes. LeNet-5 keeps
-        it short and is the leaderboard's model.
-    frameworks : str, default="torch,keras"
-        The frameworks to grade (``CNNLAB_FRAMEWORKS``); the grader needs torch in any case.
-    jobs : int, default=2
-    progress : bool, default=False
-
-    Returns
-    -------
-    bench.grading.Summary
-        With ``teams`` filled from the roster.
-    """
-    from .assignment import examples
-    from .engine import grade
-
-    folder = examples(DEMO_ASSIGNMENT)
-    with _environment(CNNLAB_ARCHITECTURES=archs, CNNLAB_NUM_CLASSES="10", CNNLAB_FRAMEWORKS=frameworks):
-        return grade(DEMO_ASSIGNMENT, folder, out, jobs=jobs, roster=folder / "roster.csv",
-                     progress=progress)
-
-
-def render_demo(summary) -> str:
-    """The class table, the team table and the team leaderboard of a graded class."""
-    from cnnlab.reports import leaderboard as board
-    from cnnlab.reports import teams as team_report
-
-    return "\n".join([
-        f"Class ({len(summary.records)} students):", summary.table(), "",
-        f"Teams ({len(summary.teams)}):", team_report.team_table(summary.teams), "",
-        "Leaderboard (teams):", board.table(board.ranking(summary.teams, key="team")),
-    ])
-
-
-def demo(out: str | Path, *, archs: str = "lenet5", frameworks: str = "torch,keras", jobs: int = 2,
-         progress: bool = False) -> str:
-    """What ``cnnlab demo`` shows for teams: grade the example class (see :func:`grade_examples`)
-    and return the class table, the team table and the leaderboard, ready to print."""
-    return render_demo(grade_examples(out, archs=archs, frameworks=frameworks, jobs=jobs, progress=progress))

@@ -28,8 +28,8 @@ pytest.importorskip("keras")
 
 from cnnlab import paths
 from cnnlab.bench.grading import grade, load_assignment, models
+from cnnlab.bench.grading.example_class import grade_examples, render_demo
 from cnnlab.bench.grading.release import release
-from cnnlab.bench.grading.teams import grade_examples, render_demo
 
 from .conftest import computed_once
 

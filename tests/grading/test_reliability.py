@@ -17,7 +17,7 @@ import pytest
 
 from cnnlab import paths
 from cnnlab.bench.grading import Gradebook, grade, sandbox
-from cnnlab.bench.grading.engine import WorkersCannotStart, _student_code_unran
+from cnnlab.bench.grading.grader import WorkersCannotStart, _student_code_unran
 
 from .conftest import EXAMPLES, FAST_LIMITS
 
