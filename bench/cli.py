@@ -1,8 +1,10 @@
 """The ``cnnlab`` command. Each subcommand lives in ``bench/commands/<name>.py``.
 
-A command module defines ``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int``. User
-errors are raised as ``ValueError`` (or ``FileNotFoundError``) and printed as one line with exit
-code 2, so a typo never ends in a framework traceback.
+A command module defines ``NAME``, ``HELP``, ``configure(parser)`` and ``run(args) -> int``. Bad
+input is raised as :class:`cnnlab.errors.UsageError` (a missing framework as
+``FrameworkMissing``, a file that is not there as ``FileNotFoundError``) and printed as one line
+with exit code 2, so a typo never ends in a traceback. Any other exception is a bug: its
+traceback is shown with a line saying so, exit code 1.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import traceback
 
 from cnnlab.bench import commands
 
@@ -23,6 +26,12 @@ def _command_modules():
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             yield importlib.import_module(f"cnnlab.bench.commands.{info.name}")
+
+
+def cnnlab_version() -> str:
+    import cnnlab
+
+    return cnnlab.__version__
 
 
 def _version() -> str:
@@ -51,14 +60,22 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    from cnnlab.errors import UsageError
+    from cnnlab.reference.frameworks import FrameworkMissing
+
     try:
         return int(args._run(args) or 0)
-    except (ValueError, FileNotFoundError, ModuleNotFoundError) as exc:
+    except (UsageError, FrameworkMissing, FileNotFoundError) as exc:
         print(f"cnnlab {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"cnnlab {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - a bug: show where, and say it is not the user's input
+        traceback.print_exc()
+        print(f"cnnlab {args.command}: unexpected error (a bug in cnnlab, not in your input); "
+              f"please report it with the traceback above (cnnlab {cnnlab_version()})", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

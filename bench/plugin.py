@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.errors import UsageError
+
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _STATE = pytest.StashKey()
 _ITEM = pytest.StashKey()
@@ -230,7 +232,7 @@ class Student:
         """Call ``"module.function"`` with the arguments; return its value."""
         module, _, function = qualified.rpartition(".")
         if not module or not function:
-            raise ValueError(f"call needs 'module.function', got {qualified!r}")
+            raise UsageError(f"call needs 'module.function', got {qualified!r}")
         return self._worker.call(module, function, *args, **kwargs)
 
     def files(self) -> list[str]:
@@ -292,7 +294,7 @@ class Credit:
     @contextlib.contextmanager
     def part(self, weight: float = 1.0, name: str | None = None):
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-            raise ValueError(f"credit.part weight must be a positive number, got {weight!r}")
+            raise UsageError(f"credit.part weight must be a positive number, got {weight!r}")
         record = {"weight": float(weight), "name": name or f"part {len(self.parts) + 1}",
                   "error": None}
         self.parts.append(record)

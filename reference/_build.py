@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnnlab.errors import UsageError
+
 from .catalog import get
 from .catalog._checks import check_positive_int
 from .frameworks import check_framework, twin
@@ -15,7 +17,7 @@ def _side_pair(input_size: Any, arch: str) -> tuple[int, int]:
     try:
         h, w = (int(v) for v in input_size)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise UsageError(
             f"input_size for {arch!r} must be an int or a (height, width) pair, got {input_size!r}"
         ) from None
     return h, w
@@ -68,19 +70,19 @@ def build(
     check_positive_int("num_classes", num_classes)
     size = _side_pair(input_size if input_size is not None else spec.input_size, arch)
     if min(size) < spec.min_input_size:
-        raise ValueError(
+        raise UsageError(
             f"{arch} needs an input of at least {spec.min_input_size}x{spec.min_input_size}, "
             f"got {size[0]}x{size[1]}"
         )
     if spec.fixed_input_size and include_top and size != tuple(spec.input_size):
-        raise ValueError(
+        raise UsageError(
             f"{arch} with include_top=True takes only {spec.input_size[0]}x{spec.input_size[1]} "
             f"inputs (its classifier follows a Flatten); got {size[0]}x{size[1]}. "
             "Use include_top=False for other sizes."
         )
     channels = spec.in_channels if in_channels is None else int(in_channels)
     if channels < 1:
-        raise ValueError(f"in_channels must be positive, got {in_channels!r}")
+        raise UsageError(f"in_channels must be positive, got {in_channels!r}")
     module = twin("cnnlab.reference", framework, module=spec.family)
     builder = getattr(module, spec.builder)
     options = {**spec.kwargs, **var.kwargs, **kwargs}

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from .catalog import get
 from .frameworks import framework_of
 from .layer_names import torch_path
@@ -213,7 +215,7 @@ def compare_arch(
 
     for direction in directions:
         if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+            raise UsageError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     spec = get(arch)
     size = tuple(input_size or spec.input_size)
     torch.manual_seed(seed)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from .frameworks import framework_of
 
 __all__ = ["curves", "Diagnosis", "diagnose", "gradient_norms", "dead_relu_fraction",
@@ -56,7 +58,7 @@ def curves(history) -> dict[str, list[float]]:
         keys = {k for r in rows for k in r}
         history = {k: [r.get(k) for r in rows] for k in keys}
     if not isinstance(history, dict):
-        raise ValueError(f"cannot read a training history from a {type(history).__name__}")
+        raise UsageError(f"cannot read a training history from a {type(history).__name__}")
     out = {}
     for name, aliases in _ALIASES.items():
         for alias in aliases:
@@ -65,7 +67,7 @@ def curves(history) -> dict[str, list[float]]:
                 out[name] = [float(v) for v in values]
                 break
     if "train_loss" not in out and "val_loss" not in out:
-        raise ValueError(f"the history has no loss curve; its keys: {sorted(history)}")
+        raise UsageError(f"the history has no loss curve; its keys: {sorted(history)}")
     return out
 
 
@@ -105,10 +107,10 @@ def diagnose(history, *, rise: float = 0.1, gap: float = 0.25, progress: float =
     """
     c = curves(history)
     if "train_loss" not in c or "val_loss" not in c:
-        raise ValueError("diagnose needs both training and validation losses")
+        raise UsageError("diagnose needs both training and validation losses")
     train, val = np.asarray(c["train_loss"]), np.asarray(c["val_loss"])
     if len(train) < 3:
-        raise ValueError(f"diagnose needs at least 3 epochs, got {len(train)}")
+        raise UsageError(f"diagnose needs at least 3 epochs, got {len(train)}")
     best = int(np.argmin(val))
     numbers = {
         "epochs": len(train), "best_val_epoch": best, "best_val_loss": float(val[best]),
@@ -163,7 +165,7 @@ def gradient_norms(model, images, labels) -> dict[str, float]:
     import tensorflow as tf
 
     if keras.backend.backend() != "tensorflow":
-        raise ValueError("gradient_norms on Keras needs the TensorFlow backend")
+        raise UsageError("gradient_norms on Keras needs the TensorFlow backend")
     x = tf.convert_to_tensor(np.asarray(images, dtype=np.float32))
     with tf.GradientTape() as tape:
         out = model(x, training=True)
@@ -288,7 +290,7 @@ def _train_mlp(framework, init, x, y, *, hidden, steps, seed):
             losses.append(loss.item())
         return losses[0], losses[-1], net[0].weight.detach().numpy()
     if framework != "keras":
-        raise ValueError(f"framework must be 'torch' or 'keras'; got {framework!r}")
+        raise UsageError(f"framework must be 'torch' or 'keras'; got {framework!r}")
     import keras
 
     keras.utils.set_random_seed(seed)

@@ -16,6 +16,8 @@ import importlib.util
 import sys
 from types import ModuleType
 
+from cnnlab.errors import UsageError
+
 #: The frameworks every architecture, routine and assignment exists in.
 FRAMEWORKS = ("torch", "keras")
 # the extra that installs each framework (and each Keras backend's package)
@@ -31,7 +33,7 @@ def check_framework(framework: str) -> str:
     """Return ``framework`` if it is one of :data:`FRAMEWORKS`, else raise a ``ValueError``
     listing them."""
     if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; valid frameworks: {', '.join(FRAMEWORKS)}")
+        raise UsageError(f"unknown framework {framework!r}; valid frameworks: {', '.join(FRAMEWORKS)}")
     return framework
 
 
@@ -41,7 +43,7 @@ def framework_of(model) -> str:
         root = cls.__module__.split(".")[0]
         if root in FRAMEWORKS:
             return root
-    raise ValueError(f"expected a torch.nn.Module or a keras.Model, got {type(model).__name__}")
+    raise UsageError(f"expected a torch.nn.Module or a keras.Model, got {type(model).__name__}")
 
 
 def twin(package: str, framework: str, *, module: str | None = None) -> ModuleType:

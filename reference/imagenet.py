@@ -27,6 +27,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 __all__ = ["PREPROCESS_MODES", "class_names", "decode_predictions", "preprocess_input"]
 
 PREPROCESS_MODES = ("caffe", "tf", "torch")
@@ -68,9 +70,9 @@ def decode_predictions(preds, *, top: int = 5) -> list[list[tuple[int, str, floa
     """
     scores = np.asarray(preds, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[1] != 1000:
-        raise ValueError(f"preds must have shape (N, 1000), got {scores.shape}")
+        raise UsageError(f"preds must have shape (N, 1000), got {scores.shape}")
     if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= 1000:
-        raise ValueError(f"top must be an int in [1, 1000], got {top!r}")
+        raise UsageError(f"top must be an int in [1, 1000], got {top!r}")
     names = class_names()
     order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
     return [[(int(i), names[i], float(row[i])) for i in idx] for row, idx in zip(scores, order, strict=True)]
@@ -92,13 +94,13 @@ def preprocess_input(images, *, mode: str, data_format: str = "channels_last") -
         A new array (the input is not changed).
     """
     if mode not in PREPROCESS_MODES:
-        raise ValueError(f"mode must be one of {', '.join(map(repr, PREPROCESS_MODES))}; got {mode!r}")
+        raise UsageError(f"mode must be one of {', '.join(map(repr, PREPROCESS_MODES))}; got {mode!r}")
     if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first'; got {data_format!r}")
+        raise UsageError(f"data_format must be 'channels_last' or 'channels_first'; got {data_format!r}")
     x = np.array(images, dtype=np.float32)
     axis = -1 if data_format == "channels_last" else -3
     if x.ndim < 3 or x.shape[axis] != 3:
-        raise ValueError(f"images need 3 channels on the {data_format} axis, got shape {x.shape}")
+        raise UsageError(f"images need 3 channels on the {data_format} axis, got shape {x.shape}")
     shape = [1] * x.ndim
     shape[axis] = 3
     if mode == "tf":

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from .frameworks import framework_of
 from .layer_names import torch_path
 from .summary import keras_leaf_layers
@@ -49,7 +51,7 @@ _TWINS = {
 _PASS_THROUGH = ("Dropout", "Activation", "ReLU", "Identity")
 
 
-class PortError(ValueError):
+class PortError(UsageError):
     """The source and destination models do not have the same structure."""
 
 
@@ -325,7 +327,7 @@ def convert_checkpoint(arch: str, src: str | Path, dst: str | Path, *, variant: 
     elif src.name.endswith(".weights.h5") and dst.suffix in torch_suffixes:
         direction = "keras->torch"
     else:
-        raise ValueError(
+        raise UsageError(
             "convert between a torch state_dict (.pt/.pth) and a Keras .weights.h5 file; "
             f"got {src.name!r} -> {dst.name!r}"
         )
@@ -356,11 +358,11 @@ def load_torch_state_dict(model, path: str | Path) -> None:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a corrupt or foreign file: say which, not how torch failed
-        raise ValueError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
+        raise UsageError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
-        raise ValueError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
+        raise UsageError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
@@ -377,7 +379,7 @@ def load_torch_state_dict(model, path: str | Path) -> None:
             parts.append(f"unexpected {len(unexpected)} (first: {unexpected[0]})")
         if wrong:
             parts.append(f"wrong shape {len(wrong)} (first: {wrong[0]})")
-        raise ValueError(f"{str(path)!r} does not fit this model: " + "; ".join(parts))
+        raise UsageError(f"{str(path)!r} does not fit this model: " + "; ".join(parts))
     model.load_state_dict(state, strict=True)
 
 
@@ -389,4 +391,4 @@ def load_keras_weights(model, path: str | Path) -> None:
     try:
         model.load_weights(str(path))
     except Exception as exc:  # Keras raises several types for a file of another model
-        raise ValueError(f"{str(path)!r} does not fit the Keras model {model.name!r}: {exc}") from None
+        raise UsageError(f"{str(path)!r} does not fit the Keras model {model.name!r}: {exc}") from None

@@ -23,6 +23,8 @@ import os
 import re
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from .catalog import get
 from .catalog.vgg import vgg_layers
 from .frameworks import check_framework
@@ -104,11 +106,11 @@ def weights_file(arch: str, framework: str, *, include_top: bool = True) -> Path
     check_framework(framework)
     if framework == "torch":
         if arch not in TORCHVISION_FILES:
-            raise ValueError(f"torchvision publishes no ImageNet weights for {arch!r}; "
+            raise UsageError(f"torchvision publishes no ImageNet weights for {arch!r}; "
                              f"architectures with weights: {', '.join(TORCHVISION_FILES)}")
         return torch_checkpoint_dir() / TORCHVISION_FILES[arch]
     if arch not in KERAS_APPLICATIONS_FILES:
-        raise ValueError(
+        raise UsageError(
             f"no keras.applications weights map onto cnnlab's Keras {arch!r}; mapped: "
             f"{', '.join(KERAS_APPLICATIONS_FILES)}. For another architecture, convert the "
             "torchvision checkpoint with reference.porting.convert_checkpoint and pass its path")
@@ -153,7 +155,7 @@ def find_weights(arch: str, framework: str, *, weights="imagenet", include_top: 
                 "weights=...)")
         return path
     if not isinstance(weights, (str, os.PathLike)):
-        raise ValueError(f"weights must be 'imagenet' or a path, got {weights!r}")
+        raise UsageError(f"weights must be 'imagenet' or a path, got {weights!r}")
     path = Path(weights).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"weights file {path.name} not found in {path.parent}")
@@ -168,7 +170,7 @@ def keras_applications_names(arch: str, *, include_top: bool = True) -> dict[str
     dense layers fc1, fc2 and predictions are ``classifier.0``, ``.3`` and ``.6``.
     """
     if arch not in KERAS_APPLICATIONS_FILES:
-        raise ValueError(f"no keras.applications name map for {arch!r}; mapped: "
+        raise UsageError(f"no keras.applications name map for {arch!r}; mapped: "
                          f"{', '.join(KERAS_APPLICATIONS_FILES)}")
     names, index, block, conv = {}, 0, 1, 1
     for filters, *_ in vgg_layers(get(arch).kwargs["cfg"]):
@@ -197,11 +199,11 @@ def _load_torch(model, path: Path) -> list[str]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file: say which
-        raise ValueError(f"{path.name} is not a readable torch checkpoint: {exc}") from None
+        raise UsageError(f"{path.name} is not a readable torch checkpoint: {exc}") from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
-        raise ValueError(f"{path.name} holds a {type(state).__name__}, not a state_dict")
+        raise UsageError(f"{path.name} holds a {type(state).__name__}, not a state_dict")
     state = _fix_densenet_keys(state)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
@@ -210,7 +212,7 @@ def _load_torch(model, path: Path) -> list[str]:
     if missing or wrong:
         problems = ([f"{len(missing)} weights missing (first: {missing[0]})"] if missing else []) + \
                    ([f"{len(wrong)} of another shape (first: {wrong[0]})"] if wrong else [])
-        raise ValueError(f"{path.name} does not fit this model: " + "; ".join(problems))
+        raise UsageError(f"{path.name} does not fit this model: " + "; ".join(problems))
     model.load_state_dict({k: state[k] for k in own}, strict=True)
     return sorted(k for k in state if k not in own)
 
@@ -233,7 +235,7 @@ def _legacy_h5_layers(path: Path) -> dict:
                     layers[layer] = [np.asarray(group[layer][n]) for n in names]
             return layers
     except (OSError, KeyError) as exc:
-        raise ValueError(f"{path.name} is not a Keras .h5 weight file: {exc}") from None
+        raise UsageError(f"{path.name} is not a Keras .h5 weight file: {exc}") from None
 
 
 def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
@@ -243,19 +245,19 @@ def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
     ours = {torch_path(layer.name): layer for layer in model.layers if layer.weights}
     unknown = sorted(set(stored) - set(names))
     if unknown:
-        raise ValueError(f"{path.name} has layers keras.applications' {arch} does not: {unknown[:3]}")
+        raise UsageError(f"{path.name} has layers keras.applications' {arch} does not: {unknown[:3]}")
     wanted = {names[k]: k for k in stored}
     missing = sorted(set(ours) - set(wanted))
     if missing:
         hint = " (the file has no classifier: build the model with include_top=False)" \
             if not top and any(m.startswith("classifier") for m in missing) else ""
-        raise ValueError(f"{path.name} has no weights for layer(s) {missing[:3]}{hint}")
+        raise UsageError(f"{path.name} has no weights for layer(s) {missing[:3]}{hint}")
     extra = sorted(k for k, v in wanted.items() if k not in ours)
     for name, layer in ours.items():
         arrays = stored[wanted[name]]
         shapes = [tuple(w.shape) for w in layer.weights]
         if [tuple(a.shape) for a in arrays] != shapes:
-            raise ValueError(f"{path.name}: {wanted[name]} holds {[a.shape for a in arrays]}, "
+            raise UsageError(f"{path.name}: {wanted[name]} holds {[a.shape for a in arrays]}, "
                              f"layer {name} needs {shapes}")
         layer.set_weights(arrays)
     return [wanted[e] for e in extra]
@@ -300,6 +302,6 @@ def load_weights(model, arch: str, *, weights="imagenet") -> list[str]:
         try:
             model.load_weights(str(path))
         except Exception as exc:  # noqa: BLE001 - Keras raises several kinds for a foreign file
-            raise ValueError(f"{path.name} does not fit the Keras model {model.name!r}: {exc}") from None
+            raise UsageError(f"{path.name} does not fit the Keras model {model.name!r}: {exc}") from None
         return []
     return _load_keras_applications(model, arch, path)

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from .tables import table
 
 #: Label of the column every other framework is held against in the side-by-side table.
@@ -168,7 +170,7 @@ def bar_chart(records: Iterable[dict], path: str | Path) -> Path:
 
     records = list(records)
     if not records:
-        raise ValueError("no records to plot")
+        raise UsageError("no records to plot")
     labels = _ordered_labels(records)
     groups = list(dict.fromkeys(
         f"{r['arch']}\n{r['precision']} {r['mode']} b{r['batch_size_requested']}" for r in records
@@ -209,13 +211,13 @@ def load_records(path: str | Path) -> list[dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not JSON: {exc}") from None
+        raise UsageError(f"{path} is not JSON: {exc}") from None
     records = data.get("records") if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise ValueError(f"{path} holds no cnnlab bench records (expected {{'records': [...]}})")
+        raise UsageError(f"{path} holds no cnnlab bench records (expected {{'records': [...]}})")
     missing = [f for f in ("arch", "label", "images_per_s") if records and f not in records[0]]
     if missing:
-        raise ValueError(f"{path} records lack the fields {', '.join(missing)}")
+        raise UsageError(f"{path} records lack the fields {', '.join(missing)}")
     return records
 
 
@@ -236,7 +238,7 @@ class Comparison:
 def check_fail_over(fail_over) -> float:
     """``fail_over`` as a float if it is a percentage in [0, 100), else a ``ValueError``."""
     if isinstance(fail_over, bool) or not isinstance(fail_over, (int, float)) or not 0 <= fail_over < 100:
-        raise ValueError(f"--fail-over must be a percentage in [0, 100), got {fail_over!r}")
+        raise UsageError(f"--fail-over must be a percentage in [0, 100), got {fail_over!r}")
     return float(fail_over)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 
 def metrics_of(records: list[dict]) -> list[tuple[str, str]]:
     """``(name, order)`` of every metric in ``records``, in the order they first appear."""
@@ -45,11 +47,11 @@ def ranking(records: list[dict], *, key: str = "student",
         If ``key`` is not ``"student"`` or ``"team"``, or an order is not ``"desc"``/``"asc"``.
     """
     if key not in ("student", "team"):
-        raise ValueError(f"key must be 'student' or 'team', got {key!r}")
+        raise UsageError(f"key must be 'student' or 'team', got {key!r}")
     metrics = metrics_of(records) if metrics is None else list(metrics)
     for name, order in metrics:
         if order not in ("desc", "asc"):
-            raise ValueError(f"order of {name!r} must be 'desc' or 'asc', got {order!r}")
+            raise UsageError(f"order of {name!r} must be 'desc' or 'asc', got {order!r}")
     rows = []
     for record in records:
         values = {e["name"]: e["value"] for e in record.get("leaderboard") or []}

@@ -28,6 +28,8 @@ import csv
 import io
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 FORMATS = ("canvas", "moodle", "csv")
 IDENTIFIERS = ("canvas_id", "sis_user_id", "sis_login_id", "section", "email", "idnumber", "username")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -62,9 +64,9 @@ def rows(entries: list[dict], fmt: str, *, column: str, points_possible: float) 
         For an unknown format or an empty column name.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise UsageError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if not column.strip():
-        raise ValueError("the grade column needs a name")
+        raise UsageError("the grade column needs a name")
     if fmt == "canvas":
         out = [[*CANVAS_COLUMNS, column], ["Points Possible", "", "", "", "", _points(points_possible)]]
         for e in entries:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 __all__ = ["as_rgb", "overlay", "gradient_image", "save_png", "save_panel"]
 
 
@@ -29,7 +31,7 @@ def as_rgb(image) -> np.ndarray:
     if array.ndim == 2:
         array = np.repeat(array[..., None], 3, axis=-1)
     if array.ndim != 3 or array.shape[-1] != 3:
-        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got shape {array.shape}")
+        raise UsageError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got shape {array.shape}")
     if array.dtype == np.uint8:
         return array.astype(np.float32) / 255.0
     return np.clip(array.astype(np.float32), 0.0, 1.0)
@@ -67,11 +69,11 @@ def overlay(image, heatmap, *, alpha: float = 0.45, cmap: str = "jet") -> np.nda
     rgb = as_rgb(image)
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.ndim != 2:
-        raise ValueError(f"heatmap must be (H, W), got shape {heat.shape}")
+        raise UsageError(f"heatmap must be (H, W), got shape {heat.shape}")
     if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+        raise UsageError(f"alpha must be in [0, 1], got {alpha!r}")
     if cmap not in colormaps:
-        raise ValueError(f"unknown colour map {cmap!r}; for example 'jet', 'viridis', 'inferno'")
+        raise UsageError(f"unknown colour map {cmap!r}; for example 'jet', 'viridis', 'inferno'")
     heat = np.clip(_resized(heat, rgb.shape[:2]), 0.0, 1.0)
     colours = colormaps[cmap](heat)[..., :3]
     return (1 - alpha) * rgb + alpha * colours
@@ -93,7 +95,7 @@ def gradient_image(gradient) -> np.ndarray:
     """
     g = np.asarray(gradient, dtype=np.float64)
     if g.ndim not in (2, 3):
-        raise ValueError(f"gradient must be (H, W) or (H, W, C), got shape {g.shape}")
+        raise UsageError(f"gradient must be (H, W) or (H, W, C), got shape {g.shape}")
     g = (g - g.mean()) / (g.std() + 1e-12)
     return np.clip(0.5 + 0.15 * g, 0.0, 1.0).astype(np.float32)
 
@@ -129,7 +131,7 @@ def save_panel(path: str | Path, panels: Sequence[tuple[str, np.ndarray]], *,
     from matplotlib.figure import Figure
 
     if not panels:
-        raise ValueError("panels must hold at least one (caption, image) pair")
+        raise UsageError("panels must hold at least one (caption, image) pair")
     columns = columns or len(panels)
     rows = -(-len(panels) // columns)
     figure = Figure(figsize=(columns * cell_inches, rows * cell_inches + (0.4 if title else 0)),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 #: Above this many classes the cells carry no numbers and the axes no tick labels.
 MAX_ANNOTATED_CLASSES = 30
 MAX_TICK_LABELS = 50
@@ -74,9 +76,9 @@ def _heatmap(ax, matrix: np.ndarray, labels: Sequence[str], title: str, *, integ
 def _check_matrix(matrix, labels, name: str) -> np.ndarray:
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
+        raise UsageError(f"{name} must be a square matrix, got shape {matrix.shape}")
     if len(labels) != matrix.shape[0]:
-        raise ValueError(f"labels has {len(labels)} names but {name} has {matrix.shape[0]} classes")
+        raise UsageError(f"labels has {len(labels)} names but {name} has {matrix.shape[0]} classes")
     return matrix
 
 
@@ -141,7 +143,7 @@ def plot_roc_curves(record: dict, *, path: str | Path | None = None, title: str 
     """
     curves = record.get("curves") if isinstance(record, dict) else None
     if not curves:
-        raise ValueError(
+        raise UsageError(
             "record must be a dict with a non-empty 'curves' list (see ovr_roc_curves)"
         )
     averages = [c for c in curves if c["name"].startswith(("micro-average", "macro-average"))]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from .plots_metrics import _figure, _save
 
 __all__ = ["STRATEGY_LABELS", "demo_table", "plot_learning_curves"]
@@ -24,7 +26,7 @@ _COLOURS = {"scratch": "tab:grey", "extract": "tab:blue", "finetune": "tab:orang
 def _check(record: dict) -> None:
     missing = {"framework", "config", "summary", "curves"} - set(record)
     if missing:
-        raise ValueError(f"not a transfer-demo record: missing {', '.join(sorted(missing))}")
+        raise UsageError(f"not a transfer-demo record: missing {', '.join(sorted(missing))}")
 
 
 def demo_table(record: dict) -> str:

@@ -111,3 +111,33 @@ def test_port_command_writes_a_keras_file(tmp_path, capsys):
     code, out, _ = run(capsys, "port", "lenet5", str(tmp_path / "lenet.pt"), str(tmp_path / "lenet.weights.h5"))
     assert code == 0 and (tmp_path / "lenet.weights.h5").is_file()
     assert "ported 5 layers" in out
+
+
+def _failing_command(monkeypatch, exc):
+    """``cnnlab models`` made to raise ``exc`` from inside the job."""
+    from cnnlab.bench.commands import models
+
+    def run(args):
+        raise exc
+
+    monkeypatch.setattr(models, "run", run)
+
+
+def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys):
+    from cnnlab.errors import UsageError
+
+    _failing_command(monkeypatch, UsageError("unknown thing 'x'; valid things: a, b"))
+    assert main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "cnnlab models: error: unknown thing 'x'; valid things: a, b"
+
+
+def test_a_bug_shows_its_traceback_and_exit_1(monkeypatch, capsys):
+    """A ValueError that no cnnlab check raised (numpy's, a framework's, a slip in cnnlab) is a
+    bug: its traceback is shown, not disguised as a user's typo."""
+    _failing_command(monkeypatch, ValueError("operands could not be broadcast together"))
+    assert main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "ValueError: operands could not be broadcast together" in err
+    assert "a bug in cnnlab, not in your input" in err.splitlines()[-1]

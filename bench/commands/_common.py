@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 
 def add_arch_args(parser, *, frameworks: bool = True) -> None:
     parser.add_argument(
@@ -53,7 +55,7 @@ def arch_variants(archs, variants=None) -> list[tuple[str, str]]:
     known = {v for a in archs for v in get(a).variants}
     unknown = sorted(set(variants or ()) - known)
     if unknown:
-        raise ValueError(f"unknown variant(s) {', '.join(unknown)} for {', '.join(archs)}; "
+        raise UsageError(f"unknown variant(s) {', '.join(unknown)} for {', '.join(archs)}; "
                          f"valid variants: {', '.join(sorted(known))}")
     return [(a, v) for a in archs for v in get(a).variants if not variants or v in variants]
 
@@ -79,15 +81,15 @@ def output_folder(value, *, flag: str = "--out", create: bool = True):
 
     text = os.fspath(value)
     if not text.strip():
-        raise ValueError(f"{flag} must name a folder, got an empty path")
+        raise UsageError(f"{flag} must name a folder, got an empty path")
     folder = Path(text)
     if folder.exists() and not folder.is_dir():
-        raise ValueError(f"{flag} {text!r} exists and is not a folder")
+        raise UsageError(f"{flag} {text!r} exists and is not a folder")
     if create:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ValueError(f"cannot create {flag} {text!r}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot create {flag} {text!r}: {exc.strerror or exc}") from None
     return folder
 
 

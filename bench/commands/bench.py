@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 NAME = "bench"
 HELP = "time inference or training throughput, PyTorch vs Keras on each backend, CPU or GPU"
 
@@ -61,7 +63,7 @@ def expand(values, choices, *, what: str) -> list[str]:
         elif value in choices:
             out.append(value)
         else:
-            raise ValueError(f"unknown {what} {value!r}; valid {what}s: {', '.join(choices)}, all")
+            raise UsageError(f"unknown {what} {value!r}; valid {what}s: {', '.join(choices)}, all")
     return list(dict.fromkeys(out))
 
 
@@ -82,7 +84,7 @@ def plan(args):
                         repeats=args.repeats)
     for batch in args.batch_size:
         if batch < 1:
-            raise ValueError(f"--batch-size must be at least 1, got {batch}")
+            raise UsageError(f"--batch-size must be at least 1, got {batch}")
     return plan_runs(
         archs=expand(args.arch, names(), what="architecture"),
         labels=expand(args.framework, list(FRAMEWORKS), what="framework"),
@@ -115,7 +117,7 @@ def run(args) -> int:
     output_folder(args.out, create=False)
     if args.json not in (None, "-"):
         if not args.json.strip() or Path(args.json).is_dir():
-            raise ValueError(f"--json must name a file or '-', got {args.json!r}")
+            raise UsageError(f"--json must name a file or '-', got {args.json!r}")
     if not args.scheduler:  # on Dask, each worker resolves the device for itself
         resolve_device(args.device)
     check_threads(args.threads)

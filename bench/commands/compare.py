@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from cnnlab.errors import UsageError
+
 from ._common import add_arch_args, arch_variants, progress, selected_archs
 
 NAME = "compare"
@@ -40,11 +42,11 @@ def run(args) -> int:
 
     wrong = [d for d in args.direction if d not in DIRECTIONS]
     if wrong:  # before the frameworks load: a typo costs no waiting
-        raise ValueError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
+        raise UsageError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
     require("torch", "keras")  # compare ports between the two: both must be installed
     prepare(("torch", "keras"))
     if args.batch < 1:
-        raise ValueError(f"--batch must be at least 1, got {args.batch}")
+        raise UsageError(f"--batch must be at least 1, got {args.batch}")
     records = collect(selected_archs(args), args.variant, args.direction, batch=args.batch,
                       seed=args.seed, quiet=args.json)
     if args.json:

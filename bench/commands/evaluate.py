@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 NAME = "evaluate"
 HELP = "classification report, top-k accuracy, ROC AUC and plots from a predictions CSV"
 DEFAULT_K = (1, 5)
@@ -56,14 +58,14 @@ def _read(path: Path):
     try:
         frame = pd.read_csv(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path} is not a readable CSV file: {exc}") from None
+        raise UsageError(f"{path} is not a readable CSV file: {exc}") from None
     columns = [str(c).strip() for c in frame.columns]
     frame.columns = columns
     if "y_true" not in columns:
-        raise ValueError(f"{path} has no y_true column; its columns are {columns}")
+        raise UsageError(f"{path} has no y_true column; its columns are {columns}")
     score_columns = [c for c in columns if c not in ("y_true", "y_pred")]
     if "y_pred" not in columns and not score_columns:
-        raise ValueError(
+        raise UsageError(
             f"{path} needs a y_pred column or one score column per class; found only y_true"
         )
     y_true = _labels(frame["y_true"], "y_true", path)
@@ -76,14 +78,14 @@ def _read(path: Path):
         try:
             score_labels = np.asarray([int(float(c)) for c in score_columns])
         except ValueError:
-            raise ValueError(
+            raise UsageError(
                 f"y_true holds numbers, so the score columns must be named by class number; "
                 f"got {score_columns}"
             ) from None
     try:
         scores = frame[score_columns].to_numpy(dtype=np.float64)
     except ValueError as exc:
-        raise ValueError(f"score columns of {path} must hold numbers: {exc}") from None
+        raise UsageError(f"score columns of {path} must hold numbers: {exc}") from None
     return y_true, y_pred, scores, score_labels
 
 
@@ -92,7 +94,7 @@ def _labels(column, name: str, path: Path):
 
     if column.isna().any():
         row = int(np.flatnonzero(column.isna().to_numpy())[0]) + 2  # 1-based, after the header
-        raise ValueError(f"{path}: {name} is empty on line {row}")
+        raise UsageError(f"{path}: {name} is empty on line {row}")
     values = column.to_numpy()
     if values.dtype.kind == "f" and np.all(values == np.round(values)):
         return values.astype(np.int64)
@@ -117,7 +119,7 @@ def evaluate(path: Path, *, ks=None, digits: int = 2) -> dict:
             last = n_classes - 1 - np.argmax(scores[:, ::-1], axis=1)
             y_pred = score_labels[last]
     elif ks:
-        raise ValueError("--k needs score columns (one per class) in the CSV")
+        raise UsageError("--k needs score columns (one per class) in the CSV")
     report_text = metrics.classification_report(y_true, y_pred, digits=digits)
     labels = np.unique(np.concatenate([np.unique(y_true), np.unique(y_pred)]))
     if score_labels is not None:

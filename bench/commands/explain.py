@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 NAME = "explain"
 HELP = "draw where a network looks (CAM, Grad-CAM, guided backpropagation) over an image as PNG"
 
@@ -49,11 +51,11 @@ def _framework(weights: Path, requested: str | None) -> str:
     inferred = ("torch" if weights.suffix in _TORCH_SUFFIXES
                 else "keras" if name.endswith(_KERAS_SUFFIX) else None)
     if requested and inferred and requested != inferred:
-        raise ValueError(f"--framework {requested} does not match the weights file {name!r}, "
+        raise UsageError(f"--framework {requested} does not match the weights file {name!r}, "
                          f"which holds {inferred} weights")
     framework = requested or inferred
     if framework is None:
-        raise ValueError(f"cannot tell the framework of {name!r}: name it .pt/.pth (torch) or "
+        raise UsageError(f"cannot tell the framework of {name!r}: name it .pt/.pth (torch) or "
                          f"{_KERAS_SUFFIX} (Keras), or pass --framework")
     return framework
 
@@ -67,7 +69,7 @@ def _read_image(path: Path, *, channels: int, size: tuple[int, int]):
         with Image.open(path) as opened:
             picture = opened.convert("L" if channels == 1 else "RGB")
     except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"cannot read image {str(path)!r}: {exc}") from None
+        raise UsageError(f"cannot read image {str(path)!r}: {exc}") from None
     resized = picture.resize((size[1], size[0]), Image.BILINEAR)
     as_array = [np.asarray(p, dtype=np.float32) / 255.0 for p in (picture, resized)]
     return tuple(a[..., None] if a.ndim == 2 else a for a in as_array)
@@ -79,10 +81,10 @@ def _normalisation(mean, std, channels: int):
 
     for name, values in (("--mean", mean), ("--std", std)):
         if values is not None and len(values) not in (1, channels):
-            raise ValueError(f"{name} takes 1 or {channels} values for this architecture, "
+            raise UsageError(f"{name} takes 1 or {channels} values for this architecture, "
                              f"got {len(values)}")
     if std is not None and min(std) <= 0:
-        raise ValueError("--std values must be positive")
+        raise UsageError("--std values must be positive")
     return (np.asarray(mean if mean is not None else [0.0], dtype=np.float32),
             np.asarray(std if std is not None else [1.0], dtype=np.float32))
 
@@ -123,19 +125,19 @@ def run(args) -> int:
     framework = _framework(args.weights, args.framework)
     num_classes = args.num_classes or spec.num_classes
     if args.class_index is not None and not 0 <= args.class_index < num_classes:
-        raise ValueError(f"--class-index {args.class_index} is out of range: {args.arch} has "
+        raise UsageError(f"--class-index {args.class_index} is out of range: {args.arch} has "
                          f"{num_classes} classes (0 to {num_classes - 1})")
     files = [("weights file", args.weights)] + [("image", path) for path in args.image]
     for what, path in files:  # fail before the (slow) model build
         if not path.is_file():
             raise FileNotFoundError(f"{what} {str(path)!r} does not exist")
     if args.method == "guided" and args.layer:
-        raise ValueError("--layer does not apply to --method guided (it explains the input)")
+        raise UsageError("--layer does not apply to --method guided (it explains the input)")
     mean, std = _normalisation(args.mean, args.std, spec.in_channels)
     try:
         model = _load_model(args, spec, framework, num_classes)
     except ValueError as exc:  # torch's message about a foreign file runs to several lines
-        raise ValueError(one_line(exc)) from None
+        raise UsageError(one_line(exc)) from None
     args.out = output_folder(args.out)
     size = tuple(spec.input_size)
     for path in args.image:

@@ -14,6 +14,8 @@ import csv
 import sys
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 NAME = "export-grades"
 HELP = "export a grade run's scores for Canvas or Moodle grade import, or as CSV"
 
@@ -88,17 +90,17 @@ def run(args) -> int:
     out = Path(args.out_dir)
     db = out / "gradebook.db"
     if not db.is_file():
-        raise ValueError(f"no gradebook.db in {str(out)!r}: give the --out folder of a cnnlab grade run")
+        raise UsageError(f"no gradebook.db in {str(out)!r}: give the --out folder of a cnnlab grade run")
     with Gradebook(db) as book:
         names = sorted({r["assignment"] for r in book.runs()})
         if args.assignment is None and len(names) != 1:
-            raise ValueError(f"the gradebook holds {', '.join(names) or 'no assignment'}; choose one with --assignment")
+            raise UsageError(f"the gradebook holds {', '.join(names) or 'no assignment'}; choose one with --assignment")
         assignment = args.assignment or names[0]
         if assignment not in names:
-            raise ValueError(f"no grades for {assignment!r} in {db}; assignments: {', '.join(names)}")
+            raise UsageError(f"no grades for {assignment!r} in {db}; assignments: {', '.join(names)}")
         records = book.latest(assignment)
     if not records:
-        raise ValueError(f"no grades for {assignment!r} in {db}")
+        raise UsageError(f"no grades for {assignment!r} in {db}")
     roster, view = [], []
     if args.roster:
         roster = read_lms_roster(args.roster)

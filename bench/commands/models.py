@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from cnnlab.errors import UsageError
+
 from ._common import add_arch_args, arch_variants, progress, selected_archs, selected_frameworks
 
 NAME = "models"
@@ -33,7 +35,7 @@ def run(args) -> int:
     from cnnlab.reports.tables import to_json
 
     if args.side_by_side and args.json:
-        raise ValueError("--side-by-side and --json cannot be combined: the JSON records already "
+        raise UsageError("--side-by-side and --json cannot be combined: the JSON records already "
                          "hold one entry per framework")
     frameworks = selected_frameworks(args)
     prepare(frameworks)

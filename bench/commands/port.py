@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 NAME = "port"
 HELP = "convert weights between a torch state_dict (.pt/.pth) and a Keras .weights.h5 file"
 
@@ -28,7 +30,7 @@ def run(args) -> int:
         report = convert_checkpoint(args.arch, args.src, args.dst, variant=args.variant,
                                     num_classes=args.num_classes)
     except ValueError as exc:  # torch's message about a foreign file runs to several lines
-        raise ValueError(one_line(exc)) from None
+        raise UsageError(one_line(exc)) from None
     print(f"ported {len(report.layers)} layers ({report.values:,} values) of {args.arch} "
           f"from {args.src} to {args.dst}"
           + (f"; flatten order fixed in {', '.join(report.permuted_dense)}" if report.permuted_dense else ""))

@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 NAME = "similarity"
 HELP = "flag pairs of submissions whose code is suspiciously alike (renaming- and layout-proof)"
 NOISE = 25       # matches shorter than this many filtered characters are noise
@@ -43,7 +45,7 @@ def _unpack(assignment, submissions_dir, work: Path) -> tuple[object, dict[str, 
     spec = assignments.load(assignment)
     found = submissions.discover(submissions_dir, spec.files)
     if len(found) < 2:
-        raise ValueError(f"similarity needs at least 2 submissions, found {len(found)} in {str(submissions_dir)!r}")
+        raise UsageError(f"similarity needs at least 2 submissions, found {len(found)} in {str(submissions_dir)!r}")
     folders, names, skipped = {}, {}, []
     for sub in found:
         source = submissions.prepare(sub, work / "raw" / sub.student, spec.files)
@@ -84,7 +86,7 @@ def compare(assignment, submissions_dir, *, threshold: float = 0.5) -> dict:
         Without copydetect (the ``similarity`` extra).
     """
     if not 0 < threshold <= 1:
-        raise ValueError(f"--threshold must be in (0, 1], got {threshold}")
+        raise UsageError(f"--threshold must be in (0, 1], got {threshold}")
     try:
         from copydetect import CopyDetector
     except ModuleNotFoundError:

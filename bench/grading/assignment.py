@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab import paths
+from cnnlab.errors import UsageError
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -180,7 +181,7 @@ def examples(name: str) -> Path:
     folder = examples_dir / name
     if not folder.is_dir():
         have = sorted(p.name for p in examples_dir.iterdir() if p.is_dir()) if examples_dir.is_dir() else []
-        raise ValueError(f"no examples for assignment {name!r}; examples exist for: {', '.join(have) or 'none'}")
+        raise UsageError(f"no examples for assignment {name!r}; examples exist for: {', '.join(have) or 'none'}")
     return folder
 
 
@@ -223,7 +224,7 @@ def load(assignment: str | Path | Assignment) -> Assignment:
             path = found
         else:
             choices = ", ".join(available()) or "none"
-            raise ValueError(
+            raise UsageError(
                 f"assignment {str(assignment)!r} not found: give a folder with an "
                 f"assignment.toml or one of the bundled assignments: {choices}"
             )
@@ -231,27 +232,27 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     try:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{toml_path}: not valid TOML: {exc}") from None
+        raise UsageError(f"{toml_path}: not valid TOML: {exc}") from None
     unknown = set(data) - {"assignment", "limits", "sandbox", "options", "leaderboard"}
     if unknown:
-        raise ValueError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, "
+        raise UsageError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, "
                          "limits, sandbox, options, leaderboard")
     meta = dict(data.get("assignment", {}))
     where = f"{toml_path} [assignment]"
     title = _pop(meta, "title", str, where, default=path.name)
     points = _pop(meta, "points", (int, float), where)
     if points <= 0:
-        raise ValueError(f"{where}: points must be positive, got {points!r}")
+        raise UsageError(f"{where}: points must be positive, got {points!r}")
     files = _pop(meta, "files", list, where)
     if not files or not all(isinstance(f, str) and _MODULE_FILE.match(f) for f in files):
-        raise ValueError(f"{where}: files must be a non-empty list of Python file names like 'metrics.py', got {files!r}")
+        raise UsageError(f"{where}: files must be a non-empty list of Python file names like 'metrics.py', got {files!r}")
     due = _pop(meta, "due", (dt.datetime, dt.date), where, default=None)
     if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
         due = dt.datetime.combine(due, dt.time(23, 59, 59))
     if due is not None and due.tzinfo is None:
         due = due.replace(tzinfo=dt.UTC)
     if meta:
-        raise ValueError(f"{where}: unknown key(s) {sorted(meta)}; valid: title, points, files, due")
+        raise UsageError(f"{where}: unknown key(s) {sorted(meta)}; valid: title, points, files, due")
     limits = _limits(data.get("limits", {}), where=f"{toml_path} [limits]")
     sandbox = dict(data.get("sandbox", {}))
     where = f"{toml_path} [sandbox]"
@@ -259,19 +260,19 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     env = _pop(sandbox, "env", dict, where, default={})
     helpers = _pop(sandbox, "helpers", list, where, default=[])
     if sandbox:
-        raise ValueError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env, helpers")
+        raise UsageError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env, helpers")
     from . import helpers as helper_modules
     from . import leaderboard
 
     if not all(h in helper_modules.available() for h in helpers):
-        raise ValueError(f"{where}: helpers must be among {', '.join(helper_modules.available())}, "
+        raise UsageError(f"{where}: helpers must be among {', '.join(helper_modules.available())}, "
                          f"got {helpers!r}")
     options = data.get("options", {})
     metrics = leaderboard.parse(data.get("leaderboard", {}), where=f"{toml_path} [leaderboard]")
     if not all(isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in imports):
-        raise ValueError(f"{where}: imports must be module names, got {imports!r}")
+        raise UsageError(f"{where}: imports must be module names, got {imports!r}")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
-        raise ValueError(f"{where}: env must map names to strings, got {env!r}")
+        raise UsageError(f"{where}: env must map names to strings, got {env!r}")
     return Assignment(name=path.resolve().name, root=path.resolve(), title=title, points=float(points),
                       files=tuple(files), due=due, limits=limits, imports=tuple(imports), env=env,
                       helpers=tuple(helpers), options=dict(options), leaderboard=metrics)
@@ -281,11 +282,11 @@ def _pop(table: dict, key: str, kind, where: str, **default):
     if key not in table:
         if "default" in default:
             return default["default"]
-        raise ValueError(f"{where}: missing required key {key!r}")
+        raise UsageError(f"{where}: missing required key {key!r}")
     value = table.pop(key)
     if not isinstance(value, kind) or isinstance(value, bool):  # TOML has no bool keys here
         names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        raise ValueError(f"{where}: {key} must be {names}, got {value!r}")
+        raise UsageError(f"{where}: {key} must be {names}, got {value!r}")
     return value
 
 
@@ -293,10 +294,10 @@ def _limits(table: dict, *, where: str) -> Limits:
     valid = {f.name: f.type for f in dataclasses.fields(Limits)}
     unknown = set(table) - set(valid)
     if unknown:
-        raise ValueError(f"{where}: unknown limit(s) {sorted(unknown)}; valid: {', '.join(valid)}")
+        raise UsageError(f"{where}: unknown limit(s) {sorted(unknown)}; valid: {', '.join(valid)}")
     values = {}
     for key, value in table.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ValueError(f"{where}: {key} must be a positive number, got {value!r}")
+            raise UsageError(f"{where}: {key} must be a positive number, got {value!r}")
         values[key] = float(value) if key.endswith("_s") else int(value)
     return Limits(**values)

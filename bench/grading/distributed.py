@@ -41,6 +41,7 @@ import zipfile
 from pathlib import Path
 
 import cnnlab
+from cnnlab.errors import UsageError
 
 from . import assignment as assignments
 from . import sandbox, submissions
@@ -54,7 +55,7 @@ ADMISSION_WAIT_S = 300  # a task that reaches a worker still being admitted wait
 _SKIP = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 
-class DaskMissing(ValueError):
+class DaskMissing(UsageError):
     """The Dask options were given where Dask is not installed."""
 
 
@@ -79,7 +80,7 @@ def parse_cluster(value: str) -> int:
     if kind == "slurm" and count:
         return 0
     if kind != "local" or not count.isdigit() or int(count) < 1:
-        raise ValueError(f"--cluster must be local:N with N worker processes (e.g. local:4) or "
+        raise UsageError(f"--cluster must be local:N with N worker processes (e.g. local:4) or "
                          f"slurm:CONFIG.toml, got {value!r}")
     return int(count)
 
@@ -123,15 +124,15 @@ def slurm_cluster(config: str | Path):
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8")).get("slurm")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"--cluster slurm:{config}: cannot read it ({exc})") from None
+        raise UsageError(f"--cluster slurm:{config}: cannot read it ({exc})") from None
     if not isinstance(table, dict):
-        raise ValueError(f"--cluster slurm:{config}: needs a [slurm] table")
+        raise UsageError(f"--cluster slurm:{config}: needs a [slurm] table")
     unknown = sorted(set(table) - set(SLURM_KEYS))
     if unknown:
-        raise ValueError(f"--cluster slurm:{config}: unknown key(s) {unknown}; valid: {', '.join(SLURM_KEYS)}")
+        raise UsageError(f"--cluster slurm:{config}: unknown key(s) {unknown}; valid: {', '.join(SLURM_KEYS)}")
     for key in ("cores", "memory"):
         if key not in table:
-            raise ValueError(f"--cluster slurm:{config}: [slurm] needs {key}")
+            raise UsageError(f"--cluster slurm:{config}: [slurm] needs {key}")
     try:
         import dask_jobqueue
     except ImportError:
@@ -184,7 +185,7 @@ def unpack(data: bytes, dest: Path) -> None:
         for info in archive.infolist():
             parts = Path(info.filename).parts
             if info.filename.startswith("/") or ".." in parts or not parts:
-                raise ValueError(f"unsafe name in a grading archive: {info.filename!r}")
+                raise UsageError(f"unsafe name in a grading archive: {info.filename!r}")
             target = dest.joinpath(*parts)
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -387,11 +388,11 @@ class Backend:
     def __init__(self, *, scheduler: str | None = None, cluster: str | None = None,
                  isolation: str = "auto", connect_timeout_s: float = 30.0):
         if (scheduler is None) == (cluster is None):
-            raise ValueError("give either --scheduler ADDRESS or --cluster local:N")
+            raise UsageError("give either --scheduler ADDRESS or --cluster local:N")
         if isolation not in sandbox.ISOLATIONS:
-            raise ValueError(f"isolation must be one of {', '.join(sandbox.ISOLATIONS)}, got {isolation!r}")
+            raise UsageError(f"isolation must be one of {', '.join(sandbox.ISOLATIONS)}, got {isolation!r}")
         if scheduler is not None and not str(scheduler).strip():
-            raise ValueError("--scheduler must be a Dask scheduler address, e.g. tcp://HOST:8786")
+            raise UsageError("--scheduler must be a Dask scheduler address, e.g. tcp://HOST:8786")
         self.workers = parse_cluster(cluster) if cluster is not None else 0
         _dask()
         self.scheduler, self.cluster_spec = scheduler, cluster
@@ -607,7 +608,7 @@ def run_benchmarks(specs, *, scheduler: str, threads: int | None = None, on_even
     try:
         client = distributed.Client(scheduler, timeout=connect_timeout_s)
     except (OSError, TimeoutError) as exc:
-        raise ValueError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler} ({type(exc).__name__}: {exc})") from None
     result = BenchResult()
     try:
         offered = [w.get("resources", {}) for w in client.scheduler_info(n_workers=-1)["workers"].values()]
@@ -618,7 +619,7 @@ def run_benchmarks(specs, *, scheduler: str, threads: int | None = None, on_even
                 need["GPU"] = 1
             if not any(all(have.get(k, 0) >= v for k, v in need.items()) for have in offered):
                 flags = " ".join(f"{k}={v}" for k, v in need.items())
-                raise ValueError(f"no worker of {scheduler} offers {flags}: start one worker per machine "
+                raise UsageError(f"no worker of {scheduler} offers {flags}: start one worker per machine "
                                  f"with dask worker {scheduler} --nthreads 1 --resources \"{flags}\"")
             task = client.submit(_bench_remote, spec.as_dict(), threads, pure=False, resources=need,
                                  key=f"cnnlab-bench-{spec.arch}-{spec.label}-{uuid.uuid4().hex[:8]}")

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnnlab.errors import UsageError
+
 from . import assignment as assignments
 from . import sandbox, submissions, teams
 from .gradebook import Gradebook
@@ -120,13 +122,13 @@ def read_roster(path: str | Path) -> dict[str, str]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"roster {str(path)!r} does not exist")
+        raise UsageError(f"roster {str(path)!r} does not exist")
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         columns = [c.strip().lower() for c in reader.fieldnames or []]
         key = next((c for c in ("student", "student_id", "id") if c in columns), None)
         if key is None:
-            raise ValueError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
+            raise UsageError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
                              f"works too; found {columns}")
         roster = {}
         for row in reader:
@@ -221,10 +223,10 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     started = time.perf_counter()
     spec = assignments.load(assignment)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
+        raise UsageError(f"jobs must be a positive int, got {jobs!r}")
     if (isinstance(grader_memory_mib, bool) or not isinstance(grader_memory_mib, (int, float))
             or not grader_memory_mib > 0):
-        raise ValueError(f"grader_memory_mib must be a positive number, got {grader_memory_mib!r}")
+        raise UsageError(f"grader_memory_mib must be a positive number, got {grader_memory_mib!r}")
     backend = None
     if scheduler is not None or cluster is not None:  # Dask: each worker is checked, not this machine
         from .distributed import Backend
@@ -236,12 +238,12 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
     limits = dict(limits or {})
     effective = spec.limits.replace(**limits)  # validates the names and values
     if not str(submissions_dir).strip():  # Path("") is the working folder: never meant
-        raise ValueError("the submissions folder must not be empty (use . for the working folder)")
+        raise UsageError("the submissions folder must not be empty (use . for the working folder)")
     found = submissions.discover(submissions_dir, spec.files)
     students = {s.student: s for s in found}
     unknown_regrade = [s for s in regrade if s not in students]
     if unknown_regrade:
-        raise ValueError(f"--regrade: no submission for {', '.join(unknown_regrade)}; "
+        raise UsageError(f"--regrade: no submission for {', '.join(unknown_regrade)}; "
                          f"students: {', '.join(sorted(students))}")
     names = read_roster(roster) if roster else {}
     team_roster = teams.read_roster(roster) if roster else None

@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from . import sandbox
 
 _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "internal error",
@@ -29,7 +31,7 @@ _CANARY = "cnnlab_canary"
 GRADER_MEMORY_MIB = 2048
 
 
-class GradingError(ValueError):
+class GradingError(UsageError):
     """Grading cannot go on here (a busy, unwritable or corrupt ``out``, or workers that cannot
     start); nothing more is recorded as graded. The message is one line for the user."""
 

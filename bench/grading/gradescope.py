@@ -36,6 +36,7 @@ import zipfile
 from pathlib import Path
 
 from cnnlab import paths
+from cnnlab.errors import UsageError
 
 from . import assignment as assignments
 
@@ -200,9 +201,9 @@ def export(assignment, out: str | Path, *, force: bool = False) -> dict:
     spec = assignments.load(assignment)
     out = Path(out)
     if out.suffix != ".zip":
-        raise ValueError(f"--out must name a .zip file, got {str(out)!r}")
+        raise UsageError(f"--out must name a .zip file, got {str(out)!r}")
     if out.exists() and not force:
-        raise ValueError(f"--out {str(out)!r} exists; use --force to replace it")
+        raise UsageError(f"--out {str(out)!r} exists; use --force to replace it")
     frameworks = needed_frameworks(spec)
     files = bundle_files(spec)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from cnnlab.errors import UsageError
+
 ORDERS = ("desc", "asc")
 
 
@@ -45,9 +47,9 @@ def parse(table: dict, *, where: str) -> tuple[Metric, ...]:
     metrics = []
     for name, order in table.items():
         if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise ValueError(f"{where}: metric names must be non-empty strings, got {name!r}")
+            raise UsageError(f"{where}: metric names must be non-empty strings, got {name!r}")
         if order not in ORDERS:
-            raise ValueError(f"{where}: the order of {name!r} must be one of {', '.join(ORDERS)}, "
+            raise UsageError(f"{where}: the order of {name!r} must be one of {', '.join(ORDERS)}, "
                              f"got {order!r}")
         metrics.append(Metric(name, order))
     return tuple(metrics)
@@ -77,10 +79,10 @@ class Recorder:
         """
         if name not in self.metrics:
             declared = ", ".join(self.metrics) or "none"
-            raise ValueError(f"leaderboard metric {name!r} is not declared in assignment.toml "
+            raise UsageError(f"leaderboard metric {name!r} is not declared in assignment.toml "
                              f"[leaderboard]; declared: {declared}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"leaderboard value of {name!r} must be a finite number, got {value!r}")
+            raise UsageError(f"leaderboard value of {name!r} must be a finite number, got {value!r}")
         self.values[name] = float(value)
 
     def entries(self) -> list[dict]:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from .helpers import model_export as mx
 
 ARCHS = ("lenet5", "alexnet", "vgg16", "resnet18", "resnet50")
@@ -94,9 +96,9 @@ class Verdict:
 def check_arch(arch: str, framework: str) -> None:
     """Raise a ``ValueError`` naming the valid choices for an unknown arch or framework."""
     if arch not in ARCHS:
-        raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got {arch!r}")
+        raise UsageError(f"arch must be one of {', '.join(ARCHS)}, got {arch!r}")
     if framework not in FRAMEWORKS:
-        raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+        raise UsageError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
 
 
 def new_seed() -> int:
@@ -261,14 +263,14 @@ class _Weights:
             for role, info in layer["arrays"].items():
                 array = self.load(info["file"])
                 if tuple(array.shape) != tuple(info["shape"]) or array.dtype != np.float32:
-                    raise ValueError(f"your layer {layer['name']!r}: the exported {role} does not match its manifest")
+                    raise UsageError(f"your layer {layer['name']!r}: the exported {role} does not match its manifest")
                 if self.seed is not None:
                     head = mx.draw(self.seed, index, role if role in mx.ROLE_IDS else "other", array.shape,
                                    kind=layer["kind"], framework=self.framework, count=PREFIX_CHECKED)
                     if not np.array_equal(array.reshape(-1)[: head.size], head):
                         self.unseeded.append(layer["name"])
                 if not np.all(np.isfinite(array)):
-                    raise ValueError(f"your layer {layer['name']!r}: the exported {role} holds NaN or infinity")
+                    raise UsageError(f"your layer {layer['name']!r}: the exported {role} holds NaN or infinity")
                 array = _to_torch_layout(array, layer["kind"], role, self.framework, flatten_from)
                 tensors[role] = torch.from_numpy(array)
             self.cache[index] = tensors
@@ -595,7 +597,7 @@ def trained_reference(result: dict, *, arch: str, framework: str, num_classes: i
             layer["kind"], {role: _torch_shape(layer["kind"], role, info["shape"], framework)
                             for role, info in layer["arrays"].items()}) == signature), None)
         if index is None:
-            raise ValueError(f"our layer {r.name!r}, {_describe(r.kind, r.shapes)}, has no counterpart "
+            raise UsageError(f"our layer {r.name!r}, {_describe(r.kind, r.shapes)}, has no counterpart "
                              "in your model")
         used.add(index)
         _put(r.module, r.kind, weights.get(index, r.flatten_from))

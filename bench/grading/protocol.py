@@ -20,6 +20,8 @@ import re
 import secrets
 import stat
 
+from cnnlab.errors import UsageError
+
 MAX_MESSAGE = 4 * 2**20  # bytes of one JSON reply
 MAX_DEPTH = 32
 MAX_ITEMS = 1_000_000
@@ -52,7 +54,7 @@ def encode(value, *, dir_fd: int, prefix: str, depth: int = 0, _count: list | No
 
     count = _count if _count is not None else [0]
     if depth > MAX_DEPTH:
-        raise ValueError("argument nested too deeply")
+        raise UsageError("argument nested too deeply")
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, np.generic):
@@ -61,7 +63,7 @@ def encode(value, *, dir_fd: int, prefix: str, depth: int = 0, _count: list | No
         return value.item()
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject:
-            raise ValueError("arrays of Python objects cannot be sent to student code")
+            raise UsageError("arrays of Python objects cannot be sent to student code")
         name = f"{prefix}-{count[0]}.npy"
         count[0] += 1
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
@@ -75,10 +77,10 @@ def encode(value, *, dir_fd: int, prefix: str, depth: int = 0, _count: list | No
                            for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
-            raise ValueError("dict keys sent to student code must be str")
+            raise UsageError("dict keys sent to student code must be str")
         return {"$dict": {k: encode(v, dir_fd=dir_fd, prefix=prefix, depth=depth + 1, _count=count)
                           for k, v in value.items()}}
-    raise ValueError(f"cannot send a {type(value).__name__} to student code")
+    raise UsageError(f"cannot send a {type(value).__name__} to student code")
 
 
 # --------------------------------------------------------------------------- replies in

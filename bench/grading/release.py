@@ -12,6 +12,8 @@ import ast
 import shutil
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from . import assignment as assignments
 
 _SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
@@ -58,11 +60,11 @@ def bundle_files(assignment) -> list[tuple[Path, Path]]:
     chosen += _files(spec.public_tests_dir)
     chosen += _files(spec.fixtures_dir / "public")
     if not _files(spec.starter_dir):
-        raise ValueError(f"{spec.name}: starter/ is empty; students would receive nothing to work on")
+        raise UsageError(f"{spec.name}: starter/ is empty; students would receive nothing to work on")
     leaks = [m for p in _files(spec.public_tests_dir) if p.suffix == ".py" for m in _marked_not_visible(p)]
     leaks += [m for p in _files(spec.tests_dir, recursive=False) if p.suffix == ".py" for m in _marked_not_visible(p)]
     if leaks:
-        raise ValueError(f"{spec.name}: public test(s) marked with a visibility other than 'visible' "
+        raise UsageError(f"{spec.name}: public test(s) marked with a visibility other than 'visible' "
                          f"({', '.join(leaks)}); move them to tests/hidden/")
     return [(p, p.relative_to(root)) for p in chosen if p.is_file()]
 
@@ -94,13 +96,13 @@ def release(assignment, out: str | Path, *, force: bool = False) -> list[Path]:
     out = Path(out)
     resolved = out.resolve()
     if resolved == spec.root or spec.root in resolved.parents:
-        raise ValueError(f"--out must be outside the assignment folder {spec.root}")
+        raise UsageError(f"--out must be outside the assignment folder {spec.root}")
     files = bundle_files(spec)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {str(out)!r} exists and is not a folder")
+        raise UsageError(f"--out {str(out)!r} exists and is not a folder")
     if out.exists() and any(out.iterdir()):
         if not force:
-            raise ValueError(f"--out {str(out)!r} exists and is not empty; use --force to replace it")
+            raise UsageError(f"--out {str(out)!r} exists and is not empty; use --force to replace it")
         shutil.rmtree(out)
     for source, rel in files:
         target = out / rel

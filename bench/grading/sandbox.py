@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab import paths
+from cnnlab.errors import UsageError
 
 from .assignment import Limits
 
@@ -61,12 +62,12 @@ def resolve(isolation: str) -> str:
         bubblewrap is not usable (the message says why).
     """
     if isolation not in ISOLATIONS:
-        raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
+        raise UsageError(f"isolation must be one of {', '.join(ISOLATIONS)}, got {isolation!r}")
     problem = bwrap_problem()
     if isolation == "auto":
         return "rlimits" if problem else "bwrap"
     if isolation == "bwrap" and problem:
-        raise ValueError(f"isolation 'bwrap' is not available: {problem}")
+        raise UsageError(f"isolation 'bwrap' is not available: {problem}")
     return isolation
 
 
@@ -229,10 +230,10 @@ def plan(*, isolation: str, source: Path, tmp: Path, limits: Limits, imports: tu
         A folder of cnnlab helper modules, put on the worker's path (read-only).
     """
     if isolation not in ("bwrap", "rlimits"):
-        raise ValueError(f"isolation must be 'bwrap' or 'rlimits' here, got {isolation!r}")
+        raise UsageError(f"isolation must be 'bwrap' or 'rlimits' here, got {isolation!r}")
     unknown = set(layers) - set(WORKER_LAYERS)
     if unknown:
-        raise ValueError(f"unknown worker layer(s) {sorted(unknown)}; valid: {', '.join(WORKER_LAYERS)}")
+        raise UsageError(f"unknown worker layer(s) {sorted(unknown)}; valid: {', '.join(WORKER_LAYERS)}")
     rlimits = {
         "memory_bytes": limits.memory_mib * 2**20,
         "cpu_seconds": int(limits.submission_timeout_s) + 1,

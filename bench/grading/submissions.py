@@ -19,6 +19,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 MAX_FILES = 500
 MAX_BYTES = 50 * 2**20
 MAX_NOTEBOOK_BYTES = 16 * 2**20  # the trusted grader parses a notebook whole: a bound first
@@ -31,7 +33,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SKIP = ("__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git")
 
 
-class SubmissionError(ValueError):
+class SubmissionError(UsageError):
     """One submission cannot be prepared for grading; the message is one line naming why."""
 
 
@@ -99,7 +101,7 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
     """
     root = Path(submissions)
     if not root.is_dir():
-        raise ValueError(f"submissions must be a folder, got {str(submissions)!r}")
+        raise UsageError(f"submissions must be a folder, got {str(submissions)!r}")
     root = root.resolve()
     if _is_submission_folder(root, files):
         return [Submission(student_id(root.name), root, "folder")]
@@ -134,7 +136,7 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
             taken.add(unique)
             found[unique] = Submission(unique, entry, kind, problem)
     if not found:
-        raise ValueError(f"no submissions in {str(submissions)!r}: expected sub-folders, .zip or "
+        raise UsageError(f"no submissions in {str(submissions)!r}: expected sub-folders, .zip or "
                          f".ipynb files, or a folder holding {', '.join(files)}")
     return [found[k] for k in sorted(found)]
 
@@ -214,7 +216,7 @@ def _copy_tree(src: Path, dest: Path) -> None:
             count += 1
             total += info.st_size
             if count > MAX_FILES or total > MAX_BYTES:
-                raise ValueError(f"submission is larger than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
+                raise UsageError(f"submission is larger than {MAX_FILES} files or {MAX_BYTES >> 20} MiB")
             _check_parts((*rel.parts, name), dest, src.name)
             target = dest / rel / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from .submissions import student_id
 
 ID_COLUMNS = ("student_id", "student", "id")
@@ -86,13 +88,13 @@ def read_roster(path: str | Path) -> Roster:
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"roster {str(path)!r} does not exist")
+        raise UsageError(f"roster {str(path)!r} does not exist")
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         columns = [(c or "").strip().lower() for c in reader.fieldnames or []]
         key = next((c for c in ID_COLUMNS if c in columns), None)
         if key is None:
-            raise ValueError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
+            raise UsageError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
                              f"works too; found {columns}")
         members, seen = [], set()
         for line, row in enumerate(reader, start=2):
@@ -101,7 +103,7 @@ def read_roster(path: str | Path) -> Roster:
                 continue
             sid = student_id(row[key])
             if sid in seen:
-                raise ValueError(f"roster {path.name}, line {line}: student {sid!r} is listed twice")
+                raise UsageError(f"roster {path.name}, line {line}: student {sid!r} is listed twice")
             seen.add(sid)
             members.append(Member(sid, row.get("name", ""), row.get("team", "")))
     return Roster(tuple(members))

@@ -14,6 +14,8 @@ import time
 import keras
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from .environment import peak_rss_bytes, reset_peak_rss
 from .prepared import Prepared, first_output, model_gmacs
 
@@ -26,7 +28,7 @@ def resolve_device(requested: str) -> str:
     """``"cuda"`` or ``"cpu"``; a ``ValueError`` when CUDA is asked for and the backend has none."""
     available = _gpu_available()
     if requested == "cuda" and not available:
-        raise ValueError(f"--device cuda: Keras' {BACKEND} backend sees no GPU ({_gpu_hint()})")
+        raise UsageError(f"--device cuda: Keras' {BACKEND} backend sees no GPU ({_gpu_hint()})")
     return "cuda" if requested in ("cuda", "auto") and available else "cpu"
 
 

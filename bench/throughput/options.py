@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from cnnlab.errors import UsageError
 from cnnlab.reference.frameworks import is_installed
 
 #: label -> (framework, Keras backend or None, packages it needs).
@@ -24,7 +25,7 @@ MODES = ("infer", "train")
 
 def _check_choice(value, choices, what: str):
     if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; valid {what}s: {', '.join(choices)}")
+        raise UsageError(f"unknown {what} {value!r}; valid {what}s: {', '.join(choices)}")
     return value
 
 
@@ -76,9 +77,9 @@ class TimingPlan:
             value = getattr(self, name)
             low = 0 if name == "warmup" else 1
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+                raise UsageError(f"{name} must be an int >= {low}, got {value!r}")
         if not isinstance(self.min_time, (int, float)) or self.min_time < 0:
-            raise ValueError(f"min_time must be a number of seconds >= 0, got {self.min_time!r}")
+            raise UsageError(f"min_time must be a number of seconds >= 0, got {self.min_time!r}")
 
     def warmup_steps(self, compiled: bool) -> int:
         return self.warmup * 3 if compiled else self.warmup
@@ -107,7 +108,7 @@ class RunSpec:
         check_precision(self.precision)
         check_mode(self.mode)
         if not isinstance(self.batch_size, int) or isinstance(self.batch_size, bool) or self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
+            raise UsageError(f"batch_size must be a positive int, got {self.batch_size!r}")
 
     @property
     def framework(self) -> str:

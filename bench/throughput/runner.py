@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cnnlab.errors import UsageError
 from cnnlab.reference.frameworks import missing_message
 
 from .options import FRAMEWORKS, RunSpec, check_device, missing_packages
@@ -58,7 +59,7 @@ def resolve_device(device: str) -> str:
     """
     check_device(device)
     if device == "cuda" and not cuda_present():
-        raise ValueError(
+        raise UsageError(
             "--device cuda: this machine has no NVIDIA GPU (no driver under /proc/driver/nvidia); "
             "use --device cpu, or --device auto to take a GPU where there is one"
         )
@@ -70,7 +71,7 @@ def resolve_device(device: str) -> str:
 def check_threads(threads):
     """``threads`` if it is None or a positive int, else a ``ValueError``."""
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"--threads must be a positive int, got {threads!r}")
+        raise UsageError(f"--threads must be a positive int, got {threads!r}")
     return threads
 
 
@@ -121,7 +122,7 @@ def run_benchmarks(
     result = BenchResult()
     devices = {spec.device for spec in specs}
     if len(devices) > 1:
-        raise ValueError(f"all runs must share one device, got {sorted(devices)}")
+        raise UsageError(f"all runs must share one device, got {sorted(devices)}")
     device = resolve_device(devices.pop()) if specs else "cpu"
     check_threads(threads)
     for label in dict.fromkeys(spec.label for spec in specs):

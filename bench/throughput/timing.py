@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cnnlab.errors import UsageError
+
 from .options import TimingPlan
 
 
@@ -53,9 +55,9 @@ class Timing:
 def quantile(values, q: float) -> float:
     """Linear-interpolation quantile (numpy's default method), without numpy."""
     if not values:
-        raise ValueError("quantile of an empty list")
+        raise UsageError("quantile of an empty list")
     if not 0 <= q <= 1:
-        raise ValueError(f"q must be in [0, 1], got {q!r}")
+        raise UsageError(f"q must be in [0, 1], got {q!r}")
     ordered = sorted(values)
     pos = q * (len(ordered) - 1)
     low = int(pos)

@@ -12,6 +12,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from cnnlab.errors import UsageError
+
 from .environment import peak_rss_bytes, reset_peak_rss
 from .prepared import Prepared, first_output, model_gmacs
 
@@ -23,7 +25,7 @@ def resolve_device(requested: str) -> str:
     available = torch.cuda.is_available()
     if requested == "cuda" and not available:
         build = "built without CUDA" if torch.version.cuda is None else "sees no CUDA device"
-        raise ValueError(f"--device cuda: torch {torch.__version__} {build}")
+        raise UsageError(f"--device cuda: torch {torch.__version__} {build}")
     return "cuda" if requested in ("cuda", "auto") and available else "cpu"
 
 

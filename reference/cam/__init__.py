@@ -16,6 +16,8 @@ against bounding boxes. Importing this package imports neither framework.
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 from ..frameworks import twin
 from ._maps import grad_cam_maps, peak_in_box
 
@@ -59,10 +61,10 @@ def explain(model, images, *, method: str, layer: str | None = None, class_index
     from ..frameworks import framework_of
 
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+        raise UsageError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     function = getattr(module_for(framework_of(model)), METHODS[method])
     if method in _TAKES_LAYER:
         return function(model, images, layer=layer, class_index=class_index)
     if layer is not None:
-        raise ValueError("method 'guided' explains the input, it takes no layer")
+        raise UsageError("method 'guided' explains the input, it takes no layer")
     return function(model, images, class_index=class_index)

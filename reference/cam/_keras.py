@@ -17,6 +17,8 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._maps import class_indices, finish, grad_cam_maps
 
 __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backprop",
@@ -25,7 +27,7 @@ __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backpro
 
 def _tensorflow():
     if keras.backend.backend() != "tensorflow":
-        raise ValueError(
+        raise UsageError(
             "cnnlab.reference.cam._keras needs the TensorFlow backend for its gradients; "
             f"KERAS_BACKEND is {keras.backend.backend()!r}")
     import tensorflow as tf
@@ -61,7 +63,7 @@ def build_gap_net(*, num_classes: int = 4, in_channels: int = 1, width: int = 16
 def _as_batch(images) -> np.ndarray:
     x = np.asarray(images, dtype=np.float32)
     if x.ndim != 4:
-        raise ValueError(f"images must be a (N, H, W, C) batch, got shape {x.shape}")
+        raise UsageError(f"images must be a (N, H, W, C) batch, got shape {x.shape}")
     return x
 
 
@@ -84,12 +86,12 @@ def _choose_layer(model: keras.Model, x: np.ndarray, layer: str | None) -> str:
     valid = feature_layers(model, x)
     if layer is None:
         if not valid:
-            raise ValueError("the model has no layer with a spatial feature map to explain")
+            raise UsageError("the model has no layer with a spatial feature map to explain")
         return valid[-1]
     if layer not in valid:
         known = {each.name for each in model.layers}
         what = "is not a spatial feature map" if layer in known else "is unknown"
-        raise ValueError(f"layer {layer!r} {what}; valid layers: {', '.join(valid)}")
+        raise UsageError(f"layer {layer!r} {what}; valid layers: {', '.join(valid)}")
     return layer
 
 
@@ -109,7 +111,7 @@ def _head(model: keras.Model):
 
 def _check_logits(logits):
     if len(logits.shape) != 2:
-        raise ValueError("the model must return (N, num_classes) scores")
+        raise UsageError("the model must return (N, num_classes) scores")
     return logits
 
 
@@ -154,20 +156,20 @@ def cam(model: keras.Model, images, *, layer: str | None = None, class_index=Non
     x = _as_batch(images)
     dense = [each for each in model.layers if isinstance(each, keras.layers.Dense)]
     if not dense:
-        raise ValueError("CAM needs a model that ends in a Dense classifier; use grad_cam")
+        raise UsageError("CAM needs a model that ends in a Dense classifier; use grad_cam")
     fc = dense[-1]
     name = _choose_layer(model, x, layer)
     activation, logits = (np.asarray(t) for t in _forward(model, x, name))
     kernel = np.asarray(fc.kernel)
     bias = np.asarray(fc.bias) if fc.use_bias else 0.0
     if activation.shape[-1] != kernel.shape[0]:
-        raise ValueError(
+        raise UsageError(
             f"CAM needs the classifier {fc.name!r} to read the global average of {name!r}: it "
             f"takes {kernel.shape[0]} inputs, {name!r} has {activation.shape[-1]} channels; "
             "use grad_cam for this model or layer")
     pooled = activation.mean(axis=(1, 2)) @ kernel + bias
     if not np.allclose(pooled, logits, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(logits).max()))):
-        raise ValueError(
+        raise UsageError(
             f"CAM needs the output to be {fc.name!r} applied to the global average of {name!r}, "
             "and something else sits between them; use grad_cam for this model or layer")
     chosen = class_indices(class_index, logits)

@@ -10,6 +10,8 @@ import numbers
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 
 def class_indices(class_index, logits: np.ndarray) -> np.ndarray:
     """One class per image: the given one(s), or the highest-scoring where ``class_index`` is None.
@@ -27,11 +29,11 @@ def class_indices(class_index, logits: np.ndarray) -> np.ndarray:
     else:
         chosen = np.asarray(class_index)
         if chosen.shape != (n,) or not np.issubdtype(chosen.dtype, np.integer):
-            raise ValueError(f"class_index must be None, an int or {n} ints (one per image), "
+            raise UsageError(f"class_index must be None, an int or {n} ints (one per image), "
                              f"got {class_index!r}")
     bad = chosen[(chosen < 0) | (chosen >= k)]
     if bad.size:
-        raise ValueError(f"class_index {int(bad[0])} is out of range: the model has {k} classes "
+        raise UsageError(f"class_index {int(bad[0])} is out of range: the model has {k} classes "
                          f"(0 to {k - 1})")
     return chosen.astype(np.int64)
 
@@ -89,7 +91,7 @@ def grad_cam_maps(activations, gradients, *, size: tuple[int, int] | None = None
     """
     activations, gradients = np.asarray(activations), np.asarray(gradients)
     if activations.ndim != 4 or activations.shape != gradients.shape:
-        raise ValueError(f"activations and gradients must both be (N, C, h, w) of one shape, got "
+        raise UsageError(f"activations and gradients must both be (N, C, h, w) of one shape, got "
                          f"{activations.shape} and {gradients.shape}")
     weights = gradients.mean(axis=(2, 3), keepdims=True)
     raw = (weights * activations).sum(axis=1)
@@ -112,7 +114,7 @@ def peak_in_box(maps, boxes) -> np.ndarray:
     """
     maps, boxes = np.asarray(maps), np.asarray(boxes)
     if maps.ndim != 3 or boxes.shape != (len(maps), 4):
-        raise ValueError(f"maps must be (N, H, W) and boxes (N, 4); got {maps.shape} and {boxes.shape}")
+        raise UsageError(f"maps must be (N, H, W) and boxes (N, 4); got {maps.shape} and {boxes.shape}")
     flat = maps.reshape(len(maps), -1).argmax(axis=1)
     rows, cols = np.unravel_index(flat, maps.shape[1:])
     top, left, bottom, right = boxes.T

@@ -18,6 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from cnnlab.errors import UsageError
+
 from ._maps import class_indices, finish, grad_cam_maps
 
 __all__ = ["build_gap_net", "feature_layers", "cam", "grad_cam", "guided_backprop",
@@ -70,7 +72,7 @@ def _eval_mode(model: nn.Module):
 def _as_batch(model: nn.Module, images) -> torch.Tensor:
     x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
     if x.ndim != 4:
-        raise ValueError(f"images must be a (N, C, H, W) batch, got shape {tuple(x.shape)}")
+        raise UsageError(f"images must be a (N, C, H, W) batch, got shape {tuple(x.shape)}")
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     return x.detach().to(device=device, dtype=torch.float32)
@@ -114,9 +116,9 @@ def _choose_layer(model: nn.Module, x: torch.Tensor, layer: str | None) -> str:
     valid = feature_layers(model, x)
     if layer is None:
         if not valid:
-            raise ValueError("the model has no layer with a spatial feature map to explain")
+            raise UsageError("the model has no layer with a spatial feature map to explain")
         return valid[-1]
-    raise ValueError(f"unknown layer {layer!r}; valid layers: {', '.join(valid)}")
+    raise UsageError(f"unknown layer {layer!r}; valid layers: {', '.join(valid)}")
 
 
 def _forward(model: nn.Module, x: torch.Tensor, layer: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,14 +136,14 @@ def _forward(model: nn.Module, x: torch.Tensor, layer: str) -> tuple[torch.Tenso
     finally:
         handle.remove()
     if not captured:
-        raise ValueError(f"layer {layer!r} is not used by the model's forward pass")
+        raise UsageError(f"layer {layer!r} is not used by the model's forward pass")
     activation = captured[-1]
     if not isinstance(activation, torch.Tensor) or activation.ndim != 4:
         shape = tuple(activation.shape) if isinstance(activation, torch.Tensor) else type(activation).__name__
-        raise ValueError(f"layer {layer!r} outputs {shape}, not a (N, C, H, W) feature map; "
+        raise UsageError(f"layer {layer!r} outputs {shape}, not a (N, C, H, W) feature map; "
                          f"valid layers: {', '.join(feature_layers(model, x))}")
     if not isinstance(logits, torch.Tensor) or logits.ndim != 2:
-        raise ValueError("the model must return (N, num_classes) scores")
+        raise UsageError("the model must return (N, num_classes) scores")
     return activation, logits
 
 
@@ -176,19 +178,19 @@ def cam(model: nn.Module, images, *, layer: str | None = None, class_index=None)
     x = _as_batch(model, images)
     linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     if not linears:
-        raise ValueError("CAM needs a model that ends in an nn.Linear classifier; use grad_cam")
+        raise UsageError("CAM needs a model that ends in an nn.Linear classifier; use grad_cam")
     fc_name, fc = linears[-1]
     with _eval_mode(model), torch.no_grad():
         name = _choose_layer(model, x, layer)
         activation, logits = _forward(model, x, name)
         if activation.shape[1] != fc.in_features:
-            raise ValueError(
+            raise UsageError(
                 f"CAM needs the classifier {fc_name!r} to read the global average of {name!r}: it "
                 f"takes {fc.in_features} inputs, {name!r} has {activation.shape[1]} channels; "
                 "use grad_cam for this model or layer")
         pooled = F.linear(activation.mean(dim=(2, 3)), fc.weight, fc.bias)
         if not torch.allclose(pooled, logits, rtol=1e-4, atol=1e-4 * max(1.0, logits.abs().max().item())):
-            raise ValueError(
+            raise UsageError(
                 f"CAM needs the output to be {fc_name!r} applied to the global average of {name!r}, "
                 "and something else sits between them; use grad_cam for this model or layer")
         chosen = class_indices(class_index, logits.cpu().numpy())
@@ -271,7 +273,7 @@ def guided_backprop(model: nn.Module, images, *, class_index=None) -> np.ndarray
         with _GuidedReLUs():
             logits = model(x)
         if not isinstance(logits, torch.Tensor) or logits.ndim != 2:
-            raise ValueError("the model must return (N, num_classes) scores")
+            raise UsageError("the model must return (N, num_classes) scores")
         (gradient,) = torch.autograd.grad(_selected_scores(logits, class_index), x)
     return gradient.cpu().numpy()
 

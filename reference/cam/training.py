@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 __all__ = ["train_gap_net", "accuracy"]
 
 
@@ -38,7 +40,7 @@ def train_gap_net(dataset, *, epochs: int = 6, batch_size: int = 32, lr: float =
 
     images = np.asarray(dataset.images)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"dataset images must be (N, C, H, W) (make_shapes(layout='nchw')), "
+        raise UsageError(f"dataset images must be (N, C, H, W) (make_shapes(layout='nchw')), "
                          f"got shape {images.shape}")
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)

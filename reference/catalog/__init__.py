@@ -12,6 +12,8 @@ from ._spec import SOURCES, ArchSpec, Fact, Variant
 
 __all__ = ["ArchSpec", "Fact", "Variant", "SOURCES", "CATALOG", "get", "names", "FRAMEWORKS"]
 
+from cnnlab.errors import UsageError
+
 from ..frameworks import FRAMEWORKS  # noqa: E402 - the frameworks an architecture is built in
 
 CATALOG: dict[str, ArchSpec] = {
@@ -31,6 +33,6 @@ def get(arch: str) -> ArchSpec:
     try:
         return CATALOG[arch]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise UsageError(
             f"unknown architecture {arch!r}; valid architectures: {', '.join(CATALOG)}"
         ) from None

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnnlab.errors import UsageError
+
 #: Where a number comes from. Tests name the source they hold a number against.
 SOURCES = {
     "paper": "arithmetic from the paper's layer table",
@@ -29,7 +31,7 @@ class Fact:
 
     def __post_init__(self):
         if self.source not in SOURCES:
-            raise ValueError(f"unknown source {self.source!r}; expected one of {sorted(SOURCES)}")
+            raise UsageError(f"unknown source {self.source!r}; expected one of {sorted(SOURCES)}")
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class ArchSpec:
         try:
             return self.variants[name]
         except KeyError:
-            raise ValueError(
+            raise UsageError(
                 f"architecture {self.name!r} has no variant {name!r}; "
                 f"valid variants: {', '.join(self.variants)}"
             ) from None

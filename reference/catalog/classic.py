@@ -10,6 +10,8 @@ for a convolution (followed by its activation) or ``"M"`` / ``"A"`` for a max / 
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_dropout  # noqa: F401  (the AlexNet and VGG builders import it here)
 from ._spec import ArchSpec, Fact, Variant
 
@@ -37,14 +39,14 @@ COURSE_CFGS = {"course": (COURSE_LAYERS, 64, 0.0), "exam": (EXAM_LAYERS, 128, 0.
 def lenet5_layout(layout: str) -> tuple[str, str]:
     """``(activation, pooling)`` of a LeNet-5 ``layout``; a ``ValueError`` listing the choices."""
     if layout not in LENET5_LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(map(repr, LENET5_LAYOUTS))}; got {layout!r}")
+        raise UsageError(f"layout must be one of {', '.join(map(repr, LENET5_LAYOUTS))}; got {layout!r}")
     return LENET5_LAYOUTS[layout]
 
 
 def course_cfg(cfg: str) -> tuple:
     """``(layers, dense width, dropout)`` of a course CNN ``cfg``; a ``ValueError`` if unknown."""
     if cfg not in COURSE_CFGS:
-        raise ValueError(f"cfg must be one of {', '.join(map(repr, COURSE_CFGS))}; got {cfg!r}")
+        raise UsageError(f"cfg must be one of {', '.join(map(repr, COURSE_CFGS))}; got {cfg!r}")
     return COURSE_CFGS[cfg]
 
 #: AlexNet-family feature extractors. Sides at a 224 input are in the comments, from
@@ -92,7 +94,7 @@ def alexnet_layers(cfg: str) -> tuple:
     try:
         return ALEXNET_CFGS[cfg]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown cfg {cfg!r}; valid cfgs: {', '.join(ALEXNET_CFGS)}") from None
+        raise UsageError(f"unknown cfg {cfg!r}; valid cfgs: {', '.join(ALEXNET_CFGS)}") from None
 
 
 def _side(layers, side: int) -> int:
@@ -137,18 +139,18 @@ def feature_size(
     try:
         height, width = (int(v) for v in input_size)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise UsageError(
             f"input_size for {arch!r} must be a (height, width) pair, got {input_size!r}"
         ) from None
     out = (_side(layers, height), _side(layers, width))
     if min(out) < 1:
         smallest = next(s for s in range(1, 10_000) if _side(layers, s) >= 1)
-        raise ValueError(
+        raise UsageError(
             f"input_size {height}x{width} is too small for {arch}: "
             f"each side must be at least {smallest}"
         )
     if expected is not None and out != (expected, expected):
-        raise ValueError(
+        raise UsageError(
             f"{arch} with include_top=True needs a {expected}x{expected} feature map before its "
             f"classifier; a {height}x{width} input gives {out[0]}x{out[1]}. "
             "Use the default input size, or include_top=False for other sizes."

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_choice, check_positive_int, is_int
 from ._spec import ArchSpec, Fact, Variant
 
@@ -111,7 +113,7 @@ def check_options(
     except TypeError:
         valid = False
     if not valid:
-        raise ValueError(
+        raise UsageError(
             f"block_config must be 4 positive ints (layers per dense block); got {block_config!r}"
         )
     for option, value in (
@@ -127,7 +129,7 @@ def check_options(
     except (TypeError, ValueError):
         height = width = 0
     if min(height, width) < 32:
-        raise ValueError(
+        raise UsageError(
             f"input_size must be a (height, width) pair, each at least 32; got {input_size!r}"
         )
     return blocks, LAYOUTS[layout], (height, width)

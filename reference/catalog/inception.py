@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_choice, check_dropout, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
@@ -164,7 +166,7 @@ LAYOUTS = {
 
 def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side):
     if not isinstance(aux_logits, bool):
-        raise ValueError(f"aux_logits must be True or False; got {aux_logits!r}")
+        raise UsageError(f"aux_logits must be True or False; got {aux_logits!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
         check_positive_int(option, value)
     try:
@@ -172,7 +174,7 @@ def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side)
     except (TypeError, ValueError):
         size = ()
     if len(size) != 2 or min(size) < min_side:
-        raise ValueError(
+        raise UsageError(
             f"input_size must be a (height, width) pair, each at least {min_side}; "
             f"got {input_size!r}"
         )
@@ -297,12 +299,12 @@ def check_inception_v3_options(
     )
     dropout = check_dropout(spec.dropout if dropout is None else dropout)
     if aux_logits and not spec.aux:
-        raise ValueError(
+        raise UsageError(
             f"aux_logits=True needs layout='torchvision'; layout={layout!r} "
             "(keras.applications' InceptionV3) has no auxiliary classifier"
         )
     if aux_logits and min(inception_v3_sides(side)[0] for side in size) < INCEPTION_V3_AUX_MIN_SIDE:
-        raise ValueError(
+        raise UsageError(
             "aux_logits=True needs input_size of at least 299x299 (the auxiliary classifier reads "
             f"a map of at least {INCEPTION_V3_AUX_MIN_SIDE}x{INCEPTION_V3_AUX_MIN_SIDE}); "
             f"got {size[0]}x{size[1]}"

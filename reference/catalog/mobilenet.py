@@ -13,6 +13,8 @@ import math
 from numbers import Real
 from typing import NamedTuple
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_choice, check_dropout, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
@@ -180,7 +182,7 @@ def check_options(
     check_choice("layout", layout, LAYOUTS)
     spec = LAYOUTS[layout]
     if not isinstance(width_mult, Real) or isinstance(width_mult, bool) or not width_mult > 0:
-        raise ValueError(f"width_mult must be a positive number; got {width_mult!r}")
+        raise UsageError(f"width_mult must be a positive number; got {width_mult!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
         check_positive_int(option, value)
     if dropout is None:
@@ -191,7 +193,7 @@ def check_options(
     except (TypeError, ValueError):
         size = ()
     if len(size) != 2 or min(size) < 32:
-        raise ValueError(
+        raise UsageError(
             f"input_size must be a (height, width) pair, each at least 32; got {input_size!r}"
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_choice, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
@@ -70,7 +72,7 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     check_choice("block", block, EXPANSION)
     check_choice("layout", layout, LAYOUTS)
     if layout == "keras" and block != "bottleneck":
-        raise ValueError(
+        raise UsageError(
             "layout='keras' needs block='bottleneck' (ResNet-50/101/152): keras.applications "
             "has no ResNet-18 or ResNet-34"
         )
@@ -82,7 +84,7 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     except TypeError:
         valid = False
     if not valid:
-        raise ValueError(f"layers must be 4 positive ints (blocks per stage); got {layers!r}")
+        raise UsageError(f"layers must be 4 positive ints (blocks per stage); got {layers!r}")
     check_positive_int("num_classes", num_classes)
     check_positive_int("in_channels", in_channels)
     try:
@@ -90,7 +92,7 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     except (TypeError, ValueError):
         height = width = 0
     if min(height, width) < 32:
-        raise ValueError(
+        raise UsageError(
             f"input_size must be a (height, width) pair, each at least 32; got {input_size!r}"
         )
     return layers, LAYOUTS[layout], (height, width)

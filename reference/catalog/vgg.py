@@ -4,6 +4,8 @@
 max pooling with stride 2), shared by the PyTorch and the Keras builders.
 """
 
+from cnnlab.errors import UsageError
+
 from ._spec import ArchSpec, Fact, Variant
 
 # fmt: off
@@ -30,7 +32,7 @@ def vgg_layers(cfg: str) -> tuple:
     try:
         row = CFGS[cfg]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown cfg {cfg!r}; valid cfgs: {', '.join(CFGS)}") from None
+        raise UsageError(f"unknown cfg {cfg!r}; valid cfgs: {', '.join(CFGS)}") from None
     return tuple(("M", 2, 2, 0) if v == "M" else (v, 3, 1, 1) for v in row)
 
 
@@ -40,7 +42,7 @@ def vgg_name(cfg: str, batch_norm: bool) -> str:
     Raises a ``ValueError`` if ``batch_norm`` is not a bool (``cfg`` is checked by ``vgg_layers``).
     """
     if not isinstance(batch_norm, bool):
-        raise ValueError(f"batch_norm must be True or False, got {batch_norm!r}")
+        raise UsageError(f"batch_norm must be True or False, got {batch_norm!r}")
     depth = sum(v != "M" for v in CFGS[cfg]) + 3
     return f"vgg{depth}" + ("_bn" if batch_norm else "")
 

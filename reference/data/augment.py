@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import non_negative_int, rng_from
 from .warp import FILL_MODES, affine_matrix, warp_affine
 
@@ -49,7 +51,7 @@ def _amount(value, name: str, upper: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 or (
             upper is not None and value >= upper):
         bound = f"in [0, {upper:g})" if upper is not None else ">= 0"
-        raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+        raise UsageError(f"{name} must be a number {bound}, got {value!r}")
     return float(value)
 
 
@@ -108,7 +110,7 @@ class Augmentation:
 
     def __post_init__(self):
         if not isinstance(self.flip, bool):
-            raise ValueError(f"flip must be True or False, got {self.flip!r}")
+            raise UsageError(f"flip must be True or False, got {self.flip!r}")
         _amount(self.rotation, "rotation", 360.0)
         _amount(self.shift, "shift", 1.0)
         _amount(self.zoom, "zoom", 1.0)
@@ -117,25 +119,25 @@ class Augmentation:
         _amount(self.noise, "noise")
         non_negative_int(self.cutout, name="cutout")
         if self.clip is not None and (len(self.clip) != 2 or not self.clip[0] < self.clip[1]):
-            raise ValueError(f"clip must be None or (low, high) with low < high, got {self.clip!r}")
+            raise UsageError(f"clip must be None or (low, high) with low < high, got {self.clip!r}")
         for name in ("vertical_flip", "zoom_per_axis"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+                raise UsageError(f"{name} must be True or False, got {getattr(self, name)!r}")
         _amount(self.shear, "shear", 90.0)
         for name in ("width_shift", "height_shift"):
             if getattr(self, name) is not None:
                 _amount(getattr(self, name), name, 1.0)
         if self.fill_mode not in FILL_MODES:
-            raise ValueError(f"fill_mode must be one of {', '.join(map(repr, FILL_MODES))}; "
+            raise UsageError(f"fill_mode must be one of {', '.join(map(repr, FILL_MODES))}; "
                              f"got {self.fill_mode!r}")
         if isinstance(self.cval, bool) or not isinstance(self.cval, numbers.Real):
-            raise ValueError(f"cval must be a number, got {self.cval!r}")
+            raise UsageError(f"cval must be a number, got {self.cval!r}")
         if self.rescale is not None and (isinstance(self.rescale, bool)
                                          or not isinstance(self.rescale, numbers.Real)):
-            raise ValueError(f"rescale must be a number or None, got {self.rescale!r}")
+            raise UsageError(f"rescale must be a number or None, got {self.rescale!r}")
         if self.crop is not None:
             if not isinstance(self.crop, (tuple, list)) or len(self.crop) != 2:
-                raise ValueError(f"crop must be None or (height, width), got {self.crop!r}")
+                raise UsageError(f"crop must be None or (height, width), got {self.crop!r}")
             for side in self.crop:
                 non_negative_int(side, name="crop", minimum=1)
 
@@ -181,11 +183,11 @@ def augment(images, spec: Augmentation, rng=None) -> np.ndarray:
         The same seed (or a Generator in the same state) gives the same result.
     """
     if not isinstance(spec, Augmentation):
-        raise ValueError(f"spec must be an Augmentation, got {type(spec).__name__}")
+        raise UsageError(f"spec must be an Augmentation, got {type(spec).__name__}")
     rng = rng_from(rng)
     out = np.array(images, dtype=np.float32)
     if out.ndim != 4:
-        raise ValueError(f"images must be a batch (N, H, W, C), got shape {out.shape}")
+        raise UsageError(f"images must be a batch (N, H, W, C), got shape {out.shape}")
     n, height, width, _ = out.shape
     if spec.geometric:
         flips = rng.random(n) < 0.5 if spec.flip else np.zeros(n, dtype=bool)
@@ -214,7 +216,7 @@ def augment(images, spec: Augmentation, rng=None) -> np.ndarray:
     if spec.crop is not None:
         crop_h, crop_w = spec.crop
         if crop_h > height or crop_w > width:
-            raise ValueError(f"crop {crop_h}x{crop_w} is larger than the {height}x{width} images")
+            raise UsageError(f"crop {crop_h}x{crop_w} is larger than the {height}x{width} images")
         tops = rng.integers(0, height - crop_h + 1, n)
         lefts = rng.integers(0, width - crop_w + 1, n)
         out = np.stack([image[t:t + crop_h, c:c + crop_w] for image, t, c in

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice
 from .labeled import LAYOUTS, LabeledImages, to_layout
 
@@ -45,7 +47,7 @@ def _unpickle(path: Path):
     try:
         return _ArraysOnly(io.BytesIO(path.read_bytes()), encoding="bytes").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path.name} is not a CIFAR batch: {exc}") from None
+        raise UsageError(f"{path.name} is not a CIFAR batch: {exc}") from None
 
 
 def _get(batch: dict, key: str):
@@ -69,9 +71,9 @@ def read_batch(path) -> tuple[np.ndarray, np.ndarray]:
     try:
         data, labels = np.asarray(_get(batch, "data")), np.asarray(_get(batch, "labels"))
     except (KeyError, TypeError):
-        raise ValueError(f"{path.name} is not a CIFAR batch: it needs 'data' and 'labels'") from None
+        raise UsageError(f"{path.name} is not a CIFAR batch: it needs 'data' and 'labels'") from None
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
-        raise ValueError(f"{path.name}: expected uint8 data (N, 3072) and N labels, got "
+        raise UsageError(f"{path.name}: expected uint8 data (N, 3072) and N labels, got "
                          f"{data.dtype} {data.shape} and {labels.shape}")
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # R, G, B planes -> H, W, C
     return np.ascontiguousarray(images), labels.astype(np.int64)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice, non_negative_int
 from .labeled import LAYOUTS, LabeledImages, to_layout
 from .warp import resize
@@ -50,7 +52,7 @@ def load_digits(*, size: int = 8, classes=None, layout: str = "nhwc") -> Labeled
     if not wanted or len(set(wanted)) != len(wanted) or not all(
         isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 <= d <= 9 for d in wanted
     ):
-        raise ValueError(f"classes must be distinct digits from 0 to 9, got {classes!r}")
+        raise UsageError(f"classes must be distinct digits from 0 to 9, got {classes!r}")
     bunch = sklearn_digits()
     images = (bunch.images / _MAX_VALUE).astype(np.float32)[..., None]
     keep = np.isin(bunch.target, wanted)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import int_pair, non_negative_int
 from .augment import Augmentation, augment
 from .splits import split_indices
@@ -81,14 +83,14 @@ def scan_image_folder(root, *, extensions=IMAGE_EXTENSIONS) -> ImageFolder:
         raise FileNotFoundError(f"image folder {str(root)!r} does not exist")
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
-        raise ValueError(f"{str(root)!r} has no class sub-folders (expected root/<class>/*.jpg)")
+        raise UsageError(f"{str(root)!r} has no class sub-folders (expected root/<class>/*.jpg)")
     endings = tuple(e.lower() for e in extensions)
     files, labels = [], []
     for label, name in enumerate(classes):
         found = sorted(p for p in (root / name).iterdir()
                        if p.is_file() and p.suffix.lower() in endings)
         if not found:
-            raise ValueError(f"class folder {name!r} holds no image ({', '.join(endings)})")
+            raise UsageError(f"class folder {name!r} holds no image ({', '.join(endings)})")
         files += found
         labels += [label] * len(found)
     return ImageFolder(tuple(files), np.asarray(labels, dtype=np.int64), tuple(classes))
@@ -107,7 +109,7 @@ def split_folder(folder: ImageFolder, *, val: float = 0.2, seed: int = 0
     (train, val) : ImageFolder, ImageFolder
     """
     if not isinstance(folder, ImageFolder):
-        raise ValueError(f"folder must be an ImageFolder, got {type(folder).__name__}")
+        raise UsageError(f"folder must be an ImageFolder, got {type(folder).__name__}")
     train, validation, _ = split_indices(folder.labels, val=val, test=0.0, seed=seed)
     return folder.subset(train), folder.subset(validation)
 
@@ -129,7 +131,7 @@ def distribution_report(**parts: ImageFolder) -> str:
     ...
     """
     if not parts:
-        raise ValueError("give at least one part, e.g. distribution_report(train=folder)")
+        raise UsageError("give at least one part, e.g. distribution_report(train=folder)")
     names = next(iter(parts.values())).class_names
     header = f"{'class':<12}" + "".join(f"{p:>8} {'share':>6}" for p in parts)
     lines = [header]
@@ -183,9 +185,9 @@ class FolderBatches:
     def __init__(self, folder: ImageFolder, *, size, batch_size: int = 32, shuffle: bool = True,
                  augmentation: Augmentation | None = None, seed: int = 0):
         if not isinstance(folder, ImageFolder) or len(folder) == 0:
-            raise ValueError("folder must be a non-empty ImageFolder")
+            raise UsageError("folder must be a non-empty ImageFolder")
         if augmentation is not None and not isinstance(augmentation, Augmentation):
-            raise ValueError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
+            raise UsageError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
         self.folder, self.size = folder, int_pair(size, name="size", minimum=1)
         self.labels = folder.labels
         self.batch_size = non_negative_int(batch_size, name="batch_size", minimum=1)

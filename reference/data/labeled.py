@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice
 
 __all__ = ["LAYOUTS", "LabeledImages", "to_layout"]
@@ -45,7 +47,7 @@ def to_layout(images: np.ndarray, layout: str, *, source: str = "nhwc") -> np.nd
     choice(source, name="source", choices=LAYOUTS)
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"images must be a batch (N, H, W, C) or (N, C, H, W), got shape {images.shape}")
+        raise UsageError(f"images must be a batch (N, H, W, C) or (N, C, H, W), got shape {images.shape}")
     if layout == source:
         return images
     axes = (0, 3, 1, 2) if layout == "nchw" else (0, 2, 3, 1)

@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice, non_negative_int
 from .augment import Augmentation, augment
 
@@ -41,11 +43,11 @@ class ArrayBatches:
         self.images = np.asarray(images, dtype=np.float32)
         self.labels = np.asarray(labels)
         if self.images.ndim != 4 or len(self.images) != len(self.labels) or len(self.labels) == 0:
-            raise ValueError(f"expected images (N, H, W, C) and N labels, got {self.images.shape} "
+            raise UsageError(f"expected images (N, H, W, C) and N labels, got {self.images.shape} "
                              f"and {self.labels.shape}")
         self.batch_size = non_negative_int(batch_size, name="batch_size", minimum=1)
         if augmentation is not None and not isinstance(augmentation, Augmentation):
-            raise ValueError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
+            raise UsageError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
         self.shuffle, self.augmentation = bool(shuffle), augmentation
         self.seed = non_negative_int(seed, name="seed")
 
@@ -84,6 +86,6 @@ def loader(batches: ArrayBatches, framework: str):
     from .image_folder import FolderBatches
 
     if not isinstance(batches, (ArrayBatches, FolderBatches)):
-        raise ValueError(f"batches must be an ArrayBatches or a FolderBatches, got {type(batches).__name__}")
+        raise UsageError(f"batches must be an ArrayBatches or a FolderBatches, got {type(batches).__name__}")
     choice(framework, name="framework", choices=("torch", "keras"))
     return importlib.import_module(f"._{framework}_loader", __package__).loader(batches)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice
 from .labeled import LAYOUTS, LabeledImages, to_layout
 
@@ -40,19 +42,19 @@ def read_idx(path) -> np.ndarray:
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"{path.name} is not an IDX file (its magic number does not start with two zero bytes)")
+        raise UsageError(f"{path.name} is not an IDX file (its magic number does not start with two zero bytes)")
     code, ndim = raw[2], raw[3]
     if code not in IDX_TYPES:
-        raise ValueError(f"{path.name}: unknown IDX type code 0x{code:02X}; valid: "
+        raise UsageError(f"{path.name}: unknown IDX type code 0x{code:02X}; valid: "
                          + ", ".join(f"0x{c:02X}" for c in IDX_TYPES))
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"{path.name}: truncated IDX header")
+        raise UsageError(f"{path.name}: truncated IDX header")
     shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(IDX_TYPES[code])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"{path.name}: header says {shape} of {dtype.name} ({expected} bytes), "
+        raise UsageError(f"{path.name}: header says {shape} of {dtype.name} ({expected} bytes), "
                          f"the file holds {len(raw) - header}")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
@@ -94,9 +96,9 @@ def load_mnist(folder, *, split: str = "train", layout: str = "nhwc") -> Labeled
     image_file, label_file = (_find(folder, name) for name in MNIST_FILES[split])
     images, labels = read_idx(image_file), read_idx(label_file)
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise ValueError(f"{image_file.name}: expected uint8 images (N, H, W), got {images.dtype} {images.shape}")
+        raise UsageError(f"{image_file.name}: expected uint8 images (N, H, W), got {images.dtype} {images.shape}")
     if labels.ndim != 1 or len(labels) != len(images):
-        raise ValueError(f"{label_file.name}: expected {len(images)} labels, got shape {labels.shape}")
+        raise UsageError(f"{label_file.name}: expected {len(images)} labels, got shape {labels.shape}")
     pixels = (images.astype(np.float32) / 255.0)[..., None]
     return LabeledImages(to_layout(pixels, layout), labels.astype(np.int64),
                          tuple(str(d) for d in range(10)))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice
 from .labeled import LAYOUTS
 
@@ -45,7 +47,7 @@ def fit_channel_stats(train_images, *, layout: str = "nhwc", epsilon: float = 1e
     """
     images = np.asarray(train_images, dtype=np.float64)
     if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"train_images must be a non-empty batch of images, got shape {images.shape}")
+        raise UsageError(f"train_images must be a non-empty batch of images, got shape {images.shape}")
     axis = _channel_axis(layout)
     others = tuple(a for a in range(4) if a != axis)
     mean, std = images.mean(axis=others), images.std(axis=others)
@@ -57,7 +59,7 @@ def normalize(images, stats: ChannelStats) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     axis = _channel_axis(stats.layout)
     if images.ndim != 4 or images.shape[axis] != len(stats.mean):
-        raise ValueError(f"images of shape {images.shape} do not have the {len(stats.mean)} "
+        raise UsageError(f"images of shape {images.shape} do not have the {len(stats.mean)} "
                          f"channels ({stats.layout}) the statistics were fitted on")
     shape = [1, 1, 1, 1]
     shape[axis] = len(stats.mean)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import choice, non_negative_int
 
 __all__ = ["SHAPES", "ShapesDataset", "make_shapes"]
@@ -94,16 +96,16 @@ def make_shapes(n: int, *, image_size: int = 32, classes=SHAPES, min_size: int =
     min_size = non_negative_int(min_size, name="min_size", minimum=3)
     max_size = non_negative_int(max_size, name="max_size", minimum=min_size)
     if max_size > image_size:
-        raise ValueError(f"max_size ({max_size}) must fit in image_size ({image_size})")
+        raise UsageError(f"max_size ({max_size}) must fit in image_size ({image_size})")
     classes = tuple(classes)
     if not classes or len(set(classes)) != len(classes):
-        raise ValueError(f"classes must be distinct names from {', '.join(SHAPES)}; got {classes!r}")
+        raise UsageError(f"classes must be distinct names from {', '.join(SHAPES)}; got {classes!r}")
     for name in classes:
         choice(name, name="classes", choices=SHAPES)
     channels = int(choice(channels, name="channels", choices=(1, 3)))
     choice(layout, name="layout", choices=("nhwc", "nchw"))
     if not 0 <= noise < 1:
-        raise ValueError(f"noise must be in [0, 1), got {noise!r}")
+        raise UsageError(f"noise must be in [0, 1), got {noise!r}")
 
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(classes))

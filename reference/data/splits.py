@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import non_negative_int
 from .labeled import LabeledImages
 
@@ -23,14 +25,14 @@ class Split:
 
 def _fraction(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a fraction in [0, 1), got {value!r}")
+        raise UsageError(f"{name} must be a fraction in [0, 1), got {value!r}")
     return float(value)
 
 
 def _labels(labels) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1 or len(labels) == 0:
-        raise ValueError(f"labels must be a non-empty 1-D array, got shape {labels.shape}")
+        raise UsageError(f"labels must be a non-empty 1-D array, got shape {labels.shape}")
     return labels
 
 
@@ -60,7 +62,7 @@ def split_indices(labels, *, val: float = 0.15, test: float = 0.15, seed: int = 
     labels = _labels(labels)
     val, test = _fraction(val, "val"), _fraction(test, "test")
     if val + test >= 1:
-        raise ValueError(f"val + test must leave samples to train on, got {val} + {test}")
+        raise UsageError(f"val + test must leave samples to train on, got {val} + {test}")
     rng = np.random.default_rng(seed)
     groups = [np.flatnonzero(labels == c) for c in np.unique(labels)] if stratify else [np.arange(len(labels))]
     parts = ([], [], [])
@@ -95,6 +97,6 @@ def per_class_indices(labels, *, n: int, seed: int = 0) -> np.ndarray:
     for c in np.unique(labels):
         group = np.flatnonzero(labels == c)
         if len(group) < n:
-            raise ValueError(f"class {c.item()!r} has {len(group)} samples, fewer than n={n}")
+            raise UsageError(f"class {c.item()!r} has {len(group)} samples, fewer than n={n}")
         picked.append(rng.choice(group, size=n, replace=False))
     return np.sort(np.concatenate(picked)).astype(np.int64)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..ops._validate import int_pair
 
 __all__ = ["sample_bilinear", "resize", "affine_matrix", "warp_affine", "FILL_MODES"]
@@ -48,7 +50,7 @@ def sample_bilinear(images: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
     if clamp is not None:
         fill_mode, cval = ("nearest", 0.0) if clamp else ("constant", 0.0)
     if fill_mode not in FILL_MODES:
-        raise ValueError(f"fill_mode must be one of {', '.join(map(repr, FILL_MODES))}; got {fill_mode!r}")
+        raise UsageError(f"fill_mode must be one of {', '.join(map(repr, FILL_MODES))}; got {fill_mode!r}")
     n, height, width, _ = images.shape
     r0, c0 = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
     wr, wc = (rows - r0)[..., None], (cols - c0)[..., None]
@@ -74,7 +76,7 @@ def resize(images: np.ndarray, size) -> np.ndarray:
     height, width = int_pair(size, name="size", minimum=1)
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4:
-        raise ValueError(f"images must be a batch (N, H, W, C), got shape {images.shape}")
+        raise UsageError(f"images must be a batch (N, H, W, C), got shape {images.shape}")
     n, h, w, _ = images.shape
 
     def source(out_size, in_size):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from cnnlab.errors import UsageError
+
 from ..layer_names import keras_layer_name
 
 TORCH_BN_EPSILON = 1e-5
@@ -110,7 +112,7 @@ def max_pool2d(x, pool_size, *, name, stride=None, padding=0, ceil_mode=False):
 def _ceil_extra(size, kernel, stride, pad):
     """Rows torch's ceil_mode adds at the end (a window must start inside input or left pad)."""
     if size is None:
-        raise ValueError("ceil_mode pooling needs a known input size")
+        raise UsageError("ceil_mode pooling needs a known input size")
     padded = size + 2 * pad
     out_floor = (padded - kernel) // stride + 1
     out_ceil = -(-(padded - kernel) // stride) + 1

@@ -22,6 +22,8 @@ import keras
 import numpy as np
 from keras import layers as kl
 
+from cnnlab.errors import UsageError
+
 from ..catalog.inception import (
     GOOGLENET_AUX,
     GOOGLENET_BN_EPSILON,
@@ -60,7 +62,7 @@ class AdaptiveAveragePooling2D(kl.Layer):
     def build(self, input_shape):
         height, width = input_shape[1:3]
         if height is None or width is None:
-            raise ValueError(f"{self.name} needs a known input height and width")
+            raise UsageError(f"{self.name} needs a known input height and width")
         self._rows = self._averaging_matrix(height, self.output_size[0])
         self._cols = self._averaging_matrix(width, self.output_size[1])
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._confusion import ClassTotals, class_totals
 from ._validation import check_choice, check_int, check_zero_division, divide
 
@@ -59,14 +61,14 @@ def _summarise(totals: ClassTotals, average: str | None, zero: float):
 
 def _binary_labels(present: np.ndarray, pos_label: Any) -> list:
     if present.shape[0] > 2:
-        raise ValueError(
+        raise UsageError(
             f"average='binary' needs at most two classes, but y_true and y_pred hold "
             f"{present.shape[0]} ({present.tolist()[:10]}); choose average=None, 'micro', "
             "'macro' or 'weighted'"
         )
     wrong_kind = isinstance(pos_label, str) != (present.dtype.kind == "U")
     if wrong_kind or (present.shape[0] == 2 and pos_label not in present.tolist()):
-        raise ValueError(
+        raise UsageError(
             f"pos_label={pos_label!r} is not one of the classes {present.tolist()}; "
             "pass pos_label= the positive class"
         )
@@ -196,7 +198,7 @@ def classification_report(
     else:
         names = [str(name) for name in target_names]
         if len(names) != totals.labels.shape[0]:
-            raise ValueError(
+            raise UsageError(
                 f"target_names has {len(names)} names but there are {totals.labels.shape[0]} "
                 f"classes ({totals.labels.tolist()[:10]}); give one name per class, or pass "
                 "labels= to choose the classes"

@@ -10,6 +10,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validation import (
     check_choice,
     check_given_labels,
@@ -141,7 +143,7 @@ def confusion_matrix(
     ti, t_found = encode(yt, classes, assume_sorted=not given)
     pi, p_found = encode(yp, classes, assume_sorted=not given)
     if t_found is not None and not t_found.any():
-        raise ValueError(
+        raise UsageError(
             f"none of labels={classes.tolist()[:10]} occurs in y_true; labels must use the "
             "values of y_true"
         )

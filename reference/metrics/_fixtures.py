@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "metrics"
 MANIFEST = "MANIFEST.json"
 
@@ -66,7 +68,7 @@ def load_fixture(name: str) -> dict:
     """
     names = fixture_names()
     if name not in names:
-        raise ValueError(f"unknown metric fixture {name!r}; valid names: {', '.join(names)}")
+        raise UsageError(f"unknown metric fixture {name!r}; valid names: {', '.join(names)}")
     case = json.loads((FIXTURE_DIR / f"{name}.json").read_text())
     npz_path = FIXTURE_DIR / f"{name}.npz"
     arrays = {}

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validation import (
     check_choice,
     check_given_labels,
@@ -45,14 +47,14 @@ def _column_classes(y_true: np.ndarray, labels: Any, scores: np.ndarray) -> np.n
     if labels is not None:
         classes = check_given_labels(labels, like=y_true)
         if classes.shape[0] != n_columns:
-            raise ValueError(
+            raise UsageError(
                 f"labels has {_classes(classes.shape[0])} but scores {width}; give the class "
                 "of every score column, in column order"
             )
         return classes
     classes = np.unique(y_true)
     if classes.shape[0] != n_columns:
-        raise ValueError(
+        raise UsageError(
             f"y_true holds {_classes(classes.shape[0])} but scores {width}; pass labels= "
             "listing the class of every score column, in column order"
         )
@@ -67,7 +69,7 @@ def _true_index(y_true: np.ndarray, classes: np.ndarray) -> np.ndarray:
     index, found = encode(y_true, classes)
     if found is not None:
         missing = np.unique(y_true[~found]).tolist()
-        raise ValueError(f"y_true holds {missing[:10]}, which labels does not list")
+        raise UsageError(f"y_true holds {missing[:10]}, which labels does not list")
     return index
 
 
@@ -77,7 +79,7 @@ def _as_probabilities(scores: np.ndarray) -> np.ndarray:
         sums = scores.sum(axis=1, dtype=np.float64)
         if np.allclose(sums, 1.0, rtol=1e-5, atol=1e-8):
             return scores
-        raise ValueError(
+        raise UsageError(
             f"scores are all in [0, 1] but their rows sum to {sums.min():.6g} ... "
             f"{sums.max():.6g}, not 1; pass probabilities (softmax outputs) or raw logits"
         )
@@ -186,7 +188,7 @@ def _positive_mask(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
             set(classes.tolist()) <= {0, 1} or set(classes.tolist()) <= {-1, 1}
         )
         if not implied:
-            raise ValueError(
+            raise UsageError(
                 f"y_true holds the classes {classes.tolist()[:10]}; pass pos_label= the "
                 "positive class (it is implied only for {0, 1} and {-1, 1})"
             )
@@ -196,12 +198,12 @@ def _positive_mask(y_true: np.ndarray, pos_label: Any) -> np.ndarray:
     positive = y_true == pos_label
     n_pos = int(np.count_nonzero(positive))
     if n_pos == 0:
-        raise ValueError(
+        raise UsageError(
             f"y_true has no sample of the positive class pos_label={pos_label!r}, so the true "
             "positive rate (and the ROC curve) is undefined"
         )
     if n_pos == y_true.shape[0]:
-        raise ValueError(
+        raise UsageError(
             f"every sample of y_true is of the positive class pos_label={pos_label!r}, so the "
             "false positive rate (and the ROC curve) is undefined"
         )
@@ -266,7 +268,7 @@ def roc_curve(y_true: Any, scores: Any, *, pos_label: Any = None, drop_intermedi
     s = check_scores(scores)
     if s.ndim == 2:
         if s.shape[1] != 1:
-            raise ValueError(
+            raise UsageError(
                 f"scores must be 1-D for roc_curve, got shape {s.shape}; for class j of a "
                 "score matrix pass scores[:, j] and pos_label= that class"
             )
@@ -300,12 +302,12 @@ def _binary_auc(positive: np.ndarray, scores: np.ndarray, name: str) -> float:
 
 def _check_both_sides(n_pos: int, n: int, name: str) -> None:
     if n_pos == 0:
-        raise ValueError(
+        raise UsageError(
             f"class {name} has no positive samples in y_true, so its ROC curve and AUC are "
             "undefined; drop its score column (and its label) or use average='micro'"
         )
     if n_pos == n:
-        raise ValueError(
+        raise UsageError(
             f"every sample of y_true is of class {name}, so the false positive rate is "
             "undefined and ROC AUC cannot be computed"
         )
@@ -363,7 +365,7 @@ def _prepare_auc(y_true, scores, labels):
     if s.ndim == 2 and s.shape[1] == 1:
         s = s[:, 0]
     if s.ndim == 1 and labels is None and np.unique(yt).shape[0] > 2:
-        raise ValueError(
+        raise UsageError(
             f"y_true holds {np.unique(yt).shape[0]} classes but scores is 1-D; pass one score "
             "column per class, shape (n_samples, n_classes)"
         )
@@ -371,7 +373,7 @@ def _prepare_auc(y_true, scores, labels):
         _check_both_sides(yt.shape[0], yt.shape[0], repr(yt[0].item()))
     classes = _column_classes(yt, labels, s)
     if classes.shape[0] < 2:
-        raise ValueError("ROC AUC needs at least two classes; scores has one column")
+        raise UsageError("ROC AUC needs at least two classes; scores has one column")
     return s, classes, _true_index(yt, classes)
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 
 def to_numpy(x: Any, *, name: str) -> np.ndarray:
     """Return ``x`` as a numpy array without importing the framework it comes from.
@@ -42,7 +44,7 @@ def to_numpy(x: Any, *, name: str) -> np.ndarray:
             return np.asarray(x.numpy())
         return np.asarray(x)
     except (TypeError, ValueError, RuntimeError, AttributeError) as exc:
-        raise ValueError(
+        raise UsageError(
             f"{name} could not be read as an array ({type(x).__module__}.{type(x).__name__}): {exc}"
         ) from None
 
@@ -61,11 +63,11 @@ def check_labels(y: Any, *, name: str) -> np.ndarray:
         hint = ""
         if arr.ndim == 2:
             hint = "; for one-hot rows pass their argmax (y.argmax(axis=1))"
-        raise ValueError(
+        raise UsageError(
             f"{name} must be a 1-D sequence of class labels, got shape {arr.shape}{hint}"
         )
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one sample is needed")
+        raise UsageError(f"{name} is empty; at least one sample is needed")
     kind = arr.dtype.kind
     if kind in "biu":
         return arr
@@ -77,14 +79,14 @@ def check_labels(y: Any, *, name: str) -> np.ndarray:
         return _whole_floats(arr, name=name)
     if kind == "O":
         return _labels_from_objects(arr, name=name)
-    raise ValueError(f"{name} must hold integer or string class labels, got dtype {arr.dtype}")
+    raise UsageError(f"{name} must hold integer or string class labels, got dtype {arr.dtype}")
 
 
 def _whole_floats(arr: np.ndarray, *, name: str) -> np.ndarray:
     bad = ~np.isfinite(arr) | (arr != np.round(arr))
     if bad.any():
         value = arr[np.flatnonzero(bad)[0]].item()
-        raise ValueError(
+        raise UsageError(
             f"{name} holds {value!r}, which is not a class label; labels must be integers or "
             "strings (to turn scores into labels, take their argmax)"
         )
@@ -102,7 +104,7 @@ def _labels_from_objects(arr: np.ndarray, *, name: str) -> np.ndarray:
     if all(isinstance(v, numbers.Real) and not isinstance(v, str) for v in values):
         return _whole_floats(np.asarray(values, dtype=np.float64), name=name)
     kinds = sorted({type(v).__name__ for v in values})
-    raise ValueError(
+    raise UsageError(
         f"{name} mixes label types ({', '.join(kinds)}); use all strings or all integers"
     )
 
@@ -116,7 +118,7 @@ def check_same_kind(first: np.ndarray, second: np.ndarray, *, names: tuple[str, 
     """Refuse string labels in one argument and numeric labels in the other."""
     a, b = label_kind(first), label_kind(second)
     if a != b:
-        raise ValueError(
+        raise UsageError(
             f"{names[0]} holds {a} labels but {names[1]} holds {b} labels; "
             "both must use the same kind of label"
         )
@@ -125,7 +127,7 @@ def check_same_kind(first: np.ndarray, second: np.ndarray, *, names: tuple[str, 
 def check_same_length(first: np.ndarray, second: np.ndarray, *, names: tuple[str, str]) -> None:
     """Both arguments describe the same samples, so their first dimensions must agree."""
     if first.shape[0] != second.shape[0]:
-        raise ValueError(
+        raise UsageError(
             f"{names[0]} has {first.shape[0]} samples but {names[1]} has {second.shape[0]}; "
             "they must have the same length"
         )
@@ -143,7 +145,7 @@ def check_given_labels(labels: Any, *, like: np.ndarray, name: str = "labels") -
     check_same_kind(like, arr, names=("y_true", name))
     uniq, counts = np.unique(arr, return_counts=True)
     if uniq.shape[0] != arr.shape[0]:
-        raise ValueError(f"{name} lists {uniq[counts > 1].tolist()} more than once")
+        raise UsageError(f"{name} lists {uniq[counts > 1].tolist()} more than once")
     return arr
 
 
@@ -190,14 +192,14 @@ def check_scores(scores: Any, *, name: str = "scores", ndims: Sequence[int] = (1
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
-            raise ValueError(
+            raise UsageError(
                 f"{name} must hold numbers (probabilities or logits), got dtype {arr.dtype}"
             ) from None
     if arr.ndim not in ndims:
         shapes = " or ".join({1: "(n_samples,)", 2: "(n_samples, n_classes)"}[d] for d in ndims)
-        raise ValueError(f"{name} must have shape {shapes}, got shape {arr.shape}")
+        raise UsageError(f"{name} must have shape {shapes}, got shape {arr.shape}")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one sample is needed")
+        raise UsageError(f"{name} is empty; at least one sample is needed")
     # One reduction finds NaN or infinity without a temporary as large as the input; a finite
     # sum that overflowed is checked element by element before complaining.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -207,7 +209,7 @@ def check_scores(scores: Any, *, name: str = "scores", ndims: Sequence[int] = (1
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             value = arr[where].item()
-            raise ValueError(
+            raise UsageError(
                 f"{name} contains {int(bad.sum())} non-finite value(s) (first: {value} at index "
                 f"{where if len(where) > 1 else where[0]}); scores must be finite"
             )
@@ -221,7 +223,7 @@ def check_choice(value: Any, *, name: str, choices: Sequence[str | None]) -> str
     if isinstance(value, str) and value in [c for c in choices if c is not None]:
         return str(value)
     listed = ", ".join(repr(c) for c in choices)
-    raise ValueError(f"{name}={value!r} is not valid; choose one of {listed}")
+    raise UsageError(f"{name}={value!r} is not valid; choose one of {listed}")
 
 
 def check_zero_division(value: Any) -> float:
@@ -233,7 +235,7 @@ def check_zero_division(value: Any) -> float:
             return float("nan")
     if isinstance(value, str) and value.lower() == "nan":
         return float("nan")
-    raise ValueError(
+    raise UsageError(
         f"zero_division={value!r} is not valid; choose one of 0.0, 1.0 or nan "
         "(cnnlab never warns: 0.0 gives what scikit-learn's 'warn' returns)"
     )
@@ -242,11 +244,11 @@ def check_zero_division(value: Any) -> float:
 def check_int(value: Any, *, name: str, low: int, high: int | None = None, why: str = "") -> int:
     """Return ``value`` as an int in ``[low, high]``, else a ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise UsageError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{name}={value} is out of range: it must be {bound}{why}")
+        raise UsageError(f"{name}={value} is out of range: it must be {bound}{why}")
     return value
 
 

@@ -6,31 +6,33 @@ import numbers
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 
 def as_array(value, *, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
     """``value`` as a floating numpy array, checked for its number of dimensions."""
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be array-like, got {type(value).__name__}: {exc}") from None
+        raise UsageError(f"{name} must be array-like, got {type(value).__name__}: {exc}") from None
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
     ):
-        raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
+        raise UsageError(f"{name} must hold numbers, got dtype {array.dtype}")
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if array.ndim not in allowed:
             want = " or ".join(str(d) for d in allowed)
-            raise ValueError(f"{name} must have {want} dimensions, got shape {array.shape}")
+            raise UsageError(f"{name} must have {want} dimensions, got shape {array.shape}")
     return array
 
 
 def non_negative_int(value, *, name: str, minimum: int = 0) -> int:
     """``value`` as an int of at least ``minimum``; booleans and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+        raise UsageError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
 
 
@@ -38,7 +40,7 @@ def int_pair(value, *, name: str, minimum: int = 0) -> tuple[int, int]:
     """An int or a pair of ints as ``(height, width)``."""
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+            raise UsageError(f"{name} must be an int or a pair of ints, got {value!r}")
         return (
             non_negative_int(value[0], name=name, minimum=minimum),
             non_negative_int(value[1], name=name, minimum=minimum),
@@ -50,14 +52,14 @@ def int_pair(value, *, name: str, minimum: int = 0) -> tuple[int, int]:
 def probability(value, *, name: str) -> float:
     """A float in ``[0, 1]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+        raise UsageError(f"{name} must be a number in [0, 1], got {value!r}")
     return float(value)
 
 
 def choice(value, *, name: str, choices) -> str:
     """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+        raise UsageError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
 
 
@@ -67,4 +69,4 @@ def rng_from(rng) -> np.random.Generator:
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise ValueError(f"rng must be an int seed, a numpy Generator or None, got {type(rng).__name__}")
+    raise UsageError(f"rng must be an int seed, a numpy Generator or None, got {type(rng).__name__}")

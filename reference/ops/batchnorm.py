@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array, probability
 
 __all__ = ["BatchNormOutput", "batchnorm_forward"]
@@ -58,7 +60,7 @@ def batchnorm_forward(x, *, gamma, beta, running_mean, running_var, training: bo
     """
     x = as_array(x, name="x", ndim=(2, 3, 4))
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"axis must be a valid axis of x (ndim {x.ndim}), got {axis}")
+        raise UsageError(f"axis must be a valid axis of x (ndim {x.ndim}), got {axis}")
     axis %= x.ndim
     channels = x.shape[axis]
     params = {}
@@ -66,11 +68,11 @@ def batchnorm_forward(x, *, gamma, beta, running_mean, running_var, training: bo
                         ("running_var", running_var)):
         params[name] = as_array(value, name=name, ndim=1)
         if params[name].shape != (channels,):
-            raise ValueError(f"{name} must have shape ({channels},) to match x's axis {axis}, "
+            raise UsageError(f"{name} must have shape ({channels},) to match x's axis {axis}, "
                              f"got {params[name].shape}")
     momentum = probability(momentum, name="momentum")
     if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
+        raise UsageError(f"eps must be positive, got {eps!r}")
     reduce = tuple(a for a in range(x.ndim) if a != axis)
     shape = [1] * x.ndim
     shape[axis] = channels  # broadcast per-channel vectors against x
@@ -80,7 +82,7 @@ def batchnorm_forward(x, *, gamma, beta, running_mean, running_var, training: bo
     if training:
         count = x.size // channels
         if count < 2 and unbiased_running_var:
-            raise ValueError("training needs more than one value per channel to estimate a variance")
+            raise UsageError("training needs more than one value per channel to estimate a variance")
         batch_mean = x.mean(axis=reduce)
         batch_var = x.var(axis=reduce)  # biased: divided by the count
         observed = batch_var * count / (count - 1) if unbiased_running_var else batch_var

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array, choice, int_pair, non_negative_int
 from ._windows import pad_hw, windows
 
@@ -101,7 +103,7 @@ def _padding(padding, *, kernel, dilation, stride) -> tuple[tuple[int, int], tup
         if padding == "valid":
             return (0, 0), (0, 0)
         if stride != (1, 1):
-            raise ValueError(f"padding='same' needs stride 1 (as in torch), got stride {stride}")
+            raise UsageError(f"padding='same' needs stride 1 (as in torch), got stride {stride}")
         sides = []
         for k, d in zip(kernel, dilation, strict=True):
             total = d * (k - 1)
@@ -145,12 +147,12 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups: int
     n, c_in = x.shape[:2]
     c_out, c_group, kh, kw = weight.shape
     if c_in % groups or c_out % groups:
-        raise ValueError(
+        raise UsageError(
             f"groups={groups} must divide both the input channels ({c_in}) and the output "
             f"channels ({c_out})"
         )
     if c_group != c_in // groups:
-        raise ValueError(
+        raise UsageError(
             f"weight has {c_group} input channels per group; x has {c_in} channels in {groups} "
             f"group(s), so weight must have shape ({c_out}, {c_in // groups}, kh, kw)"
         )
@@ -158,7 +160,7 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups: int
     padded = pad_hw(x, pads)
     span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
     if padded.shape[2] < span[0] or padded.shape[3] < span[1]:
-        raise ValueError(
+        raise UsageError(
             f"the (dilated) kernel {span[0]}x{span[1]} is larger than the padded input "
             f"{padded.shape[2]}x{padded.shape[3]}"
         )
@@ -172,7 +174,7 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups: int
     if bias is not None:
         bias = as_array(bias, name="bias", ndim=1)
         if bias.shape != (c_out,):
-            raise ValueError(f"bias must have shape ({c_out},), got {bias.shape}")
+            raise UsageError(f"bias must have shape ({c_out},), got {bias.shape}")
         out = out + bias[:, None, None]
     return out
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array, probability, rng_from
 
 __all__ = ["dropout_mask", "dropout_forward"]
@@ -57,7 +59,7 @@ def dropout_forward(x, *, p: float, training: bool, rng=None, mask=None) -> np.n
     else:
         mask = np.asarray(mask)
         if mask.shape != x.shape:
-            raise ValueError(f"mask must have the shape of x {x.shape}, got {mask.shape}")
+            raise UsageError(f"mask must have the shape of x {x.shape}, got {mask.shape}")
         mask = mask.astype(bool)
     if p == 1.0:
         return np.zeros_like(x)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array, non_negative_int
 
 __all__ = ["flatten"]
@@ -30,5 +32,5 @@ def flatten(x, *, start_dim: int = 1) -> np.ndarray:
     x = as_array(x, name="x")
     start_dim = non_negative_int(start_dim, name="start_dim")
     if start_dim >= max(x.ndim, 1):
-        raise ValueError(f"start_dim must be below x.ndim={x.ndim}, got {start_dim}")
+        raise UsageError(f"start_dim must be below x.ndim={x.ndim}, got {start_dim}")
     return x.reshape(x.shape[:start_dim] + (-1,))

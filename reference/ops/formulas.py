@@ -6,6 +6,8 @@ that speaks of "weights" counts the kernel alone.
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 from ._validate import choice, int_pair, non_negative_int
 
 __all__ = [
@@ -50,7 +52,7 @@ def conv_output_size(size: int, *, kernel_size: int, stride: int = 1, padding=0,
     padding = non_negative_int(padding, name="padding")
     span = dilation * (kernel_size - 1) + 1
     if size + 2 * padding < span:
-        raise ValueError(
+        raise UsageError(
             f"a kernel spanning {span} does not fit an input of {size} with padding {padding}"
         )
     return (size + 2 * padding - span) // stride + 1
@@ -83,7 +85,7 @@ def pool_output_size(size: int, *, kernel_size: int, stride: int | None = None, 
     stride = non_negative_int(stride, name="stride", minimum=1)
     padding = non_negative_int(padding, name="padding")
     if size + 2 * padding < kernel_size:
-        raise ValueError(f"kernel_size {kernel_size} does not fit an input of {size}")
+        raise UsageError(f"kernel_size {kernel_size} does not fit an input of {size}")
     out = -(-(size + 2 * padding - kernel_size) // stride) + 1
     if (out - 1) * stride >= size + padding:
         out -= 1
@@ -105,7 +107,7 @@ def conv_params(*, in_channels: int, out_channels: int, kernel_size, groups: int
     out_channels = non_negative_int(out_channels, name="out_channels", minimum=1)
     groups = non_negative_int(groups, name="groups", minimum=1)
     if in_channels % groups or out_channels % groups:
-        raise ValueError(
+        raise UsageError(
             f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
         )
     return kh * kw * (in_channels // groups) * out_channels + (out_channels if bias else 0)

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import choice, rng_from
 
 __all__ = ["fans", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal"]
@@ -44,7 +46,7 @@ def fans(shape, *, layout: str = "torch") -> tuple[int, int]:
     choice(layout, name="layout", choices=_LAYOUTS)
     shape = tuple(int(d) for d in shape)
     if len(shape) < 2:
-        raise ValueError(f"shape needs at least 2 dimensions to have fans, got {shape}")
+        raise UsageError(f"shape needs at least 2 dimensions to have fans, got {shape}")
     if layout == "torch":
         field = math.prod(shape[2:])
         return shape[1] * field, shape[0] * field

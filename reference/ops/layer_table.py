@@ -39,6 +39,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from . import formulas
 
 __all__ = ["LayerCheck", "check_layer_table", "parse_shape", "format_shape", "lecture_table",
@@ -91,7 +93,7 @@ class LayerCheck:
 def lecture_table(name: str) -> Path:
     """Path of a lecture table fixture (one of :data:`LECTURE_TABLES` or :data:`LECTURE06_TABLES`)."""
     if name not in LECTURE_TABLES + LECTURE06_TABLES:
-        raise ValueError(f"unknown lecture table {name!r}; valid tables: "
+        raise UsageError(f"unknown lecture table {name!r}; valid tables: "
                          f"{', '.join(LECTURE_TABLES + LECTURE06_TABLES)}")
     return FIXTURES / f"{name}.csv"
 
@@ -142,9 +144,9 @@ def parse_shape(text: str) -> tuple[int, ...]:
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
-        raise ValueError(f"cannot read the shape {text!r}; write it like 28x28x6 or 400") from None
+        raise UsageError(f"cannot read the shape {text!r}; write it like 28x28x6 or 400") from None
     if any(d < 1 for d in shape) or len(shape) not in (1, 3):
-        raise ValueError(f"a shape is HxWxC or a single length, got {text!r}")
+        raise UsageError(f"a shape is HxWxC or a single length, got {text!r}")
     return shape
 
 
@@ -156,7 +158,7 @@ def format_shape(shape: tuple[int, ...]) -> str:
 def _count(text: str) -> int:
     cleaned = re.sub(r"[,_\s]", "", text)
     if not cleaned.isdigit():
-        raise ValueError(f"cannot read the count {text!r}")
+        raise UsageError(f"cannot read the count {text!r}")
     return int(cleaned)
 
 
@@ -164,11 +166,11 @@ def _int_field(row: dict, key: str, default: int | None) -> int:
     value = (row.get(key) or "").strip()
     if not value:
         if default is None:
-            raise ValueError(f"column {key!r} is required for a {row['type']} layer")
+            raise UsageError(f"column {key!r} is required for a {row['type']} layer")
         return default
     side = {_count(part) for part in re.split(r"\s*[x×]\s*", value.lower())}
     if len(side) != 1:
-        raise ValueError(f"column {key!r}: only square kernels are supported, got {value!r}")
+        raise UsageError(f"column {key!r}: only square kernels are supported, got {value!r}")
     return side.pop()
 
 
@@ -178,7 +180,7 @@ def _bias(row: dict) -> bool:
         return True
     if value in ("no", "n", "false", "0"):
         return False
-    raise ValueError(f"column 'bias' must be yes or no, got {value!r}")
+    raise UsageError(f"column 'bias' must be yes or no, got {value!r}")
 
 
 def _padding(row: dict):
@@ -188,7 +190,7 @@ def _padding(row: dict):
 
 def _spatial(shape, kind):
     if len(shape) != 3:
-        raise ValueError(f"a {kind} layer needs an HxWxC input, got {format_shape(shape)}")
+        raise UsageError(f"a {kind} layer needs an HxWxC input, got {format_shape(shape)}")
     return shape
 
 
@@ -209,7 +211,7 @@ def _layer(row: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
         if kind == "depthwise":
             filters = _int_field(row, "filters", c)
             if filters % c:
-                raise ValueError(f"a depthwise layer's filters ({filters}) must be a multiple of its "
+                raise UsageError(f"a depthwise layer's filters ({filters}) must be a multiple of its "
                                  f"input channels ({c})")
             params = formulas.depthwise_params(channels=c, kernel_size=kernel,
                                                depth_multiplier=filters // c, bias=bias)
@@ -233,7 +235,7 @@ def _layer(row: dict, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
         return shape, formulas.batchnorm_params(channels=shape[-1])
     if kind == "dense":
         if len(shape) != 1:
-            raise ValueError(f"a dense layer needs a flat input; add a flatten row before it "
+            raise UsageError(f"a dense layer needs a flat input; add a flatten row before it "
                              f"(input is {format_shape(shape)})")
         units = _int_field(row, "filters", None)
         return (units,), formulas.dense_params(in_features=shape[0], out_features=units,
@@ -251,13 +253,13 @@ def _references(row: dict, seen: dict, order: list) -> list[str]:
             first, last = (p.strip() for p in part.split("..", 1))
             for end in (first, last):
                 if end not in seen:
-                    raise ValueError(f"column 'from' names {end!r}, which is no earlier row")
+                    raise UsageError(f"column 'from' names {end!r}, which is no earlier row")
             i, j = order.index(first), order.index(last)
             if j < i:
-                raise ValueError(f"column 'from': {part!r} runs backwards")
+                raise UsageError(f"column 'from': {part!r} runs backwards")
             names += order[i:j + 1]
         elif part not in seen:
-            raise ValueError(f"column 'from' names {part!r}, which is no earlier row")
+            raise UsageError(f"column 'from' names {part!r}, which is no earlier row")
         else:
             names.append(part)
     return names
@@ -268,16 +270,16 @@ def _merge(kind: str, shapes: list, row: dict, params_of: list) -> tuple[tuple[i
         repeat = _count(row.get("repeat") or "1")
         return None, repeat * sum(params_of)
     if len(shapes) < 2:
-        raise ValueError(f"a {kind} row needs at least two rows in 'from'")
+        raise UsageError(f"a {kind} row needs at least two rows in 'from'")
     if kind == "add":
         if len(set(shapes)) != 1:
-            raise ValueError("an add row needs inputs of one shape, got "
+            raise UsageError("an add row needs inputs of one shape, got "
                              + ", ".join(format_shape(s) for s in shapes)
                              + " (a projection shortcut would make them equal)")
         return shapes[0], 0
     spatial = {s[:-1] for s in shapes}
     if any(len(s) != 3 for s in shapes) or len(spatial) != 1:
-        raise ValueError("a concat row needs HxWxC inputs of one height and width, got "
+        raise UsageError("a concat row needs HxWxC inputs of one height and width, got "
                          + ", ".join(format_shape(s) for s in shapes))
     return (*spatial.pop(), sum(s[-1] for s in shapes)), 0
 
@@ -293,7 +295,7 @@ def _rows(source):
         return list(csv.DictReader(source))
     rows = list(source)
     if not all(isinstance(r, dict) for r in rows):
-        raise ValueError("source must be a CSV path, an open CSV file or a list of dicts")
+        raise UsageError("source must be a CSV path, an open CSV file or a list of dicts")
     return rows
 
 
@@ -318,10 +320,10 @@ def check_layer_table(source) -> list[LayerCheck]:
     """
     rows = _rows(source)
     if not rows:
-        raise ValueError("the layer table has no rows")
+        raise UsageError("the layer table has no rows")
     unknown = set(rows[0]) - set(_COLUMNS) - {None}
     if unknown:
-        raise ValueError(f"unknown column(s) {sorted(unknown)}; valid columns: {', '.join(_COLUMNS)}")
+        raise UsageError(f"unknown column(s) {sorted(unknown)}; valid columns: {', '.join(_COLUMNS)}")
     checks, shape = [], None
     seen: dict[str, LayerCheck] = {}
     order: list[str] = []
@@ -331,20 +333,20 @@ def check_layer_table(source) -> list[LayerCheck]:
         try:
             kind = row.get("type", "").lower()
             if kind not in LAYER_TYPES:
-                raise ValueError(f"column 'type' must be one of {', '.join(LAYER_TYPES)}; got {kind!r}")
+                raise UsageError(f"column 'type' must be one of {', '.join(LAYER_TYPES)}; got {kind!r}")
             row["type"] = kind
             refs = _references(row, seen, order)
             if row.get("repeat") and kind != "total":
-                raise ValueError("column 'repeat' is for total rows only")
+                raise UsageError("column 'repeat' is for total rows only")
             if refs and kind not in MERGE_TYPES:
                 if len(refs) != 1:
-                    raise ValueError(f"a {kind} row reads one row; 'from' names {len(refs)}")
+                    raise UsageError(f"a {kind} row reads one row; 'from' names {len(refs)}")
                 shape = seen[refs[0]].output
             if row.get("input"):
                 shape = parse_shape(row["input"])
             if kind in MERGE_TYPES:
                 if not refs:
-                    raise ValueError(f"a {kind} row needs the rows it joins in column 'from'")
+                    raise UsageError(f"a {kind} row needs the rows it joins in column 'from'")
                 output, params = _merge(kind, [seen[r].output for r in refs], row,
                                         [seen[r].params for r in refs])
                 if output is None:  # a total passes its input through
@@ -352,17 +354,17 @@ def check_layer_table(source) -> list[LayerCheck]:
             elif kind == "input":
                 given = row.get("input") or row.get("output")
                 if not given:
-                    raise ValueError("an input row needs its shape in 'input' or 'output'")
+                    raise UsageError("an input row needs its shape in 'input' or 'output'")
                 shape = parse_shape(given)
                 output, params = shape, 0
             elif shape is None:
-                raise ValueError("the first layer needs an 'input' shape (or an input row before it)")
+                raise UsageError("the first layer needs an 'input' shape (or an input row before it)")
             else:
                 output, params = _layer(row, shape)
             claimed_output = parse_shape(row["output"]) if row.get("output") else None
             claimed_params = _count(row["params"]) if row.get("params") else None
         except ValueError as exc:
-            raise ValueError(f"layer table line {line} ({name}): {exc}") from None
+            raise UsageError(f"layer table line {line} ({name}): {exc}") from None
         check = LayerCheck(line, name, kind, shape if shape is not None else (), output, params,
                            claimed_output, claimed_params)
         checks.append(check)

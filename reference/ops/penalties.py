@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array
 
 __all__ = ["l1_penalty", "l2_penalty", "l1_gradient", "l2_gradient"]
@@ -17,14 +19,14 @@ __all__ = ["l1_penalty", "l2_penalty", "l1_gradient", "l2_gradient"]
 def _weights(weights) -> list[np.ndarray]:
     if isinstance(weights, (list, tuple)):
         if not weights:
-            raise ValueError("weights must be an array or a non-empty list of arrays")
+            raise UsageError("weights must be an array or a non-empty list of arrays")
         return [as_array(w, name="weights") for w in weights]
     return [as_array(weights, name="weights")]
 
 
 def _strength(lam) -> float:
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or lam < 0:
-        raise ValueError(f"lam must be a non-negative number, got {lam!r}")
+        raise UsageError(f"lam must be a non-negative number, got {lam!r}")
     return float(lam)
 
 

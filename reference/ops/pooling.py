@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._validate import as_array, int_pair
 from ._windows import pad_hw, windows
 from .formulas import pool_output_size
@@ -17,9 +19,9 @@ def _geometry(x, kernel_size, stride, padding):
     pad = int_pair(padding, name="padding")
     for p, k in zip(pad, kernel, strict=True):
         if 2 * p > k:
-            raise ValueError(f"padding {pad} must be at most half the kernel size {kernel}")
+            raise UsageError(f"padding {pad} must be at most half the kernel size {kernel}")
     if x.shape[2] + 2 * pad[0] < kernel[0] or x.shape[3] + 2 * pad[1] < kernel[1]:
-        raise ValueError(
+        raise UsageError(
             f"kernel_size {kernel} is larger than the padded input {x.shape[2]}x{x.shape[3]}"
         )
     return kernel, stride, pad

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cnnlab.errors import UsageError
+
 from ._validate import non_negative_int
 
 __all__ = ["receptive_field", "StackComparison", "stack_vs_single"]
@@ -50,7 +52,7 @@ def receptive_field(layers: Sequence) -> int:
             if len(rest) > 1:
                 raise ValueError
         except (TypeError, ValueError):
-            raise ValueError(f"layer {index} must be (kernel_size, stride) or "
+            raise UsageError(f"layer {index} must be (kernel_size, stride) or "
                              f"(kernel_size, stride, dilation); got {layer!r}") from None
         kernel = non_negative_int(kernel, name=f"layer {index} kernel_size", minimum=1)
         stride = non_negative_int(stride, name=f"layer {index} stride", minimum=1)

@@ -16,6 +16,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from cnnlab.errors import UsageError
+
 from ..layer_names import keras_layer_name, torch_path
 from ..ops.early_stopping import EarlyStopping
 from .summary import LayerState
@@ -109,7 +111,7 @@ def base_output_shape(base) -> tuple[int, ...]:
     """``(H, W, C)`` of the base's output."""
     shape = tuple(base.output.shape[1:])
     if len(shape) != 3:
-        raise ValueError(f"the base returns shape {tuple(base.output.shape)}; a head needs a "
+        raise UsageError(f"the base returns shape {tuple(base.output.shape)}; a head needs a "
                          "feature map (N, H, W, C): build it with include_top=False")
     return shape
 
@@ -118,7 +120,7 @@ def with_head(base, num_classes: int, table, *, pooling: str, name: str, input_s
     """``base`` and a head built from a :data:`~cnnlab.reference.transfer.heads.HEADS` table."""
     base_output_shape(base)
     if input_size is not None and tuple(base.input.shape[1:3]) != tuple(input_size):
-        raise ValueError(f"input_size {input_size} differs from the base's input "
+        raise UsageError(f"input_size {input_size} differs from the base's input "
                          f"{tuple(base.input.shape[1:3])}")
     if pooling == "avg":
         x = layers.GlobalAveragePooling2D(name="head.0")(base.output)
@@ -141,10 +143,10 @@ def _arrays(data, what: str):
     try:
         x, y = data
     except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a pair (images, labels), got {type(data).__name__}") from None
+        raise UsageError(f"{what} must be a pair (images, labels), got {type(data).__name__}") from None
     x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
     if x.ndim != 4 or len(x) != len(y) or len(y) == 0:
-        raise ValueError(f"{what}: expected images (N, H, W, C) and N labels, got "
+        raise UsageError(f"{what}: expected images (N, H, W, C) and N labels, got "
                          f"{x.shape} and {y.shape}")
     return x, y
 
@@ -177,7 +179,7 @@ def fit(model, train, val, *, lr: float, max_epochs: int, patience: int,
         x, y = _arrays(train, "train")
     val = _arrays(val, "val")
     if not model.trainable_weights:
-        raise ValueError("nothing to train: every parameter of the model is frozen")
+        raise UsageError("nothing to train: every parameter of the model is frozen")
     keras.utils.set_random_seed(seed)
     order = np.random.default_rng(seed)
     # compile again in every phase: Keras reads the trainable flags when it compiles; no XLA,

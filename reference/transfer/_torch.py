@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from cnnlab.errors import UsageError
+
 from ..ops.early_stopping import EarlyStopping
 from .summary import LayerState
 
@@ -123,9 +125,9 @@ def base_output_shape(base: nn.Module, input_size=None) -> tuple[int, ...]:
     by default 224x224 (299x299 where 224 is too small)."""
     first = next((m for m in base.modules() if isinstance(m, nn.Conv2d)), None)
     if first is None:
-        raise ValueError("the base has no Conv2d layer; a head needs a convolutional base")
+        raise UsageError("the base has no Conv2d layer; a head needs a convolutional base")
     if any(isinstance(m, nn.Linear) for m in base.modules()):
-        raise ValueError("the base has dense (nn.Linear) layers, a classifier of its own: build "
+        raise UsageError("the base has dense (nn.Linear) layers, a classifier of its own: build "
                          "it with include_top=False")
     state = {k: torch.empty_like(v, device="meta") for k, v in
              [*base.named_parameters(), *base.named_buffers()]}
@@ -139,10 +141,10 @@ def base_output_shape(base: nn.Module, input_size=None) -> tuple[int, ...]:
             problem = exc
             continue
         if out.dim() != 4:
-            raise ValueError(f"the base returns shape {tuple(out.shape)}; a head needs a feature "
+            raise UsageError(f"the base returns shape {tuple(out.shape)}; a head needs a feature "
                              "map (N, C, H, W): build it with include_top=False")
         return tuple(int(d) for d in out.shape[1:])
-    raise ValueError(f"could not run the base on a {'x'.join(map(str, size))} input to find its "
+    raise UsageError(f"could not run the base on a {'x'.join(map(str, size))} input to find its "
                      f"output size; pass input_size ({problem})")
 
 
@@ -169,11 +171,11 @@ def _tensors(data, what: str):
     try:
         x, y = data
     except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a pair (images, labels), got {type(data).__name__}") from None
+        raise UsageError(f"{what} must be a pair (images, labels), got {type(data).__name__}") from None
     x = torch.as_tensor(np.asarray(x, dtype=np.float32))
     y = torch.as_tensor(np.asarray(y, dtype=np.int64))
     if x.dim() != 4 or len(x) != len(y) or len(y) == 0:
-        raise ValueError(f"{what}: expected images (N, C, H, W) and N labels, got "
+        raise UsageError(f"{what}: expected images (N, C, H, W) and N labels, got "
                          f"{tuple(x.shape)} and {tuple(y.shape)}")
     return x, y
 
@@ -221,7 +223,7 @@ def fit(model: nn.Module, train, val, *, lr: float, max_epochs: int, patience: i
     val = _tensors(val, "val")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("nothing to train: every parameter of the model is frozen")
+        raise UsageError("nothing to train: every parameter of the model is frozen")
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(params, lr=lr)

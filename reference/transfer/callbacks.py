@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from cnnlab.errors import UsageError
+
 __all__ = ["ReduceLROnPlateau"]
 
 
@@ -38,12 +40,12 @@ class ReduceLROnPlateau:
     def __init__(self, *, factor: float = 0.1, patience: int = 10, min_delta: float = 1e-4,
                  min_lr: float = 0.0):
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-            raise ValueError(f"factor must be a number in (0, 1), got {factor!r}")
+            raise UsageError(f"factor must be a number in (0, 1), got {factor!r}")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be an int >= 0, got {patience!r}")
+            raise UsageError(f"patience must be an int >= 0, got {patience!r}")
         for name, value in (("min_delta", min_delta), ("min_lr", min_lr)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+                raise UsageError(f"{name} must be a number >= 0, got {value!r}")
         self.factor, self.patience = float(factor), patience
         self.min_delta, self.min_lr = float(min_delta), float(min_lr)
         self.best, self.wait, self.rates = math.inf, 0, []

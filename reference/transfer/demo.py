@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..data.augment import Augmentation, augment
 from ..data.digits import load_digits
 from ..data.labeled import LabeledImages, to_layout
@@ -93,14 +95,14 @@ class DemoConfig:
                      "patience", "batch_size", "finetune_last"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+                raise UsageError(f"{name} must be a positive int, got {value!r}")
         if not 0 < self.test_fraction < 1:
-            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction!r}")
+            raise UsageError(f"test_fraction must be in (0, 1), got {self.test_fraction!r}")
         if isinstance(self.variation, bool) or not isinstance(self.variation, (int, float)) \
                 or not 0 <= self.variation <= 3:
-            raise ValueError(f"variation must be a number from 0 to 3, got {self.variation!r}")
+            raise UsageError(f"variation must be a number from 0 to 3, got {self.variation!r}")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or self.lr <= 0:
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+            raise UsageError(f"lr must be a positive number, got {self.lr!r}")
         _ = self.recipe  # building it validates the recipe's settings
 
     @property

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
+from cnnlab.errors import UsageError
+
 from ..frameworks import framework_of
 from .selection import select
 from .summary import TrainableSummary
@@ -116,12 +118,12 @@ def unfreeze(
         others = [k for k, v in (("last", last), ("from_layer", from_layer), ("names", names))
                   if v is not None]
         if others:
-            raise ValueError(f"give at most one of last, last_convs, from_layer, names; got "
+            raise UsageError(f"give at most one of last, last_convs, from_layer, names; got "
                              f"last_convs, {', '.join(others)}")
         convs = [i for i, (_, layer) in enumerate(found) if _is_conv(layer)]
         if isinstance(last_convs, bool) or not isinstance(last_convs, int) \
                 or not 0 <= last_convs <= len(convs):
-            raise ValueError(f"last_convs must be an int in [0, {len(convs)}] (the model's "
+            raise UsageError(f"last_convs must be an int in [0, {len(convs)}] (the model's "
                              f"convolution layers); got {last_convs!r}")
         picked = convs[len(convs) - last_convs:]
         return twin.unfreeze(model, [found[i][1] for i in picked])

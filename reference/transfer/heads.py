@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib
 
+from cnnlab.errors import UsageError
+
 from ..frameworks import framework_of
 from ..ops._validate import int_pair
 
@@ -35,11 +37,11 @@ POOLINGS = ("avg", "flatten")
 
 def _check(head: str, num_classes, pooling: str) -> None:
     if head not in HEADS:
-        raise ValueError(f"unknown head {head!r}; valid heads: {', '.join(HEADS)}")
+        raise UsageError(f"unknown head {head!r}; valid heads: {', '.join(HEADS)}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+        raise UsageError(f"num_classes must be a positive int, got {num_classes!r}")
     if pooling not in POOLINGS:
-        raise ValueError(f"unknown pooling {pooling!r}; valid poolings: {', '.join(POOLINGS)}")
+        raise UsageError(f"unknown pooling {pooling!r}; valid poolings: {', '.join(POOLINGS)}")
 
 
 def with_head(base, num_classes: int, *, head: str = "lecture", pooling: str = "avg",
@@ -79,7 +81,7 @@ def with_head(base, num_classes: int, *, head: str = "lecture", pooling: str = "
     size = None if input_size is None else int_pair(input_size, name="input_size", minimum=1)
     framework = framework_of(base)
     if framework == "torch" and pooling == "flatten" and size is None:
-        raise ValueError("pooling='flatten' on a torch base needs input_size: the flattened "
+        raise UsageError("pooling='flatten' on a torch base needs input_size: the flattened "
                          "width depends on the size of the input")
     module = importlib.import_module(f"._{framework}", __package__)
     return module.with_head(base, num_classes, HEADS[head], pooling=pooling, name=head,

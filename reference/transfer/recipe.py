@@ -19,6 +19,8 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from cnnlab.errors import UsageError
+
 from ..frameworks import framework_of
 from .callbacks import ReduceLROnPlateau
 from .freezing import freeze, unfreeze
@@ -37,7 +39,7 @@ _CHECKPOINT_SUFFIX = {"torch": ".pt", "keras": ".weights.h5"}
 
 def _positive(value, name: str, kind=(int,)) -> None:
     if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise UsageError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,14 @@ class Recipe:
         _positive(self.batch_size, "batch_size")
         if isinstance(self.finetune_last, bool) or not isinstance(self.finetune_last, int) \
                 or self.finetune_last < 0:
-            raise ValueError(f"finetune_last must be an int >= 0, got {self.finetune_last!r}")
+            raise UsageError(f"finetune_last must be an int >= 0, got {self.finetune_last!r}")
         if self.finetune_epochs is not None:
             _positive(self.finetune_epochs, "finetune_epochs")
         _positive(self.lr_patience, "lr_patience")
         if self.lr_factor is not None:
             ReduceLROnPlateau(factor=self.lr_factor, patience=self.lr_patience, min_lr=self.min_lr)
         if self.finetune_count not in FINETUNE_COUNTS:
-            raise ValueError(f"finetune_count must be one of {', '.join(map(repr, FINETUNE_COUNTS))}; "
+            raise UsageError(f"finetune_count must be one of {', '.join(map(repr, FINETUNE_COUNTS))}; "
                              f"got {self.finetune_count!r}")
 
     def unfreeze_base(self, base):
@@ -213,7 +215,7 @@ def fit(model, train, val, *, lr: float, max_epochs: int = 30, patience: int = 3
     _positive(lr, "lr", (int, float))
     framework, twin = _twin(model)
     if checkpoint is not None and not str(checkpoint).endswith(_CHECKPOINT_SUFFIX[framework]):
-        raise ValueError(f"a {framework} checkpoint file must end in "
+        raise UsageError(f"a {framework} checkpoint file must end in "
                          f"{_CHECKPOINT_SUFFIX[framework]!r}, got {str(checkpoint)!r}")
 
     def report(epoch, row):
@@ -269,10 +271,10 @@ def two_phase(model, base, train, val, *, recipe: Recipe = Recipe(), seed: int =
         Records of phase ``"extract"`` then ``"finetune"``.
     """
     if not isinstance(recipe, Recipe):
-        raise ValueError(f"recipe must be a Recipe, got {type(recipe).__name__}")
+        raise UsageError(f"recipe must be a Recipe, got {type(recipe).__name__}")
     framework = framework_of(model)
     if framework_of(base) != framework:
-        raise ValueError("model and base must come from the same framework")
+        raise UsageError("model and base must come from the same framework")
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from cnnlab.errors import UsageError
+
 __all__ = ["select"]
 
 
@@ -74,23 +76,23 @@ def select(
     given = [k for k, v in (("last", last), ("from_layer", from_layer), ("names", layers))
              if v is not None]
     if len(given) > 1:
-        raise ValueError(f"give at most one of last, from_layer, names; got {', '.join(given)}")
+        raise UsageError(f"give at most one of last, from_layer, names; got {', '.join(given)}")
     count = len(names)
     if last is not None:
         if isinstance(last, bool) or not isinstance(last, int) or not 0 <= last <= count:
-            raise ValueError(f"last must be an int from 0 to {count} (the model's layers with "
+            raise UsageError(f"last must be an int from 0 to {count} (the model's layers with "
                              f"weights or pooling), got {last!r}")
         return list(range(count - last, count))
     if from_layer is not None:
         if not isinstance(from_layer, str):
-            raise ValueError(f"from_layer must be a layer name (str), got {from_layer!r}")
+            raise UsageError(f"from_layer must be a layer name (str), got {from_layer!r}")
         for index, name in enumerate(names):
             if _matches(name, from_layer):
                 return list(range(index, count))
         raise _unknown(from_layer, names, "from_layer")
     if layers is not None:
         if isinstance(layers, str) or not all(isinstance(n, str) for n in layers):
-            raise ValueError(f"names must be a list of layer names, got {layers!r}")
+            raise UsageError(f"names must be a list of layer names, got {layers!r}")
         picked = set()
         for wanted in layers:
             hits = [i for i, name in enumerate(names) if _matches(name, wanted)]
