@@ -12,7 +12,7 @@ HELP = ("train a small DCGAN on scikit-learn's digits; sample grids per epoch, l
 
 def configure(parser) -> None:
     parser.add_argument("--framework", default="torch", help="torch or keras (default torch)")
-    parser.add_argument("--epochs", type=int, default=20, help="epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--k", type=int, default=1,
                         help="discriminator steps per generator step (default 1)")

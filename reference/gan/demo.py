@@ -27,7 +27,7 @@ ARCH = "dcgan_digits"
 class GanDemoConfig:
     """Settings of one demo run (the defaults are the measured run in the README)."""
 
-    epochs: int = 20
+    epochs: int = 30
     batch_size: int = 32
     k: int = 1  # discriminator steps per generator step
     real_label: float = 1.0  # 0.9: one-sided label smoothing
