@@ -48,12 +48,13 @@ def _threads(framework: str, threads: int) -> None:
 def run(args) -> int:
     from dataclasses import replace
 
+    from cnnlab.errors import UsageError
     from cnnlab.reference import check_framework
     from cnnlab.reference.gan.demo import GanDemoConfig, run_gan_demo, twin
 
     framework = check_framework(args.framework)
     if args.threads < 1:
-        raise ValueError(f"--threads must be a positive int; got {args.threads}")
+        raise UsageError(f"--threads must be a positive int; got {args.threads}")
     config = replace(GanDemoConfig(), epochs=args.epochs, batch_size=args.batch_size, k=args.k,
                      real_label=args.real_label, lr=args.lr, seed=args.seed,
                      steps_per_epoch=args.steps_per_epoch).check()

@@ -30,6 +30,8 @@ The layer tables here are framework-free: both twins are built from them.
 
 from __future__ import annotations
 
+from cnnlab.errors import UsageError
+
 from ._checks import check_choice, check_positive_int
 from ._spec import ArchSpec, Fact, Variant
 
@@ -51,7 +53,7 @@ def _levels(image_size: int) -> int:
         side *= 2
         levels += 1
     if side != image_size or levels < 1:
-        raise ValueError(f"image_size must be 4 times a power of two, at least 8; got {image_size!r}")
+        raise UsageError(f"image_size must be 4 times a power of two, at least 8; got {image_size!r}")
     return levels
 
 
@@ -111,12 +113,12 @@ def discriminator_layers(*, layout: str, width: int, channels: int, image_size: 
 def check_generator_call(arch: str, *, num_classes: int, include_top: bool, input_size) -> None:
     """The generator has no classifier: reject options that would silently not apply."""
     if not include_top:
-        raise ValueError(f"{arch} is a generator and has no classifier top; include_top must be True")
+        raise UsageError(f"{arch} is a generator and has no classifier top; include_top must be True")
     if num_classes != 1:
-        raise ValueError(f"{arch} is a generator and outputs images; num_classes does not apply "
+        raise UsageError(f"{arch} is a generator and outputs images; num_classes does not apply "
                          f"(got {num_classes!r})")
     if tuple(input_size) != (1, 1):
-        raise ValueError(f"{arch} takes noise as a 1x1 map with nz channels; input_size must be "
+        raise UsageError(f"{arch} takes noise as a 1x1 map with nz channels; input_size must be "
                          f"1x1, got {input_size[0]}x{input_size[1]}")
 
 

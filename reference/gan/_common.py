@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from cnnlab.errors import UsageError
+
 #: Adam as in the DCGAN paper (lr 2e-4, beta_1 0.5); epsilon set explicitly because the
 #: frameworks' defaults differ (torch 1e-8, Keras 1e-7).
 ADAM = {"lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999, "epsilon": 1e-8}
@@ -40,9 +42,9 @@ class StepLosses:
 def check_step_inputs(reals, noises, real_label) -> None:
     """``k >= 1`` real batches, ``k + 1`` noise batches, a real label in (0, 1]."""
     if len(reals) < 1:
-        raise ValueError("an alternating step needs at least one real batch (k >= 1)")
+        raise UsageError("an alternating step needs at least one real batch (k >= 1)")
     if len(noises) != len(reals) + 1:
-        raise ValueError(f"{len(reals)} discriminator steps need {len(reals) + 1} noise batches "
+        raise UsageError(f"{len(reals)} discriminator steps need {len(reals) + 1} noise batches "
                          f"(one per discriminator step and one for the generator); got {len(noises)}")
     if not 0.0 < float(real_label) <= 1.0:
-        raise ValueError(f"real_label must be in (0, 1]; got {real_label!r}")
+        raise UsageError(f"real_label must be in (0, 1]; got {real_label!r}")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ._common import ADAM, INIT_STD, StepLosses, check_step_inputs
 
 
 def _tf():
     if keras.backend.backend() != "tensorflow":
-        raise ValueError("the Keras GAN loop needs KERAS_BACKEND=tensorflow (it uses "
+        raise UsageError("the Keras GAN loop needs KERAS_BACKEND=tensorflow (it uses "
                          f"tf.GradientTape); this process runs {keras.backend.backend()!r}")
     import tensorflow as tf
 

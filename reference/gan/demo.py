@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 from ..catalog import get
 from ..catalog._checks import check_positive_int
 from ._common import ADAM
@@ -41,13 +43,13 @@ class GanDemoConfig:
         for name in ("epochs", "batch_size", "k", "eval_samples", "grid"):
             check_positive_int(name, getattr(self, name))
         if not 0.0 < self.real_label <= 1.0:
-            raise ValueError(f"real_label must be in (0, 1]; got {self.real_label!r}")
+            raise UsageError(f"real_label must be in (0, 1]; got {self.real_label!r}")
         if self.steps_per_epoch is not None:
             check_positive_int("steps_per_epoch", self.steps_per_epoch)
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive; got {self.lr!r}")
+            raise UsageError(f"lr must be positive; got {self.lr!r}")
         if self.eval_samples < 20:
-            raise ValueError(f"eval_samples must be at least 20 (a covariance); got {self.eval_samples}")
+            raise UsageError(f"eval_samples must be at least 20 (a covariance); got {self.eval_samples}")
         return self
 
 

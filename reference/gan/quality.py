@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab.errors import UsageError
+
 __all__ = ["DigitsJudge", "Quality", "frechet_distance", "class_coverage", "digits_split",
            "cache_dir"]
 
@@ -62,7 +64,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
     if mu1.shape != mu2.shape or mu1.ndim != 1 or s1.shape != s2.shape or s1.shape != mu1.shape * 2:
-        raise ValueError(f"means of shape (d,) and covariances (d, d) expected; got {mu1.shape}, "
+        raise UsageError(f"means of shape (d,) and covariances (d, d) expected; got {mu1.shape}, "
                          f"{s1.shape}, {mu2.shape}, {s2.shape}")
     vals, vecs = np.linalg.eigh((s1 + s1.T) / 2)
     root1 = (vecs * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
@@ -77,7 +79,7 @@ def gaussian(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (unbiased) covariance of ``features`` ``(n, d)``, n >= 2."""
     features = np.asarray(features, np.float64)
     if features.ndim != 2 or features.shape[0] < 2:
-        raise ValueError(f"features of shape (n >= 2, d) expected; got {features.shape}")
+        raise UsageError(f"features of shape (n >= 2, d) expected; got {features.shape}")
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
@@ -139,7 +141,7 @@ class DigitsJudge:
     def __init__(self, *, size: int = 32, hidden: int = 64, cache: bool = True):
         self.size, self.hidden = int(size), int(hidden)
         if self.size < 8 or self.size % 8:
-            raise ValueError(f"size must be a multiple of 8; got {size!r}")
+            raise UsageError(f"size must be a multiple of 8; got {size!r}")
         self.x_train, self.y_train, self.x_held, self.y_held = digits_split(size=self.size)
         path = cache_dir() / f"digits_judge_v{JUDGE_VERSION}_{self.size}px_{self.hidden}.npz"
         weights = None
@@ -185,7 +187,7 @@ class DigitsJudge:
         """Average-pool to the digits' native 8x8 and flatten: 64 inputs, a fast classifier."""
         images = np.asarray(images, np.float32)
         if images.ndim != 4 or images.shape[1:] != (self.size, self.size, 1):
-            raise ValueError(f"images of shape (N, {self.size}, {self.size}, 1) in [-1, 1] "
+            raise UsageError(f"images of shape (N, {self.size}, {self.size}, 1) in [-1, 1] "
                              f"expected; got {images.shape}")
         f = self.size // 8
         pooled = images[..., 0].reshape(len(images), 8, f, 8, f).mean(axis=(2, 4))

@@ -17,6 +17,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from cnnlab.errors import UsageError
+
 from ..catalog.gan import (
     LAYOUTS,
     LEAKY_SLOPE,
@@ -49,7 +51,7 @@ def conv_transpose2d(x, filters, kernel_size, *, name, stride=1, padding=0, outp
         Of side ``(n - 1) * stride - 2 * padding + kernel_size + output_padding``.
     """
     if not 0 <= output_padding <= padding:
-        raise ValueError(f"output_padding must be between 0 and padding ({padding}); got {output_padding}")
+        raise UsageError(f"output_padding must be between 0 and padding ({padding}); got {output_padding}")
     x = layers.Conv2DTranspose(filters, kernel_size, strides=stride, padding="valid",
                                use_bias=use_bias, name=keras_layer_name(name))(x)
     if padding:
