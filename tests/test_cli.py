@@ -141,3 +141,18 @@ def test_a_bug_shows_its_traceback_and_exit_1(monkeypatch, capsys):
     assert "Traceback (most recent call last)" in err
     assert "ValueError: operands could not be broadcast together" in err
     assert "a bug in cnnlab, not in your input" in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["gan-demo", "--out", ""], "--out must name a folder, got an empty path"),
+    (["gan-demo", "--out", "{file}"], "exists and is not a folder"),
+    (["similarity", "metrics", ""], "SUBMISSIONS must name a folder, got an empty path"),
+    (["similarity", "metrics", ".", "--out", "{file}"], "exists and is not a folder"),
+])
+def test_output_and_input_folders_are_checked_before_any_work(argv, needle, tmp_path, capsys):
+    pytest.importorskip("torch")  # gan-demo's default framework
+    file = tmp_path / "a-file.txt"
+    file.write_text("not a folder")
+    assert main([a.replace("{file}", str(file)) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1

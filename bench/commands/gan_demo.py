@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 NAME = "gan-demo"
 HELP = ("train a small DCGAN on scikit-learn's digits; sample grids per epoch, loss curves, and "
@@ -64,7 +63,9 @@ def run(args) -> int:
 
     from cnnlab.reports.gan import quality_table
 
-    out = Path(args.out)
+    from ._common import output_folder
+
+    out = output_folder(args.out)
     with tqdm(desc=f"gan-demo ({framework})", unit="step", disable=args.quiet, leave=False,
               file=sys.stderr) as bar:
         def progress(step, total, losses):

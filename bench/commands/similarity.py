@@ -140,6 +140,11 @@ def _pairs(detector, names: dict[str, str], threshold: float) -> list[dict]:
 def run(args) -> int:
     from cnnlab.reports import similarity as report
 
+    from ._common import output_folder
+
+    if not str(args.submissions).strip():  # Path("") would be the working folder
+        raise UsageError("SUBMISSIONS must name a folder, got an empty path")
+    output_folder(args.out, create=False)  # before the work: an empty or file --out
     result = compare(args.assignment, args.submissions, threshold=args.threshold)
     paths = report.write_all(result, args.out)
     print(report.table(result))

@@ -59,7 +59,7 @@ def test_grade_prints_the_table_and_json(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["grade", "nope", "."], "assignment 'nope' not found: give a folder with an assignment.toml or one "
-                             "of the bundled assignments: architectures, metrics, ops, transfer"),
+                             "of the bundled assignments: architectures, gan, metrics, ops, transfer"),
     (["grade", "metrics", "/no/such/folder"], "submissions must be a folder"),
     (["grade", "metrics", str(EXAMPLES), "--jobs", "0"], "jobs must be a positive int"),
     (["grade", "metrics", str(EXAMPLES), "--regrade", "nobody"], "--regrade: no submission for nobody"),

@@ -135,7 +135,7 @@ def test_assignment_toml_declares_leaderboard_options_and_helpers(tmp_path):
     spec = load_assignment(folder)
     assert spec.leaderboard == (Metric("f1", "desc"),) and spec.options == {"seed": 3} and spec.helpers == ()
     toml.write_text(base.replace('imports = ["numpy"]', 'imports = ["numpy"]\nhelpers = ["nope"]'))
-    with pytest.raises(ValueError, match="helpers must be among model_export"):
+    with pytest.raises(ValueError, match="helpers must be among gan_harness, model_export, transfer_harness"):
         load_assignment(folder)
     toml.write_text(base + '\n[leaderboard]\n"f1" = "best"\n')
     with pytest.raises(ValueError, match="order of 'f1' must be one of desc, asc"):
