@@ -382,6 +382,19 @@ class Worker:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _let_drain_catch_up(self, limit_s: float = 0.5) -> None:
+        """The worker flushes its output before it replies, but the drain thread may not have
+        read the pipe yet on a busy machine: wait (briefly) until the pipe is empty."""
+        proc = self._proc
+        if proc is None or proc.popen.stdout is None or proc.drain is None or not proc.drain.is_alive():
+            return  # no worker, or its output was read to the end
+        deadline = time.monotonic() + limit_s
+        try:
+            while time.monotonic() < deadline and select.select([proc.popen.stdout.fileno()], [], [], 0)[0]:
+                time.sleep(0.002)
+        except (OSError, ValueError):  # the pipe closed: everything was read
+            return
+
     def output(self) -> str:
         """What the student code printed in the current worker (the first 64 KiB)."""
         if self._proc is None:
@@ -390,6 +403,7 @@ class Worker:
 
     def take_output(self) -> str:
         """Return the output so far and start over (one test's worth at a time)."""
+        self._let_drain_catch_up()
         text = self.output()
         if self._proc is not None:
             self._proc.output.clear()

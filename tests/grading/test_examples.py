@@ -193,7 +193,7 @@ def test_secrets_stay_hidden(graded):
 
 def test_nothing_was_written_outside_the_sandbox(graded):
     records, out = graded["records"], Path(graded["out"])
-    allowed_top = {"gradebook.db", "gradebook.db-wal", "gradebook.db-shm", "grades.csv", "report.html",
+    allowed_top = {".grading.lock", "gradebook.db", "gradebook.db-wal", "gradebook.db-shm", "grades.csv", "report.html",
                    "table.txt", "feedback", "gradescope", "junit", "logs", "plots"}
     assert {p.name for p in out.iterdir()} <= allowed_top
     assert not list(out.rglob("PWNED*"))

@@ -150,4 +150,4 @@ def test_export_errors_are_clean(tmp_path, capsys):
     assert main(["export-gradescope", "metrics", "--out", str(tmp_path / "a.zip")]) == 2
     assert "exists; use --force" in capsys.readouterr().err
     assert main(["export-gradescope", "nope", "--out", str(tmp_path / "b.zip")]) == 2
-    assert "bundled assignments: architectures, metrics" in capsys.readouterr().err
+    assert "bundled assignments: architectures, gan, metrics" in capsys.readouterr().err

@@ -3,12 +3,15 @@ by arithmetic, and visibility rules are checked line by line."""
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pandas as pd
 import pytest
 
 from cnnlab.reports import grading as report
+
+COLOURLESS = re.compile(r"\x1b\[[0-9;]*m")  # ANSI colour codes
 
 UTC = dt.UTC
 DUE = dt.datetime(2030, 1, 1, tzinfo=UTC)
@@ -189,7 +192,7 @@ def test_colour_on_a_tty_only_and_never_with_no_color(monkeypatch):
     assert "\x1b[32mpass\x1b[0m" in coloured and "\x1b[31mFAIL\x1b[0m" in coloured
     assert "\x1b[32mgraded\x1b[0m" in coloured
     # tabulate lines the columns up by the visible text
-    assert [len(report._COLOURLESS.sub("", ln)) for ln in coloured.splitlines()[:4]] == \
+    assert [len(COLOURLESS.sub("", ln)) for ln in coloured.splitlines()[:4]] == \
         [len(ln) for ln in report.table(records, colour=False).splitlines()[:4]]
     monkeypatch.setenv("NO_COLOR", "1")
     assert not report.use_colour(Tty())
