@@ -21,12 +21,12 @@ torch  scale to [0, 1], subtract (0.485, 0.456, 0.406), divide by (0.229, 0.224,
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from functools import lru_cache
 
 import numpy as np
 
+from cnnlab import paths
 from cnnlab.errors import UsageError
 
 __all__ = ["PREPROCESS_MODES", "class_names", "decode_predictions", "preprocess_input"]
@@ -39,7 +39,7 @@ _TORCH_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 @lru_cache(maxsize=1)
 def _record() -> dict:
-    path = importlib.resources.files("cnnlab.reference") / "fixtures" / "imagenet" / "classes.json"
+    path = paths.fixtures_dir() / "imagenet" / "classes.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlab import paths
 from cnnlab.errors import UsageError
 
 __all__ = ["DigitsJudge", "Quality", "frechet_distance", "class_coverage", "digits_split",
@@ -35,11 +36,8 @@ JUDGE_VERSION = 2
 
 
 def cache_dir() -> Path:
-    """``$CNNLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/cnnlab``, else ``~/.cache/cnnlab``."""
-    if os.environ.get("CNNLAB_CACHE_DIR"):
-        return Path(os.environ["CNNLAB_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnnlab"
+    """Where the judge is cached (see :func:`cnnlab.paths.cache_dir`)."""
+    return paths.cache_dir()
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:

@@ -18,14 +18,14 @@ use Python's ``NaN`` and ``Infinity`` tokens where they occur.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnnlab import paths
 from cnnlab.errors import UsageError
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "metrics"
+FIXTURE_DIR = paths.fixtures_dir() / "metrics"
 MANIFEST = "MANIFEST.json"
 
 

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab import paths
 from cnnlab.errors import UsageError
 
 from . import formulas
@@ -53,7 +54,7 @@ LAYER_TYPES = ("input", "conv", "depthwise", "pointwise", "separable", "maxpool"
                "flatten", "dense", "batchnorm", *MERGE_TYPES)
 _COLUMNS = ("layer", "type", "input", "kernel", "stride", "padding", "filters", "bias", "output",
             "params", "note", "from", "repeat", "correct", "source")
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ops"
+FIXTURES = paths.fixtures_dir() / "ops"
 #: The lecture tables shipped as fixtures, by name (single-path tables).
 LECTURE_TABLES = ("lenet5", "alexnet", "vgg16", "mobilenet", "lecture_errors")
 #: The parameter tables of the "Lecture 06" document, each row with the document's figure

@@ -35,6 +35,20 @@ def examples_dir() -> Path:
     return bundled_assignments() / "examples"
 
 
+def fixtures_dir() -> Path:
+    """The reference fixtures that ship with cnnlab (metrics cases, lecture tables, ImageNet
+    class names ...): ``cnnlab/reference/fixtures``."""
+    return Path(str(importlib.resources.files("cnnlab.reference"))) / "fixtures"
+
+
+def cache_dir() -> Path:
+    """Where cnnlab keeps what it computes once (the GAN judge): ``$CNNLAB_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/cnnlab``, else ``~/.cache/cnnlab``."""
+    if os.environ.get("CNNLAB_CACHE_DIR"):
+        return Path(os.environ["CNNLAB_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnnlab"
+
+
 def package_locations() -> list[str]:
     """Every folder the installed cnnlab is read from (one in a wheel install; one per room in an
     editable install, where the rooms stay in the source tree). The sandbox hides all of them
