@@ -12,7 +12,6 @@ and torchvision. Images are read with Pillow, converted to RGB and resized bilin
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,8 @@ import numpy as np
 from cnnlab.errors import UsageError
 
 from ..ops._validate import int_pair, non_negative_int
-from .augment import Augmentation, augment
+from .augment import Augmentation
+from .loaders import ArrayBatches
 from .splits import split_indices
 from .warp import resize
 
@@ -161,7 +161,7 @@ def read_images(files, *, size) -> np.ndarray:
     return out
 
 
-class FolderBatches:
+class FolderBatches(ArrayBatches):
     """Shuffled, augmented mini-batches read from an :class:`ImageFolder` on the fly.
 
     The same interface as :class:`cnnlab.reference.data.loaders.ArrayBatches` (batch ``i`` of
@@ -194,28 +194,9 @@ class FolderBatches:
         self.shuffle, self.augmentation = bool(shuffle), augmentation
         self.seed = non_negative_int(seed, name="seed")
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.labels) / self.batch_size)
-
-    def order(self, epoch: int) -> np.ndarray:
-        if not self.shuffle:
-            return np.arange(len(self.labels))
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.labels))
-
-    def batch(self, epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """Batch ``index`` of ``epoch``: images (B, H, W, 3) float32 and labels."""
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch {index} of {len(self)}")
-        picked = self.order(epoch)[index * self.batch_size:(index + 1) * self.batch_size]
-        images = read_images([self.folder.files[i] for i in picked], size=self.size)
-        if self.augmentation is not None:
-            images = augment(images, self.augmentation,
-                             np.random.default_rng([self.seed, epoch, index]))
-        return images, self.labels[picked]
-
-    def epoch(self, epoch: int):
-        for index in range(len(self)):
-            yield self.batch(epoch, index)
+    def images_at(self, picked: np.ndarray) -> np.ndarray:
+        """The files ``picked``, read from disk and resized (the batching is ArrayBatches')."""
+        return read_images([self.folder.files[i] for i in picked], size=self.size)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Every image of epoch 0 in one array (for evaluation)."""

@@ -59,12 +59,16 @@ class ArrayBatches:
             return np.arange(len(self.labels))
         return np.random.default_rng([self.seed, epoch]).permutation(len(self.labels))
 
+    def images_at(self, picked: np.ndarray) -> np.ndarray:
+        """The images of the examples ``picked`` (float32, channels last)."""
+        return self.images[picked]
+
     def batch(self, epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Batch ``index`` of ``epoch``: images (B, H, W, C) float32 and labels."""
         if not 0 <= index < len(self):
             raise IndexError(f"batch {index} of {len(self)}")
         picked = self.order(epoch)[index * self.batch_size:(index + 1) * self.batch_size]
-        images = self.images[picked]
+        images = self.images_at(picked)
         if self.augmentation is not None:
             images = augment(images, self.augmentation, np.random.default_rng([self.seed, epoch, index]))
         return images, self.labels[picked]
@@ -83,9 +87,7 @@ def loader(batches: ArrayBatches, framework: str):
     torch: an iterable whose every pass is the next epoch of ``(images NCHW, labels)`` tensors.
     keras: a ``keras.utils.PyDataset`` of ``(images NHWC, labels)`` for ``model.fit``.
     """
-    from .image_folder import FolderBatches
-
-    if not isinstance(batches, (ArrayBatches, FolderBatches)):
+    if not isinstance(batches, ArrayBatches):  # FolderBatches is one too
         raise UsageError(f"batches must be an ArrayBatches or a FolderBatches, got {type(batches).__name__}")
     choice(framework, name="framework", choices=("torch", "keras"))
     return importlib.import_module(f"._{framework}_loader", __package__).loader(batches)
