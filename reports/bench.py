@@ -95,19 +95,23 @@ def side_by_side_rows(records: Sequence[dict]) -> tuple[list[dict], list[str]]:
     Returns
     -------
     rows, columns : (list of dict, list of str)
-        A row per (arch, device, precision, mode, requested batch); the ratio columns are named
+        A row per (arch, machine, device, precision, mode, requested batch), with a ``machine``
+        column where the records come from more than one host; the ratio columns are named
         ``"<label> / torch"`` and are absent when no PyTorch eager run is in ``records``.
     """
     records = list(records)
     labels = _ordered_labels(records)
+    # a sweep over several machines (cnnlab bench --scheduler): one row per machine, side by side
+    machines = sorted({_machine(r) for r in records})
     groups: dict[tuple, dict] = {}
     for r in records:
-        key = (r["arch"], r["device_name"], r["precision"], r["mode"], r["batch_size_requested"])
+        key = (r["arch"], _machine(r), r["device_name"], r["precision"], r["mode"], r["batch_size_requested"])
         groups.setdefault(key, {})[r["label"]] = r["images_per_s"]
     with_reference = REFERENCE_LABEL in labels
     rows = []
-    for (arch, device, precision, mode, batch), speeds in groups.items():
-        row = {"arch": arch, "device": device, "precision": precision, "mode": mode, "batch": batch}
+    for (arch, machine, device, precision, mode, batch), speeds in groups.items():
+        row = {"arch": arch, "machine": machine, "device": device, "precision": precision, "mode": mode,
+               "batch": batch}
         reference = speeds.get(REFERENCE_LABEL)
         for label in labels:
             row[label] = speeds.get(label)
@@ -115,10 +119,17 @@ def side_by_side_rows(records: Sequence[dict]) -> tuple[list[dict], list[str]]:
                 ratio = speeds.get(label) / reference if reference and speeds.get(label) else None
                 row[f"{label} / torch"] = None if ratio is None else f"{ratio:.2f}x"
         rows.append(row)
-    columns = ["arch", "device", "precision", "mode", "batch", *labels]
+    columns = ["arch", *(["machine"] if len(machines) > 1 else []), "device", "precision", "mode", "batch",
+               *labels]
     if with_reference:
         columns += [f"{label} / torch" for label in labels if label != REFERENCE_LABEL]
     return rows, columns
+
+
+def _machine(record: dict) -> str:
+    """The host a record was measured on (its hostname; records from before hosts were kept: "")."""
+    host = record.get("host")
+    return (host.get("hostname") if isinstance(host, dict) else host) or ""
 
 
 def side_by_side(records: Iterable[dict], *, tablefmt: str = "simple") -> str:

@@ -131,3 +131,18 @@ def test_load_records_explains_a_wrong_file(tmp_path):
     other.write_text('{"records": [{"name": "x"}]}')
     with pytest.raises(ValueError, match="lack the fields arch, label, images_per_s"):
         report.load_records(other)
+
+
+def test_side_by_side_compares_machines_when_a_sweep_ran_on_several():
+    """Records of a Dask sweep carry their host: one row per machine, a machine column."""
+    from cnnlab.reports import bench as report
+
+    base = {"arch": "resnet18", "device_name": "cpu", "precision": "fp32", "mode": "infer",
+            "batch_size_requested": 8}
+    records = [{**base, "label": "torch", "images_per_s": 100.0, "host": {"hostname": "node-a"}},
+               {**base, "label": "torch", "images_per_s": 50.0, "host": {"hostname": "node-b"}}]
+    rows, columns = report.side_by_side_rows(records)
+    assert "machine" in columns
+    assert {(r["machine"], r["torch"]) for r in rows} == {("node-a", 100.0), ("node-b", 50.0)}
+    one = [{**r, "host": {"hostname": "node-a"}} for r in records[:1]]
+    assert "machine" not in report.side_by_side_rows(one)[1]
