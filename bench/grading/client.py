@@ -399,11 +399,11 @@ class Worker:
         """What the student code printed in the current worker (the first 64 KiB)."""
         if self._proc is None:
             return ""
+        self._let_drain_catch_up()
         return bytes(self._proc.output).decode("utf-8", errors="replace")
 
     def take_output(self) -> str:
         """Return the output so far and start over (one test's worth at a time)."""
-        self._let_drain_catch_up()
         text = self.output()
         if self._proc is not None:
             self._proc.output.clear()

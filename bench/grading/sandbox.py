@@ -163,6 +163,12 @@ def _split_around(root: str, hidden: list[str]) -> list[str]:
         path = os.path.join(root, name)
         if path in hidden:
             continue
+        if os.path.islink(path):
+            # a link into a hidden path's parent (a venv's lib64 -> lib) would grant it whole;
+            # what it points to is reachable under its real path, split there
+            target = os.path.realpath(path)
+            if any(h == target or h.startswith(target + os.sep) for h in hidden):
+                continue
         inner = [h for h in hidden if h.startswith(path + os.sep)]
         if inner and os.path.isdir(path) and not os.path.islink(path):
             entries += _split_around(path, inner)
