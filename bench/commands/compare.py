@@ -43,11 +43,13 @@ def run(args) -> int:
     wrong = [d for d in args.direction if d not in DIRECTIONS]
     if wrong:  # before the frameworks load: a typo costs no waiting
         raise UsageError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
-    require("torch", "keras")  # compare ports between the two: both must be installed
-    prepare(("torch", "keras"))
     if args.batch < 1:
         raise UsageError(f"--batch must be at least 1, got {args.batch}")
-    records = collect(selected_archs(args), args.variant, args.direction, batch=args.batch,
+    archs = selected_archs(args)
+    arch_variants(archs, args.variant)  # a typo is answered before a missing framework
+    require("torch", "keras")  # compare ports between the two: both must be installed
+    prepare(("torch", "keras"))
+    records = collect(archs, args.variant, args.direction, batch=args.batch,
                       seed=args.seed, quiet=args.json)
     if args.json:
         print(to_json(records))

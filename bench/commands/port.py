@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cnnlab.errors import UsageError
 
 NAME = "port"
@@ -22,6 +24,8 @@ def run(args) -> int:
     from cnnlab.reference.porting import convert_checkpoint
 
     get(args.arch).variant(args.variant)
+    if not Path(args.src).is_file():  # a typo is answered before a missing framework
+        raise FileNotFoundError(f"weights file {args.src!r} does not exist")
     require("torch", "keras")
     prepare(("torch", "keras"))
     from ._common import one_line

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("torch", reason="the architectures class needs torch and Keras")
+pytest.importorskip("keras", reason="the architectures class needs torch and Keras")
+
 from .test_architectures_assignment import graded_class  # noqa: F401 - the shared fixture
 from .test_examples import graded  # noqa: F401 - the shared fixture
 from .test_reports_html import WIDTHS, _junit_files_checked, measure, needs_chromium
