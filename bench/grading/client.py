@@ -465,7 +465,10 @@ class Worker:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
                         else:
-                            total += entry.stat(follow_symlinks=False).st_blocks * 512
+                            # the larger of apparent and allocated size: a compressing file
+                            # system (ZFS, btrfs) stores a file of zeros in almost no blocks
+                            info = entry.stat(follow_symlinks=False)
+                            total += max(info.st_size, info.st_blocks * 512)
                     except OSError:
                         pass
         return total
