@@ -7,7 +7,14 @@
     title = "Classification metrics with numpy"
     points = 100
     files = ["metrics.py"]          # what a submission must contain
-    due = 2030-01-31T23:59:00Z      # optional; gates visibility "after_due_date"
+    due = 2030-01-31T23:59:00Z      # optional; gates visibility "after_due_date"; UTC without an offset
+
+    [late]                          # optional; needs due (see cnnlab.bench.grading.late)
+    grace = "15m"
+    per = "day"                     # or "hour"
+    penalty = 0.1                   # of the points per started day; or penalty_points = 5
+    cap = 0.5
+    cutoff = "7d"
 
     [limits]                        # optional; defaults in Limits
     call_timeout_s = 10
@@ -39,6 +46,8 @@ from typing import Any
 
 from cnnlab import paths
 from cnnlab.errors import UsageError
+
+from .late import LatePolicy, parse_policy
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -109,6 +118,8 @@ class Assignment:
         The ``[options]`` table, for the assignment's own tests.
     leaderboard : tuple of Metric
         Declared leaderboard metrics.
+    late : LatePolicy or None
+        The ``[late]`` table: what lateness costs (:mod:`cnnlab.bench.grading.late`).
     """
 
     name: str
@@ -123,6 +134,7 @@ class Assignment:
     helpers: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     leaderboard: tuple = ()
+    late: LatePolicy | None = None
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -233,10 +245,10 @@ def load(assignment: str | Path | Assignment) -> Assignment:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{toml_path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"assignment", "limits", "sandbox", "options", "leaderboard"}
+    unknown = set(data) - {"assignment", "limits", "sandbox", "options", "leaderboard", "late"}
     if unknown:
         raise UsageError(f"{toml_path}: unknown table(s) {sorted(unknown)}; valid: assignment, "
-                         "limits, sandbox, options, leaderboard")
+                         "limits, sandbox, options, leaderboard, late")
     meta = dict(data.get("assignment", {}))
     where = f"{toml_path} [assignment]"
     title = _pop(meta, "title", str, where, default=path.name)
@@ -269,13 +281,17 @@ def load(assignment: str | Path | Assignment) -> Assignment:
                          f"got {helpers!r}")
     options = data.get("options", {})
     metrics = leaderboard.parse(data.get("leaderboard", {}), where=f"{toml_path} [leaderboard]")
+    late = (parse_policy(data["late"], due=due, where=f"{toml_path} [late]")
+            if isinstance(data.get("late"), dict) else None)
+    if "late" in data and late is None:
+        raise UsageError(f"{toml_path}: late must be a table ([late]), got {data['late']!r}")
     if not all(isinstance(m, str) and re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in imports):
         raise UsageError(f"{where}: imports must be module names, got {imports!r}")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
         raise UsageError(f"{where}: env must map names to strings, got {env!r}")
     return Assignment(name=path.resolve().name, root=path.resolve(), title=title, points=float(points),
                       files=tuple(files), due=due, limits=limits, imports=tuple(imports), env=env,
-                      helpers=tuple(helpers), options=dict(options), leaderboard=metrics)
+                      helpers=tuple(helpers), options=dict(options), leaderboard=metrics, late=late)
 
 
 def _pop(table: dict, key: str, kind, where: str, **default):

@@ -8,6 +8,7 @@ unpacked with limits (no absolute paths, no ``..``, no links, bounded size and f
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import os
@@ -418,3 +419,83 @@ def remove_tree(path: Path) -> bool:
             except OSError:
                 pass
     return not os.path.lexists(path)
+
+
+# --------------------------------------------------------------------- submission times
+# What cnnlab.bench.grading.late falls back on when no submissions CSV gives a student's time.
+
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NTFS_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+
+
+def _extra_time(extra: bytes) -> dt.datetime | None:
+    """The UTC modification time in a zip entry's extra field, where the tool that wrote the
+    archive put one: Info-ZIP's extended timestamp (0x5455, Unix seconds) or the NTFS field
+    (0x000a, 100 ns ticks since 1601). None where there is neither (then only the DOS time,
+    which has no time zone, is left)."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, size = int.from_bytes(extra[at:at + 2], "little"), int.from_bytes(extra[at + 2:at + 4], "little")
+        data = extra[at + 4:at + 4 + size]
+        at += 4 + size
+        if kind == 0x5455 and len(data) >= 5 and data[0] & 1:
+            return _UNIX_EPOCH + dt.timedelta(seconds=int.from_bytes(data[1:5], "little", signed=True))
+        if kind == 0x000A and len(data) >= 4 + 4 + 8:
+            tag, tag_size = int.from_bytes(data[4:6], "little"), int.from_bytes(data[6:8], "little")
+            if tag == 1 and tag_size >= 8:
+                ticks = int.from_bytes(data[8:16], "little")
+                return _NTFS_EPOCH + dt.timedelta(microseconds=ticks // 10)
+    return None
+
+
+def zip_time(path: Path, *, dos_offset: dt.tzinfo) -> dt.datetime | None:
+    """The newest modification time of the files in a zip archive.
+
+    Parameters
+    ----------
+    path : Path
+        The archive.
+    dos_offset : tzinfo
+        The time zone the archive's DOS times are read in, for entries without an extended
+        (UTC) timestamp: a DOS time is the wall clock of the machine that made the archive.
+
+    Returns
+    -------
+    datetime or None
+        Timezone-aware; None for an archive without files or one that cannot be read (grading
+        it reports why).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()
+                       and not any(p in _SKIP for p in Path(m.filename.replace("\\", "/")).parts)]
+            times = []
+            for member in members:
+                exact = _extra_time(member.extra)
+                if exact is None:
+                    try:
+                        exact = dt.datetime(*member.date_time, tzinfo=dos_offset)
+                    except ValueError:  # a malformed DOS date (month 0, ...)
+                        continue
+                times.append(exact)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        return None
+    return max(times, default=None)
+
+
+def file_time(path: Path) -> dt.datetime | None:
+    """The newest modification time of the files of a folder submission (the files grading
+    would copy: no links, no hidden or cache folders) or of a single file; None if it has none."""
+    try:
+        if not path.is_dir():
+            return dt.datetime.fromtimestamp(os.stat(path, follow_symlinks=False).st_mtime, dt.UTC)
+        newest = None
+        for folder, dirs, names in os.walk(path, followlinks=False):
+            dirs[:] = [d for d in dirs if d not in _SKIP and not d.startswith(".")]
+            for name in names:
+                info = os.lstat(os.path.join(folder, name))
+                if stat.S_ISREG(info.st_mode) and (newest is None or info.st_mtime > newest):
+                    newest = info.st_mtime
+    except OSError:
+        return None
+    return None if newest is None else dt.datetime.fromtimestamp(newest, dt.UTC)
