@@ -3,49 +3,20 @@
 Random weights are drawn in one framework (BatchNorm statistics randomised too, so a mistake in
 porting them cannot hide behind the defaults of mean 0 and variance 1), ported into the other,
 and both models run on the same input. Layer-by-layer activations locate the first divergence.
+The comparison of a whole architecture, and its record, is the ``cnnlab compare`` job
+(:mod:`cnnlab.bench.jobs.compare`); these are its primitives.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 
-from cnnlab.errors import UsageError
-
-from .catalog import get
 from .frameworks import framework_of
 from .layer_names import torch_path
-from .porting import port_weights
-from .summary import count_params, first_output, keras_leaf_layers
+from .summary import first_output, keras_leaf_layers
 
 #: Largest max-abs difference of float32 logits accepted as "the same function".
 ATOL = 1e-4
-
-
-@dataclass
-class CompareRecord:
-    """One row of ``cnnlab compare``; the fields are documented in the README."""
-
-    arch: str
-    variant: str
-    direction: str
-    keras_backend: str
-    input_shape: tuple
-    torch_params: int
-    keras_params: int
-    keras_trainable_params: int
-    max_abs_diff: float
-    max_rel_diff: float
-    first_divergent_layer: str | None
-    ok: bool
-    torch_gmacs: float
-    keras_gmacs: float
-    torch_output_shape: tuple
-    keras_output_shape: tuple
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def randomize_batchnorm(model, *, seed: int = 0) -> None:
@@ -164,7 +135,7 @@ def first_divergent_layer(diffs: list[tuple[str, float]], *, atol: float = ATOL)
 DIRECTIONS = ("keras->torch", "torch->keras")
 
 
-def _reset_torch(model, seed: int) -> None:
+def reset_torch_weights(model, seed: int) -> None:
     """Draw fresh torch-native weights, so a direction never starts from the other's port."""
     import torch
 
@@ -172,100 +143,3 @@ def _reset_torch(model, seed: int) -> None:
     for module in model.modules():
         if hasattr(module, "reset_parameters") and module is not model:
             module.reset_parameters()
-
-
-def compare_arch(
-    arch: str,
-    *,
-    variant: str = "default",
-    directions: tuple[str, ...] = DIRECTIONS,
-    input_size: tuple[int, int] | None = None,
-    batch: int = 2,
-    seed: int = 0,
-    locate: bool = True,
-    include_top: bool = True,
-) -> list[CompareRecord]:
-    """Build ``arch`` once per framework, port random weights each way, compare the logits.
-
-    Parameters
-    ----------
-    arch : str
-        Catalog name.
-    variant : str, default="default"
-    directions : tuple of {"keras->torch", "torch->keras"}
-        Each direction starts from weights drawn natively in its source framework.
-    input_size : (int, int), optional
-        Defaults to the catalog's input size.
-    batch : int, default=2
-    seed : int, default=0
-    locate : bool, default=True
-        When the logits differ, compare every shared layer to name the first divergent one.
-    include_top : bool, default=True
-        False compares the convolutional bases (their feature maps, NCHW moved to NHWC), which
-        lets fixed-size networks be compared at a small input.
-
-    Returns
-    -------
-    list of CompareRecord, one per direction.
-    """
-    import keras
-    import torch
-
-    from . import build
-
-    for direction in directions:
-        if direction not in DIRECTIONS:
-            raise UsageError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-    spec = get(arch)
-    size = tuple(input_size or spec.input_size)
-    torch.manual_seed(seed)
-    keras.utils.set_random_seed(seed)
-    tm = build(arch, "torch", variant=variant, input_size=size, include_top=include_top)
-    km = build(arch, "keras", variant=variant, input_size=size, include_top=include_top)
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, spec.in_channels, *size)).astype(np.float32)
-    torch_total = count_params(tm)[0]
-    from .flops import gmacs
-
-    torch_gmacs = round(gmacs(tm, input_size=size, in_channels=spec.in_channels), 4)
-    keras_gmacs = round(gmacs(km, input_size=size, in_channels=spec.in_channels), 4)
-    keras_total, keras_trainable = count_params(km)
-    records = []
-    for i, direction in enumerate(directions):
-        if direction == "torch->keras":
-            if i:
-                _reset_torch(tm, seed + i)
-            randomize_batchnorm(tm, seed=seed + i)
-            port_weights(tm, km)
-        else:
-            randomize_batchnorm(km, seed=seed + i)
-            port_weights(km, tm)
-        ref = to_nhwc(torch_forward(tm, x))
-        got = keras_forward(km, to_nhwc(x))
-        max_abs = float(np.max(np.abs(ref - got))) if ref.shape == got.shape else float("inf")
-        scale = float(np.max(np.abs(ref))) or 1.0
-        ok = bool(max_abs <= ATOL)
-        divergent = None
-        if not ok and locate:
-            divergent = first_divergent_layer(layer_differences(tm, km, x))
-        records.append(
-            CompareRecord(
-                arch=arch,
-                variant=variant,
-                direction=direction,
-                keras_backend=keras.backend.backend(),
-                input_shape=(spec.in_channels, *size),
-                torch_params=torch_total,
-                keras_params=keras_total,
-                keras_trainable_params=keras_trainable,
-                max_abs_diff=max_abs,
-                max_rel_diff=max_abs / scale,
-                first_divergent_layer=divergent,
-                ok=ok,
-                torch_gmacs=torch_gmacs,
-                keras_gmacs=keras_gmacs,
-                torch_output_shape=tuple(ref.shape[1:]),
-                keras_output_shape=tuple(got.shape[1:]),
-            )
-        )
-    return records

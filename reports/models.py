@@ -1,10 +1,10 @@
-"""Tables of ``cnnlab models`` and ``cnnlab compare`` records."""
+"""Tables of ``cnnlab models`` and ``cnnlab compare`` records (their ``to_json()`` form)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .tables import table
+from .tables import table, to_json
 
 MODEL_COLUMNS = (
     "arch", "framework", "variant", "params", "trainable_params", "expected_params",
@@ -51,3 +51,18 @@ def compare_side_by_side(compare_records: Iterable[dict], *, tablefmt: str = "si
         "torch_gmacs", "keras_gmacs", "torch_output_shape", "keras_output_shape",
     )
     return table(rows.values(), columns, tablefmt=tablefmt)
+
+
+def render_models(records: list[dict], *, as_json: bool = False, wide: bool = False) -> str:
+    """What ``cnnlab models`` prints: the JSON records, the side-by-side table (``wide``, one
+    column per framework) or the full table."""
+    if as_json:
+        return to_json(records)
+    return side_by_side(records) if wide else models_table(records)
+
+
+def render_compare(records: list[dict], *, as_json: bool = False) -> str:
+    """What ``cnnlab compare`` prints: the JSON records, or the side-by-side and the full table."""
+    if as_json:
+        return to_json(records)
+    return compare_side_by_side(records) + "\n\n" + compare_table(records)

@@ -14,9 +14,9 @@ pytest.importorskip("keras")
 
 from cnnlab.reference import build  # noqa: E402
 from cnnlab.reference.catalog import CATALOG  # noqa: E402
+from cnnlab.bench.jobs.compare import compare_arch  # noqa: E402
 from cnnlab.reference.compare import (  # noqa: E402
     ATOL,
-    compare_arch,
     first_divergent_layer,
     layer_differences,
     randomize_batchnorm,

@@ -6,7 +6,7 @@ import sys
 
 from cnnlab.errors import UsageError
 
-from ._common import add_arch_args, arch_variants, progress, selected_archs
+from ._common import add_arch_args, arch_variants, selected_archs
 
 NAME = "compare"
 HELP = "port weights torch<->keras for each architecture and compare the outputs"
@@ -23,41 +23,22 @@ def configure(parser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
-def collect(archs, variants=None, directions=("keras->torch", "torch->keras"), *, batch=2,
-            seed=0, quiet=False) -> list[dict]:
-    from cnnlab.reference.compare import compare_arch
-
-    records = []
-    for arch, variant in progress(arch_variants(archs, variants), desc="compare", quiet=quiet):
-        for rec in compare_arch(arch, variant=variant, directions=tuple(directions), batch=batch, seed=seed):
-            records.append(rec.as_dict())
-    return records
-
-
 def run(args) -> int:
-    from cnnlab.reference.compare import DIRECTIONS
+    from cnnlab.bench.jobs import compare as job
     from cnnlab.reference.frameworks import prepare, require
-    from cnnlab.reports.models import compare_side_by_side, compare_table
-    from cnnlab.reports.tables import to_json
+    from cnnlab.reports.models import render_compare
 
-    wrong = [d for d in args.direction if d not in DIRECTIONS]
-    if wrong:  # before the frameworks load: a typo costs no waiting
-        raise UsageError(f"unknown direction {wrong[0]!r}; valid directions: {', '.join(DIRECTIONS)}")
+    job.check_directions(args.direction)  # before the frameworks load: a typo costs no waiting
     if args.batch < 1:
         raise UsageError(f"--batch must be at least 1, got {args.batch}")
     archs = selected_archs(args)
     arch_variants(archs, args.variant)  # a typo is answered before a missing framework
     require("torch", "keras")  # compare ports between the two: both must be installed
     prepare(("torch", "keras"))
-    records = collect(archs, args.variant, args.direction, batch=args.batch,
-                      seed=args.seed, quiet=args.json)
-    if args.json:
-        print(to_json(records))
-    else:
-        print(compare_side_by_side(records))
-        print()
-        print(compare_table(records))
-    bad = [f"{r['arch']}/{r['variant']} {r['direction']}" for r in records if not r["ok"]]
+    records = job.run(archs=archs, variants=args.variant, directions=args.direction,
+                      batch=args.batch, seed=args.seed, quiet=args.json)
+    print(render_compare([r.to_json() for r in records], as_json=args.json))
+    bad = [f"{r.arch}/{r.variant} {r.direction}" for r in records if not r.ok]
     if bad:
         print(f"outputs differ: {', '.join(bad)}", file=sys.stderr)
     return 1 if bad else 0

@@ -22,12 +22,12 @@ def _section(title: str) -> None:
 def architecture_table(frameworks) -> None:
     from cnnlab.reports.models import side_by_side
 
-    from .models import collect
+    from cnnlab.bench.jobs.models import run as describe_all
 
     _section("Reference architectures (parameters, GMACs and output shapes per framework)")
     from cnnlab.reference.catalog import names
 
-    records = collect(names(), frameworks)
+    records = [r.to_json() for r in describe_all(archs=names(), frameworks=frameworks)]
     print(side_by_side(records))
     bad = [r for r in records if not r["matches"]]
     print(f"\n{len(records) - len(bad)} of {len(records)} builds match the catalog"

@@ -21,7 +21,7 @@ from cnnlab.reference.compare import ATOL
 _BACKEND_SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from cnnlab.reference.compare import compare_arch
+    from cnnlab.bench.jobs.compare import compare_arch
     out = []
     for arch, size, include_top in json.loads(sys.argv[1]):
         size = None if size is None else tuple(size)
