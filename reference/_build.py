@@ -6,8 +6,8 @@ from typing import Any
 
 from cnnlab.errors import UsageError
 
+from ._validation import check_int
 from .catalog import get
-from .catalog._checks import check_positive_int
 from .frameworks import check_framework, twin
 
 
@@ -67,7 +67,7 @@ def build(
     var = spec.variant(variant)
     if num_classes == 1000 and spec.num_classes != 1000:
         num_classes = spec.num_classes
-    check_positive_int("num_classes", num_classes)
+    check_int(num_classes, name="num_classes", low=1)
     size = _side_pair(input_size if input_size is not None else spec.input_size, arch)
     if min(size) < spec.min_input_size:
         raise UsageError(

@@ -198,7 +198,7 @@ def _tables(record: dict, digits: int) -> str:
 
 
 def run(args) -> int:
-    from cnnlab.reference.metrics._validation import check_int
+    from cnnlab.reference._validation import check_int
     from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
     from ._common import output_folder

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_dropout  # noqa: F401  (the AlexNet and VGG builders import it here)
 from ._spec import ArchSpec, Fact, Variant
 
 #: LeNet-5's feature extractor (C1, S2, C3, S4): 32 -> 28 -> 14 -> 10 -> 5.

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_choice, check_positive_int, is_int
+from .._validation import check_choice, check_int, is_int
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -106,7 +106,7 @@ def check_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    check_choice("layout", layout, LAYOUTS)
+    check_choice(layout, name="layout", choices=LAYOUTS)
     try:
         blocks = tuple(block_config)
         valid = len(blocks) == 4 and all(is_int(n) and n >= 1 for n in blocks)
@@ -123,7 +123,7 @@ def check_options(
         ("num_classes", num_classes),
         ("in_channels", in_channels),
     ):
-        check_positive_int(option, value)
+        check_int(value, name=option, low=1)
     try:
         height, width = (int(side) for side in input_size)
     except (TypeError, ValueError):

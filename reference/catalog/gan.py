@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_choice, check_positive_int
+from .._validation import check_choice, check_int
 from ._spec import ArchSpec, Fact, Variant
 
 #: LeakyReLU slope of the discriminator (paper Sec. 3).
@@ -78,9 +78,9 @@ def generator_layers(*, layout: str, nz: int, width: int, channels: int, image_s
         One row per transposed convolution; every row but the last is followed by BatchNorm and
         ReLU, the last by tanh.
     """
-    check_choice("layout", layout, tuple(LAYOUTS))
+    check_choice(layout, name="layout", choices=tuple(LAYOUTS))
     for option, value in (("nz", nz), ("width", width), ("channels", channels)):
-        check_positive_int(option, value)
+        check_int(value, name=option, low=1)
     levels = _levels(image_size)
     cfg = LAYOUTS[layout]
     k, p, op = cfg["kernel"], cfg["padding"], cfg["output_padding"]
@@ -100,9 +100,9 @@ def discriminator_layers(*, layout: str, width: int, channels: int, image_size: 
         by LeakyReLU(0.2)), and the channels of the final 4x4 map that the head reads: a 4x4
         convolution (``"example"``) or a Flatten and a dense layer (``"paper"``).
     """
-    check_choice("layout", layout, tuple(LAYOUTS))
-    check_positive_int("width", width)
-    check_positive_int("channels", channels)
+    check_choice(layout, name="layout", choices=tuple(LAYOUTS))
+    check_int(width, name="width", low=1)
+    check_int(channels, name="channels", low=1)
     levels = _levels(image_size)
     cfg = LAYOUTS[layout]
     widths = [channels] + [width * 2**i for i in range(levels)]

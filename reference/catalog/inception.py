@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_choice, check_dropout, check_positive_int
+from .._validation import check_choice, check_int, check_probability
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -168,7 +168,7 @@ def _check_common(*, aux_logits, num_classes, in_channels, input_size, min_side)
     if not isinstance(aux_logits, bool):
         raise UsageError(f"aux_logits must be True or False; got {aux_logits!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-        check_positive_int(option, value)
+        check_int(value, name=option, low=1)
     try:
         size = tuple(int(side) for side in input_size)
     except (TypeError, ValueError):
@@ -221,10 +221,12 @@ def check_googlenet_options(
         input_size=input_size,
         min_side=32,
     )
-    check_choice("layout", layout, GOOGLENET_LAYOUTS)
+    check_choice(layout, name="layout", choices=GOOGLENET_LAYOUTS)
     spec = GOOGLENET_LAYOUTS[layout]
-    dropout = check_dropout(spec.dropout if dropout is None else dropout)
-    check_dropout(dropout_aux, "dropout_aux")
+    dropout = check_probability(
+        spec.dropout if dropout is None else dropout, name="dropout", include_one=False
+    )
+    check_probability(dropout_aux, name="dropout_aux", include_one=False)
     return spec, dropout, size
 
 
@@ -288,7 +290,7 @@ def check_inception_v3_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    check_choice("layout", layout, LAYOUTS)
+    check_choice(layout, name="layout", choices=LAYOUTS)
     spec = LAYOUTS[layout]
     size = _check_common(
         aux_logits=aux_logits,
@@ -297,7 +299,9 @@ def check_inception_v3_options(
         input_size=input_size,
         min_side=75,
     )
-    dropout = check_dropout(spec.dropout if dropout is None else dropout)
+    dropout = check_probability(
+        spec.dropout if dropout is None else dropout, name="dropout", include_one=False
+    )
     if aux_logits and not spec.aux:
         raise UsageError(
             f"aux_logits=True needs layout='torchvision'; layout={layout!r} "

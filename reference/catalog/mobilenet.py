@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_choice, check_dropout, check_positive_int
+from .._validation import check_choice, check_int, check_probability
 from ._spec import ArchSpec, Fact, Variant
 
 #: The paper's Table 2: expansion factor t, output channels c, repeats n, first stride s.
@@ -179,15 +179,15 @@ def check_options(
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    check_choice("layout", layout, LAYOUTS)
+    check_choice(layout, name="layout", choices=LAYOUTS)
     spec = LAYOUTS[layout]
     if not isinstance(width_mult, Real) or isinstance(width_mult, bool) or not width_mult > 0:
         raise UsageError(f"width_mult must be a positive number; got {width_mult!r}")
     for option, value in (("num_classes", num_classes), ("in_channels", in_channels)):
-        check_positive_int(option, value)
+        check_int(value, name=option, low=1)
     if dropout is None:
         dropout = spec.dropout
-    dropout = check_dropout(dropout)
+    dropout = check_probability(dropout, name="dropout", include_one=False)
     try:
         size = tuple(int(side) for side in input_size)
     except (TypeError, ValueError):

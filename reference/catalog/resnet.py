@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from cnnlab.errors import UsageError
 
-from ._checks import check_choice, check_positive_int
+from .._validation import check_choice, check_int
 from ._spec import ArchSpec, Fact, Variant
 
 
@@ -69,8 +69,8 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
     ValueError
         If any option is out of its range; the message names the option and the valid choices.
     """
-    check_choice("block", block, EXPANSION)
-    check_choice("layout", layout, LAYOUTS)
+    check_choice(block, name="block", choices=EXPANSION)
+    check_choice(layout, name="layout", choices=LAYOUTS)
     if layout == "keras" and block != "bottleneck":
         raise UsageError(
             "layout='keras' needs block='bottleneck' (ResNet-50/101/152): keras.applications "
@@ -85,8 +85,8 @@ def check_options(*, block, layers, layout, num_classes, input_size, in_channels
         valid = False
     if not valid:
         raise UsageError(f"layers must be 4 positive ints (blocks per stage); got {layers!r}")
-    check_positive_int("num_classes", num_classes)
-    check_positive_int("in_channels", in_channels)
+    check_int(num_classes, name="num_classes", low=1)
+    check_int(in_channels, name="in_channels", low=1)
     try:
         height, width = (int(side) for side in input_size)
     except (TypeError, ValueError):

@@ -41,7 +41,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import non_negative_int, rng_from
+from .._validation import check_int, rng_from
 from .warp import FILL_MODES, affine_matrix, warp_affine
 
 __all__ = ["Augmentation", "augment"]
@@ -117,7 +117,7 @@ class Augmentation:
         _amount(self.brightness, "brightness")
         _amount(self.contrast, "contrast", 1.0)
         _amount(self.noise, "noise")
-        non_negative_int(self.cutout, name="cutout")
+        check_int(self.cutout, name="cutout")
         if self.clip is not None and (len(self.clip) != 2 or not self.clip[0] < self.clip[1]):
             raise UsageError(f"clip must be None or (low, high) with low < high, got {self.clip!r}")
         for name in ("vertical_flip", "zoom_per_axis"):
@@ -139,7 +139,7 @@ class Augmentation:
             if not isinstance(self.crop, (tuple, list)) or len(self.crop) != 2:
                 raise UsageError(f"crop must be None or (height, width), got {self.crop!r}")
             for side in self.crop:
-                non_negative_int(side, name="crop", minimum=1)
+                check_int(side, name="crop", low=1)
 
     @classmethod
     def from_keras(cls, *, rotation_range=0.0, width_shift_range=0.0, height_shift_range=0.0,

@@ -20,7 +20,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice
+from .._validation import check_choice
 from .labeled import LAYOUTS, LabeledImages, to_layout
 
 __all__ = ["CIFAR10_NAMES", "read_batch", "load_cifar10"]
@@ -102,8 +102,8 @@ def load_cifar10(folder, *, split: str = "train", layout: str = "nhwc") -> Label
     ValueError
         For a file that is not a CIFAR batch.
     """
-    choice(split, name="split", choices=tuple(_SPLITS))
-    choice(layout, name="layout", choices=LAYOUTS)
+    check_choice(split, name="split", choices=tuple(_SPLITS))
+    check_choice(layout, name="layout", choices=LAYOUTS)
     folder = Path(folder)
     if (folder / "cifar-10-batches-py").is_dir():
         folder = folder / "cifar-10-batches-py"

@@ -11,7 +11,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice, non_negative_int
+from .._validation import check_choice, check_int
 from .labeled import LAYOUTS, LabeledImages, to_layout
 from .warp import resize
 
@@ -46,8 +46,8 @@ def load_digits(*, size: int = 8, classes=None, layout: str = "nhwc") -> Labeled
     """
     from sklearn.datasets import load_digits as sklearn_digits
 
-    size = non_negative_int(size, name="size", minimum=8)
-    choice(layout, name="layout", choices=LAYOUTS)
+    size = check_int(size, name="size", low=8)
+    check_choice(layout, name="layout", choices=LAYOUTS)
     wanted = tuple(range(10)) if classes is None else tuple(classes)
     if not wanted or len(set(wanted)) != len(wanted) or not all(
         isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 <= d <= 9 for d in wanted

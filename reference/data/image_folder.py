@@ -19,7 +19,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import int_pair, non_negative_int
+from .._validation import check_int, check_pair
 from .augment import Augmentation
 from .loaders import ArrayBatches
 from .splits import split_indices
@@ -150,7 +150,7 @@ def read_images(files, *, size) -> np.ndarray:
     """Read image files as float32 RGB ``(N, H, W, 3)`` in [0, 255], resized to ``size``."""
     from PIL import Image
 
-    height, width = int_pair(size, name="size", minimum=1)
+    height, width = check_pair(size, name="size", low=1)
     out = np.empty((len(files), height, width, 3), dtype=np.float32)
     for i, path in enumerate(files):
         with Image.open(path) as image:
@@ -188,11 +188,11 @@ class FolderBatches(ArrayBatches):
             raise UsageError("folder must be a non-empty ImageFolder")
         if augmentation is not None and not isinstance(augmentation, Augmentation):
             raise UsageError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
-        self.folder, self.size = folder, int_pair(size, name="size", minimum=1)
+        self.folder, self.size = folder, check_pair(size, name="size", low=1)
         self.labels = folder.labels
-        self.batch_size = non_negative_int(batch_size, name="batch_size", minimum=1)
+        self.batch_size = check_int(batch_size, name="batch_size", low=1)
         self.shuffle, self.augmentation = bool(shuffle), augmentation
-        self.seed = non_negative_int(seed, name="seed")
+        self.seed = check_int(seed, name="seed")
 
     def images_at(self, picked: np.ndarray) -> np.ndarray:
         """The files ``picked``, read from disk and resized (the batching is ArrayBatches')."""
@@ -230,7 +230,7 @@ def make_image_folder(root, *, classes=("circle", "square", "triangle"), per_cla
 
     from .shapes import make_shapes
 
-    per_class = non_negative_int(per_class, name="per_class", minimum=1)
+    per_class = check_int(per_class, name="per_class", low=1)
     classes = tuple(classes)
     data = make_shapes(per_class * len(classes), image_size=size, classes=classes, channels=3,
                        min_size=size // 4, max_size=size // 2, seed=seed)

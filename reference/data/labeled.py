@@ -8,7 +8,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice
+from .._validation import check_choice
 
 __all__ = ["LAYOUTS", "LabeledImages", "to_layout"]
 
@@ -43,8 +43,8 @@ class LabeledImages:
 
 def to_layout(images: np.ndarray, layout: str, *, source: str = "nhwc") -> np.ndarray:
     """``images`` (a batch) moved from ``source`` to ``layout``; a contiguous copy if they differ."""
-    choice(layout, name="layout", choices=LAYOUTS)
-    choice(source, name="source", choices=LAYOUTS)
+    check_choice(layout, name="layout", choices=LAYOUTS)
+    check_choice(source, name="source", choices=LAYOUTS)
     images = np.asarray(images)
     if images.ndim != 4:
         raise UsageError(f"images must be a batch (N, H, W, C) or (N, C, H, W), got shape {images.shape}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice, non_negative_int
+from .._validation import check_choice, check_int
 from .augment import Augmentation, augment
 
 __all__ = ["ArrayBatches", "loader"]
@@ -45,11 +45,11 @@ class ArrayBatches:
         if self.images.ndim != 4 or len(self.images) != len(self.labels) or len(self.labels) == 0:
             raise UsageError(f"expected images (N, H, W, C) and N labels, got {self.images.shape} "
                              f"and {self.labels.shape}")
-        self.batch_size = non_negative_int(batch_size, name="batch_size", minimum=1)
+        self.batch_size = check_int(batch_size, name="batch_size", low=1)
         if augmentation is not None and not isinstance(augmentation, Augmentation):
             raise UsageError(f"augmentation must be an Augmentation or None, got {type(augmentation).__name__}")
         self.shuffle, self.augmentation = bool(shuffle), augmentation
-        self.seed = non_negative_int(seed, name="seed")
+        self.seed = check_int(seed, name="seed")
 
     def __len__(self) -> int:
         return math.ceil(len(self.labels) / self.batch_size)
@@ -89,5 +89,5 @@ def loader(batches: ArrayBatches, framework: str):
     """
     if not isinstance(batches, ArrayBatches):  # FolderBatches is one too
         raise UsageError(f"batches must be an ArrayBatches or a FolderBatches, got {type(batches).__name__}")
-    choice(framework, name="framework", choices=("torch", "keras"))
+    check_choice(framework, name="framework", choices=("torch", "keras"))
     return importlib.import_module(f"._{framework}_loader", __package__).loader(batches)

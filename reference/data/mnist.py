@@ -15,7 +15,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice
+from .._validation import check_choice
 from .labeled import LAYOUTS, LabeledImages, to_layout
 
 __all__ = ["IDX_TYPES", "MNIST_FILES", "read_idx", "load_mnist"]
@@ -90,8 +90,8 @@ def load_mnist(folder, *, split: str = "train", layout: str = "nhwc") -> Labeled
     ValueError
         For a file that is not IDX, images that are not 3-D uint8, or counts that differ.
     """
-    choice(split, name="split", choices=tuple(MNIST_FILES))
-    choice(layout, name="layout", choices=LAYOUTS)
+    check_choice(split, name="split", choices=tuple(MNIST_FILES))
+    check_choice(layout, name="layout", choices=LAYOUTS)
     folder = Path(folder)
     image_file, label_file = (_find(folder, name) for name in MNIST_FILES[split])
     images, labels = read_idx(image_file), read_idx(label_file)

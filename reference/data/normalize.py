@@ -15,7 +15,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice
+from .._validation import check_choice
 from .labeled import LAYOUTS
 
 __all__ = ["ChannelStats", "fit_channel_stats", "normalize"]
@@ -31,7 +31,7 @@ class ChannelStats:
 
 
 def _channel_axis(layout: str) -> int:
-    return 3 if choice(layout, name="layout", choices=LAYOUTS) == "nhwc" else 1
+    return 3 if check_choice(layout, name="layout", choices=LAYOUTS) == "nhwc" else 1
 
 
 def fit_channel_stats(train_images, *, layout: str = "nhwc", epsilon: float = 1e-7) -> ChannelStats:

@@ -13,7 +13,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import choice, non_negative_int
+from .._validation import check_choice, check_int
 
 __all__ = ["SHAPES", "ShapesDataset", "make_shapes"]
 
@@ -91,19 +91,19 @@ def make_shapes(n: int, *, image_size: int = 32, classes=SHAPES, min_size: int =
     -------
     ShapesDataset
     """
-    n = non_negative_int(n, name="n", minimum=1)
-    image_size = non_negative_int(image_size, name="image_size", minimum=4)
-    min_size = non_negative_int(min_size, name="min_size", minimum=3)
-    max_size = non_negative_int(max_size, name="max_size", minimum=min_size)
+    n = check_int(n, name="n", low=1)
+    image_size = check_int(image_size, name="image_size", low=4)
+    min_size = check_int(min_size, name="min_size", low=3)
+    max_size = check_int(max_size, name="max_size", low=min_size)
     if max_size > image_size:
         raise UsageError(f"max_size ({max_size}) must fit in image_size ({image_size})")
     classes = tuple(classes)
     if not classes or len(set(classes)) != len(classes):
         raise UsageError(f"classes must be distinct names from {', '.join(SHAPES)}; got {classes!r}")
     for name in classes:
-        choice(name, name="classes", choices=SHAPES)
-    channels = int(choice(channels, name="channels", choices=(1, 3)))
-    choice(layout, name="layout", choices=("nhwc", "nchw"))
+        check_choice(name, name="classes", choices=SHAPES)
+    channels = int(check_choice(channels, name="channels", choices=(1, 3)))
+    check_choice(layout, name="layout", choices=("nhwc", "nchw"))
     if not 0 <= noise < 1:
         raise UsageError(f"noise must be in [0, 1), got {noise!r}")
 

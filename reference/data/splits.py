@@ -8,7 +8,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import non_negative_int
+from .._validation import check_int
 from .labeled import LabeledImages
 
 __all__ = ["Split", "split_indices", "train_val_test_split", "per_class_indices"]
@@ -91,7 +91,7 @@ def per_class_indices(labels, *, n: int, seed: int = 0) -> np.ndarray:
         If ``n`` is not a positive int or a class has fewer than ``n`` samples.
     """
     labels = _labels(labels)
-    n = non_negative_int(n, name="n", minimum=1)
+    n = check_int(n, name="n", low=1)
     rng = np.random.default_rng(seed)
     picked = []
     for c in np.unique(labels):

@@ -21,7 +21,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ..ops._validate import int_pair
+from .._validation import check_pair
 
 __all__ = ["sample_bilinear", "resize", "affine_matrix", "warp_affine", "FILL_MODES"]
 
@@ -73,7 +73,7 @@ def resize(images: np.ndarray, size) -> np.ndarray:
     Equal to ``torch.nn.functional.interpolate(mode="bilinear", align_corners=False)`` without
     antialiasing, and to ``tf.image.resize(method="bilinear", antialias=False)``.
     """
-    height, width = int_pair(size, name="size", minimum=1)
+    height, width = check_pair(size, name="size", low=1)
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4:
         raise UsageError(f"images must be a batch (N, H, W, C), got shape {images.shape}")

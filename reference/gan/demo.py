@@ -18,8 +18,8 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
+from .._validation import check_int
 from ..catalog import get
-from ..catalog._checks import check_positive_int
 from ._common import ADAM
 
 ARCH = "dcgan_digits"
@@ -41,11 +41,11 @@ class GanDemoConfig:
 
     def check(self) -> GanDemoConfig:
         for name in ("epochs", "batch_size", "k", "eval_samples", "grid"):
-            check_positive_int(name, getattr(self, name))
+            check_int(getattr(self, name), name=name, low=1)
         if not 0.0 < self.real_label <= 1.0:
             raise UsageError(f"real_label must be in (0, 1]; got {self.real_label!r}")
         if self.steps_per_epoch is not None:
-            check_positive_int("steps_per_epoch", self.steps_per_epoch)
+            check_int(self.steps_per_epoch, name="steps_per_epoch", low=1)
         if not self.lr > 0:
             raise UsageError(f"lr must be positive; got {self.lr!r}")
         if self.eval_samples < 20:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from ..catalog.classic import alexnet_layers, check_dropout, feature_size
+from .._validation import check_probability
+from ..catalog.classic import alexnet_layers, feature_size
 from ._layers import conv2d, input_layer, linear, max_pool2d
 
 #: Side of the feature map the classifier reads.
@@ -83,7 +84,7 @@ def alexnet(
         that does not give a 6x6 map while ``include_top`` is True.
     """
     table = alexnet_layers(cfg)
-    dropout = check_dropout(dropout)
+    dropout = check_probability(dropout, name="dropout", include_one=False)
     feature_size(cfg, table, input_size, expected=POOLED_SIDE if include_top else None)
     inputs = input_layer(input_size, in_channels)
     x = _features(inputs, table)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from ..catalog.classic import check_dropout, feature_size
+from .._validation import check_probability
+from ..catalog.classic import feature_size
 from ..catalog.vgg import vgg_layers, vgg_name
 from ._layers import batch_norm as batch_norm_layer
 from ._layers import conv2d, input_layer, linear, max_pool2d
@@ -94,7 +95,7 @@ def vgg(
         input that does not give a 7x7 map while ``include_top`` is True.
     """
     table = vgg_layers(cfg)
-    dropout = check_dropout(dropout)
+    dropout = check_probability(dropout, name="dropout", include_one=False)
     name = vgg_name(cfg, batch_norm)
     feature_size(name, table, input_size, expected=POOLED_SIDE if include_top else None)
     inputs = input_layer(input_size, in_channels)

@@ -15,8 +15,9 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
+from .._validation import check_choice, check_int
 from ._confusion import ClassTotals, class_totals
-from ._validation import check_choice, check_int, check_zero_division, divide
+from ._labels import check_zero_division, divide
 
 AVERAGE_CHOICES = (None, "micro", "macro", "weighted", "binary")
 _HEADERS = ("precision", "recall", "f1-score", "support")

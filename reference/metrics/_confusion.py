@@ -12,8 +12,8 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validation import (
-    check_choice,
+from .._validation import check_choice
+from ._labels import (
     check_given_labels,
     check_labels,
     check_same_kind,

@@ -1,7 +1,7 @@
-"""Input conversion and checks shared by the metric routines.
+"""The labels and scores the metric routines take: reading, checking and encoding them.
 
-Tensors from a framework are recognised by duck typing and by ``type(x).__module__``, so nothing
-here imports torch, TensorFlow, keras or JAX: a numpy user never pays for them.
+The generic checks (choices, ints, reading a framework's tensor) are in
+:mod:`cnnlab.reference._validation`; this module holds what only metrics need.
 """
 
 from __future__ import annotations
@@ -14,39 +14,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-
-def to_numpy(x: Any, *, name: str) -> np.ndarray:
-    """Return ``x`` as a numpy array without importing the framework it comes from.
-
-    Parameters
-    ----------
-    x : array-like, torch.Tensor, tf.Tensor, keras or JAX array
-        The input. A torch tensor is detached and moved to the CPU first; a TensorFlow or keras
-        tensor is read with ``.numpy()``; anything else goes through ``np.asarray``.
-    name : str
-        The argument's name, used in error messages.
-
-    Returns
-    -------
-    ndarray
-    """
-    if isinstance(x, np.ndarray):
-        return x
-    root = type(x).__module__.partition(".")[0]
-    try:
-        if root == "torch" and hasattr(x, "detach"):
-            x = x.detach().cpu()
-            try:
-                return x.numpy()
-            except TypeError:  # bfloat16 and other dtypes numpy has no twin for
-                return x.float().numpy()
-        if root not in ("numpy", "builtins") and callable(getattr(x, "numpy", None)):
-            return np.asarray(x.numpy())
-        return np.asarray(x)
-    except (TypeError, ValueError, RuntimeError, AttributeError) as exc:
-        raise UsageError(
-            f"{name} could not be read as an array ({type(x).__module__}.{type(x).__name__}): {exc}"
-        ) from None
+from .._validation import to_numpy
 
 
 def check_labels(y: Any, *, name: str) -> np.ndarray:
@@ -216,16 +184,6 @@ def check_scores(scores: Any, *, name: str = "scores", ndims: Sequence[int] = (1
     return arr
 
 
-def check_choice(value: Any, *, name: str, choices: Sequence[str | None]) -> str | None:
-    """Return ``value`` if it is one of ``choices`` (strings or None), else list the valid ones."""
-    if value is None and None in choices:
-        return None
-    if isinstance(value, str) and value in [c for c in choices if c is not None]:
-        return str(value)
-    listed = ", ".join(repr(c) for c in choices)
-    raise UsageError(f"{name}={value!r} is not valid; choose one of {listed}")
-
-
 def check_zero_division(value: Any) -> float:
     """The number a ratio with a zero denominator becomes: 0.0, 1.0 or NaN."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -236,20 +194,9 @@ def check_zero_division(value: Any) -> float:
     if isinstance(value, str) and value.lower() == "nan":
         return float("nan")
     raise UsageError(
-        f"zero_division={value!r} is not valid; choose one of 0.0, 1.0 or nan "
-        "(cnnlab never warns: 0.0 gives what scikit-learn's 'warn' returns)"
+        f"zero_division must be one of 0.0, 1.0, nan (cnnlab never warns: 0.0 gives what "
+        f"scikit-learn's 'warn' returns); got {value!r}"
     )
-
-
-def check_int(value: Any, *, name: str, low: int, high: int | None = None, why: str = "") -> int:
-    """Return ``value`` as an int in ``[low, high]``, else a ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise UsageError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise UsageError(f"{name}={value} is out of range: it must be {bound}{why}")
-    return value
 
 
 def divide(numerator: np.ndarray, denominator: np.ndarray, zero_division: float) -> np.ndarray:

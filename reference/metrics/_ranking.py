@@ -18,10 +18,9 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validation import (
-    check_choice,
+from .._validation import check_choice, check_int
+from ._labels import (
     check_given_labels,
-    check_int,
     check_labels,
     check_same_kind,
     check_same_length,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array
+from .._validation import as_array
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax"]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array, probability
+from .._validation import as_array, check_probability
 
 __all__ = ["BatchNormOutput", "batchnorm_forward"]
 
@@ -70,7 +70,7 @@ def batchnorm_forward(x, *, gamma, beta, running_mean, running_var, training: bo
         if params[name].shape != (channels,):
             raise UsageError(f"{name} must have shape ({channels},) to match x's axis {axis}, "
                              f"got {params[name].shape}")
-    momentum = probability(momentum, name="momentum")
+    momentum = check_probability(momentum, name="momentum")
     if not eps > 0:
         raise UsageError(f"eps must be positive, got {eps!r}")
     reduce = tuple(a for a in range(x.ndim) if a != axis)

@@ -13,7 +13,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array, choice, int_pair, non_negative_int
+from .._validation import as_array, check_choice, check_int, check_pair
 from ._windows import pad_hw, windows
 
 __all__ = ["convolve1d", "correlate1d", "conv1d", "conv2d"]
@@ -58,7 +58,7 @@ def convolve1d(signal, kernel, *, mode: str = "full") -> np.ndarray:
     """
     signal = as_array(signal, name="signal", ndim=1)
     kernel = as_array(kernel, name="kernel", ndim=1)
-    choice(mode, name="mode", choices=_MODES)
+    check_choice(mode, name="mode", choices=_MODES)
     if mode == "valid" and len(kernel) > len(signal):
         signal, kernel = kernel, signal  # convolution commutes; numpy swaps the same way
     return _slide(signal, kernel[::-1], mode)
@@ -88,7 +88,7 @@ def correlate1d(signal, kernel, *, mode: str = "valid") -> np.ndarray:
     """
     signal = as_array(signal, name="signal", ndim=1)
     kernel = as_array(kernel, name="kernel", ndim=1)
-    choice(mode, name="mode", choices=_MODES)
+    check_choice(mode, name="mode", choices=_MODES)
     if len(kernel) > len(signal):
         # correlate(a, v) is correlate(v, a) reversed; sliding the shorter one keeps "valid"
         # defined and centres "same" as numpy does
@@ -99,7 +99,7 @@ def correlate1d(signal, kernel, *, mode: str = "valid") -> np.ndarray:
 def _padding(padding, *, kernel, dilation, stride) -> tuple[tuple[int, int], tuple[int, int]]:
     """``((top, bottom), (left, right))`` for an int, a pair, ``"valid"`` or ``"same"``."""
     if isinstance(padding, str):
-        choice(padding, name="padding", choices=("valid", "same"))
+        check_choice(padding, name="padding", choices=("valid", "same"))
         if padding == "valid":
             return (0, 0), (0, 0)
         if stride != (1, 1):
@@ -109,7 +109,7 @@ def _padding(padding, *, kernel, dilation, stride) -> tuple[tuple[int, int], tup
             total = d * (k - 1)
             sides.append((total // 2, total - total // 2))  # the odd pixel goes after
         return tuple(sides)
-    ph, pw = int_pair(padding, name="padding")
+    ph, pw = check_pair(padding, name="padding")
     return (ph, ph), (pw, pw)
 
 
@@ -141,9 +141,9 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups: int
     """
     x = as_array(x, name="x", ndim=4)
     weight = as_array(weight, name="weight", ndim=4)
-    stride = int_pair(stride, name="stride", minimum=1)
-    dilation = int_pair(dilation, name="dilation", minimum=1)
-    groups = non_negative_int(groups, name="groups", minimum=1)
+    stride = check_pair(stride, name="stride", low=1)
+    dilation = check_pair(dilation, name="dilation", low=1)
+    groups = check_int(groups, name="groups", low=1)
     n, c_in = x.shape[:2]
     c_out, c_group, kh, kw = weight.shape
     if c_in % groups or c_out % groups:
@@ -199,9 +199,9 @@ def conv1d(x, weight, bias=None, *, stride: int = 1, padding=0, dilation: int = 
     x = as_array(x, name="x", ndim=3)
     weight = as_array(weight, name="weight", ndim=3)
     if not isinstance(padding, str):
-        padding = (0, non_negative_int(padding, name="padding"))
-    stride = (1, non_negative_int(stride, name="stride", minimum=1))
-    dilation = (1, non_negative_int(dilation, name="dilation", minimum=1))
+        padding = (0, check_int(padding, name="padding"))
+    stride = (1, check_int(stride, name="stride", low=1))
+    dilation = (1, check_int(dilation, name="dilation", low=1))
     # a sequence is an image one pixel high
     out = conv2d(x[:, :, None, :], weight[:, :, None, :], bias, stride=stride, padding=padding,
                  dilation=dilation, groups=groups)

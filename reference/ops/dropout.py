@@ -6,7 +6,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array, probability, rng_from
+from .._validation import as_array, check_probability, rng_from
 
 __all__ = ["dropout_mask", "dropout_forward"]
 
@@ -22,7 +22,7 @@ def dropout_mask(shape, *, p: float, rng=None) -> np.ndarray:
     rng : int, numpy.random.Generator or None
         Seed or generator, for reproducible masks.
     """
-    p = probability(p, name="p")
+    p = check_probability(p, name="p")
     return rng_from(rng).random(shape) >= p
 
 
@@ -51,7 +51,7 @@ def dropout_forward(x, *, p: float, training: bool, rng=None, mask=None) -> np.n
     ndarray shaped like ``x``
     """
     x = as_array(x, name="x")
-    p = probability(p, name="p")
+    p = check_probability(p, name="p")
     if not training or p == 0.0:
         return x.copy()
     if mask is None:

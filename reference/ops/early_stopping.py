@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from cnnlab.errors import UsageError
 
-from ._validate import choice, non_negative_int
+from .._validation import check_choice, check_int
 
 __all__ = ["EarlyStopping", "StopDecision", "early_stopping"]
 
@@ -38,11 +38,11 @@ class EarlyStopping:
     """
 
     def __init__(self, *, patience: int, min_delta: float = 0.0, mode: str = "min"):
-        self.patience = non_negative_int(patience, name="patience")
+        self.patience = check_int(patience, name="patience")
         if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or min_delta < 0:
             raise UsageError(f"min_delta must be a non-negative number, got {min_delta!r}")
         self.min_delta = float(min_delta)
-        self.mode = choice(mode, name="mode", choices=("min", "max"))
+        self.mode = check_choice(mode, name="mode", choices=("min", "max"))
         self.best = math.inf if mode == "min" else -math.inf
         self.best_epoch: int | None = None
         self.epoch = -1

@@ -6,7 +6,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array, non_negative_int
+from .._validation import as_array, check_int
 
 __all__ = ["flatten"]
 
@@ -30,7 +30,7 @@ def flatten(x, *, start_dim: int = 1) -> np.ndarray:
     ndarray of shape ``x.shape[:start_dim] + (prod(x.shape[start_dim:]),)``
     """
     x = as_array(x, name="x")
-    start_dim = non_negative_int(start_dim, name="start_dim")
+    start_dim = check_int(start_dim, name="start_dim")
     if start_dim >= max(x.ndim, 1):
         raise UsageError(f"start_dim must be below x.ndim={x.ndim}, got {start_dim}")
     return x.reshape(x.shape[:start_dim] + (-1,))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cnnlab.errors import UsageError
 
-from ._validate import choice, int_pair, non_negative_int
+from .._validation import check_choice, check_int, check_pair
 
 __all__ = [
     "conv_output_size",
@@ -40,16 +40,16 @@ def conv_output_size(size: int, *, kernel_size: int, stride: int = 1, padding=0,
     int
         ``(size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``.
     """
-    size = non_negative_int(size, name="size", minimum=1)
-    kernel_size = non_negative_int(kernel_size, name="kernel_size", minimum=1)
-    stride = non_negative_int(stride, name="stride", minimum=1)
-    dilation = non_negative_int(dilation, name="dilation", minimum=1)
+    size = check_int(size, name="size", low=1)
+    kernel_size = check_int(kernel_size, name="kernel_size", low=1)
+    stride = check_int(stride, name="stride", low=1)
+    dilation = check_int(dilation, name="dilation", low=1)
     if isinstance(padding, str):
-        choice(padding, name="padding", choices=("valid", "same"))
+        check_choice(padding, name="padding", choices=("valid", "same"))
         if padding == "same":
             return -(-size // stride)
         padding = 0
-    padding = non_negative_int(padding, name="padding")
+    padding = check_int(padding, name="padding")
     span = dilation * (kernel_size - 1) + 1
     if size + 2 * padding < span:
         raise UsageError(
@@ -80,10 +80,10 @@ def pool_output_size(size: int, *, kernel_size: int, stride: int | None = None, 
     stride = kernel_size if stride is None else stride
     if not ceil_mode:
         return conv_output_size(size, kernel_size=kernel_size, stride=stride, padding=padding)
-    size = non_negative_int(size, name="size", minimum=1)
-    kernel_size = non_negative_int(kernel_size, name="kernel_size", minimum=1)
-    stride = non_negative_int(stride, name="stride", minimum=1)
-    padding = non_negative_int(padding, name="padding")
+    size = check_int(size, name="size", low=1)
+    kernel_size = check_int(kernel_size, name="kernel_size", low=1)
+    stride = check_int(stride, name="stride", low=1)
+    padding = check_int(padding, name="padding")
     if size + 2 * padding < kernel_size:
         raise UsageError(f"kernel_size {kernel_size} does not fit an input of {size}")
     out = -(-(size + 2 * padding - kernel_size) // stride) + 1
@@ -102,10 +102,10 @@ def conv_params(*, in_channels: int, out_channels: int, kernel_size, groups: int
     >>> conv_params(in_channels=256, out_channels=128, kernel_size=5, bias=False)
     819200
     """
-    kh, kw = int_pair(kernel_size, name="kernel_size", minimum=1)
-    in_channels = non_negative_int(in_channels, name="in_channels", minimum=1)
-    out_channels = non_negative_int(out_channels, name="out_channels", minimum=1)
-    groups = non_negative_int(groups, name="groups", minimum=1)
+    kh, kw = check_pair(kernel_size, name="kernel_size", low=1)
+    in_channels = check_int(in_channels, name="in_channels", low=1)
+    out_channels = check_int(out_channels, name="out_channels", low=1)
+    groups = check_int(groups, name="groups", low=1)
     if in_channels % groups or out_channels % groups:
         raise UsageError(
             f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
@@ -116,8 +116,8 @@ def conv_params(*, in_channels: int, out_channels: int, kernel_size, groups: int
 def depthwise_params(*, channels: int, kernel_size, depth_multiplier: int = 1,
                      bias: bool = True) -> int:
     """A depthwise convolution: one ``kh x kw`` kernel per input channel (times the multiplier)."""
-    channels = non_negative_int(channels, name="channels", minimum=1)
-    depth_multiplier = non_negative_int(depth_multiplier, name="depth_multiplier", minimum=1)
+    channels = check_int(channels, name="channels", low=1)
+    depth_multiplier = check_int(depth_multiplier, name="depth_multiplier", low=1)
     return conv_params(in_channels=channels, out_channels=channels * depth_multiplier,
                        kernel_size=kernel_size, groups=channels, bias=bias)
 
@@ -138,8 +138,8 @@ def separable_params(*, in_channels: int, out_channels: int, kernel_size,
 
 def dense_params(*, in_features: int, out_features: int, bias: bool = True) -> int:
     """A fully connected layer: ``in_features * out_features`` weights plus ``out_features`` biases."""
-    in_features = non_negative_int(in_features, name="in_features", minimum=1)
-    out_features = non_negative_int(out_features, name="out_features", minimum=1)
+    in_features = check_int(in_features, name="in_features", low=1)
+    out_features = check_int(out_features, name="out_features", low=1)
     return in_features * out_features + (out_features if bias else 0)
 
 
@@ -149,4 +149,4 @@ def batchnorm_params(*, channels: int) -> int:
     The running mean and variance (two more per channel) are statistics, not learned; Keras'
     ``count_params()`` counts them too.
     """
-    return 2 * non_negative_int(channels, name="channels", minimum=1)
+    return 2 * check_int(channels, name="channels", low=1)

@@ -14,7 +14,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import choice, rng_from
+from .._validation import check_choice, rng_from
 
 __all__ = ["fans", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal"]
 
@@ -43,7 +43,7 @@ def fans(shape, *, layout: str = "torch") -> tuple[int, int]:
     (int, int)
         Inputs and outputs of one unit, counting the kernel's receptive field.
     """
-    choice(layout, name="layout", choices=_LAYOUTS)
+    check_choice(layout, name="layout", choices=_LAYOUTS)
     shape = tuple(int(d) for d in shape)
     if len(shape) < 2:
         raise UsageError(f"shape needs at least 2 dimensions to have fans, got {shape}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array
+from .._validation import as_array
 
 __all__ = ["l1_penalty", "l2_penalty", "l1_gradient", "l2_gradient"]
 

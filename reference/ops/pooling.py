@@ -6,7 +6,7 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-from ._validate import as_array, int_pair
+from .._validation import as_array, check_pair
 from ._windows import pad_hw, windows
 from .formulas import pool_output_size
 
@@ -14,9 +14,9 @@ __all__ = ["max_pool2d", "avg_pool2d", "global_avg_pool2d"]
 
 
 def _geometry(x, kernel_size, stride, padding):
-    kernel = int_pair(kernel_size, name="kernel_size", minimum=1)
-    stride = kernel if stride is None else int_pair(stride, name="stride", minimum=1)
-    pad = int_pair(padding, name="padding")
+    kernel = check_pair(kernel_size, name="kernel_size", low=1)
+    stride = kernel if stride is None else check_pair(stride, name="stride", low=1)
+    pad = check_pair(padding, name="padding")
     for p, k in zip(pad, kernel, strict=True):
         if 2 * p > k:
             raise UsageError(f"padding {pad} must be at most half the kernel size {kernel}")

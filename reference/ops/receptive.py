@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cnnlab.errors import UsageError
 
-from ._validate import non_negative_int
+from .._validation import check_int
 
 __all__ = ["receptive_field", "StackComparison", "stack_vs_single"]
 
@@ -54,9 +54,9 @@ def receptive_field(layers: Sequence) -> int:
         except (TypeError, ValueError):
             raise UsageError(f"layer {index} must be (kernel_size, stride) or "
                              f"(kernel_size, stride, dilation); got {layer!r}") from None
-        kernel = non_negative_int(kernel, name=f"layer {index} kernel_size", minimum=1)
-        stride = non_negative_int(stride, name=f"layer {index} stride", minimum=1)
-        dilation = non_negative_int(dilation, name=f"layer {index} dilation", minimum=1)
+        kernel = check_int(kernel, name=f"layer {index} kernel_size", low=1)
+        stride = check_int(stride, name=f"layer {index} stride", low=1)
+        dilation = check_int(dilation, name=f"layer {index} dilation", low=1)
         field += (dilation * (kernel - 1)) * jump
         jump *= stride
     return field
@@ -106,9 +106,9 @@ def stack_vs_single(*, kernel_size: int = 3, layers: int = 2, channels: int,
     ValueError
         If an argument is not a positive int.
     """
-    kernel_size = non_negative_int(kernel_size, name="kernel_size", minimum=1)
-    layers = non_negative_int(layers, name="layers", minimum=1)
-    channels = non_negative_int(channels, name="channels", minimum=1)
+    kernel_size = check_int(kernel_size, name="kernel_size", low=1)
+    layers = check_int(layers, name="layers", low=1)
+    channels = check_int(channels, name="channels", low=1)
     field = receptive_field([(kernel_size, 1)] * layers)
     extra = channels if bias else 0
     stacked = layers * (kernel_size * kernel_size * channels * channels + extra)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..catalog.classic import alexnet_layers, check_dropout, feature_size
+from .._validation import check_probability
+from ..catalog.classic import alexnet_layers, feature_size
 from ._layers import PooledClassifierNet
 
 #: Side of the feature map the classifier reads (``AdaptiveAvgPool2d`` target, as torchvision).
@@ -90,7 +91,7 @@ def alexnet(
         that does not give a 6x6 map while ``include_top`` is True.
     """
     table = alexnet_layers(cfg)
-    dropout = check_dropout(dropout)
+    dropout = check_probability(dropout, name="dropout", include_one=False)
     feature_size(cfg, table, input_size, expected=POOLED_SIDE if include_top else None)
     features = _features(table, in_channels)
     if not include_top:

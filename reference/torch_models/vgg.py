@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..catalog.classic import check_dropout, feature_size
+from .._validation import check_probability
+from ..catalog.classic import feature_size
 from ..catalog.vgg import vgg_layers, vgg_name
 from ._layers import PooledClassifierNet
 
@@ -91,7 +92,7 @@ def vgg(
         input that does not give a 7x7 map while ``include_top`` is True.
     """
     table = vgg_layers(cfg)
-    dropout = check_dropout(dropout)
+    dropout = check_probability(dropout, name="dropout", include_one=False)
     name = vgg_name(cfg, batch_norm)
     feature_size(name, table, input_size, expected=POOLED_SIDE if include_top else None)
     features = _features(table, batch_norm, in_channels)

@@ -20,8 +20,8 @@ import importlib
 
 from cnnlab.errors import UsageError
 
+from .._validation import check_pair
 from ..frameworks import framework_of
-from ..ops._validate import int_pair
 
 __all__ = ["HEADS", "POOLINGS", "with_head", "linear_head", "lecture_head"]
 
@@ -78,7 +78,7 @@ def with_head(base, num_classes: int, *, head: str = "lecture", pooling: str = "
         ``input_size``.
     """
     _check(head, num_classes, pooling)
-    size = None if input_size is None else int_pair(input_size, name="input_size", minimum=1)
+    size = None if input_size is None else check_pair(input_size, name="input_size", low=1)
     framework = framework_of(base)
     if framework == "torch" and pooling == "flatten" and size is None:
         raise UsageError("pooling='flatten' on a torch base needs input_size: the flattened "

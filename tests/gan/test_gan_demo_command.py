@@ -32,9 +32,9 @@ def cache(tmp_path_factory):
 
 @pytest.mark.parametrize("argv,message", [
     (["--framework", "jax"], "unknown framework 'jax'; valid frameworks: torch, keras"),
-    (["--epochs", "0"], "epochs must be a positive int; got 0"),
+    (["--epochs", "0"], "epochs must be a positive int; 0 is out of range"),
     (["--real-label", "1.5"], "real_label must be in (0, 1]; got 1.5"),
-    (["--k", "-1"], "k must be a positive int; got -1"),
+    (["--k", "-1"], "k must be a positive int; -1 is out of range"),
 ])
 def test_bad_options_are_one_line_with_exit_2(capsys, tmp_path, argv, message):
     code, out, err = run(capsys, "gan-demo", *argv, "--out", str(tmp_path))

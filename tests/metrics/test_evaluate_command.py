@@ -106,8 +106,8 @@ def test_class_without_samples_has_an_undefined_auc(capsys, tmp_path):
         ("a,b\n1,2\n", [], "has no y_true column; its columns are ['a', 'b']"),
         ("y_true\n1\n", [], "needs a y_pred column or one score column per class"),
         ("y_true,y_pred\n1,1\n,0\n", [], "y_true is empty on line 3"),
-        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "0"], "--k=0 is out of range"),
-        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "3"], "k=3 is out of range"),
+        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "0"], "--k must be a positive int; 0 is out of range"),
+        ("y_true,0,1\n0,0.2,0.8\n1,0.6,0.4\n", ["--k", "3"], "k must be an int between 1 and 2 (scores has 2 classes); 3 is out of range"),
         ("y_true,0,1\n0,nan,0.8\n1,0.6,0.4\n", [], "scores contains 1 non-finite value(s)"),
         (
             "y_true,cat,dog\n0,0.2,0.8\n1,0.6,0.4\n",

@@ -30,5 +30,5 @@ def test_predicted_rows_are_the_transpose_for_every_normalisation(normalize):
 
 
 def test_unknown_orientation_lists_the_choices():
-    with pytest.raises(ValueError, match="rows='columns' is not valid; choose one of 'true', 'predicted'"):
+    with pytest.raises(ValueError, match="rows must be one of 'true', 'predicted'; got 'columns'"):
         metrics.confusion_matrix([0, 1], [1, 1], rows="columns")

@@ -155,7 +155,7 @@ def test_torch_keras_layout_uses_keras_applications_batchnorm_constants():
         ({"layout": "caffe"}, "layout must be one of 'torchvision', 'keras'; got 'caffe'"),
         ({"block_config": (6, 12, 24)}, "block_config must be 4 positive ints"),
         ({"block_config": (6, 12, 0, 16)}, "block_config must be 4 positive ints"),
-        ({"growth_rate": 0}, "growth_rate must be a positive int; got 0"),
+        ({"growth_rate": 0}, "growth_rate must be a positive int; 0 is out of range"),
         ({"bn_size": 2.5}, "bn_size must be a positive int; got 2.5"),
         ({"num_init_features": True}, "num_init_features must be a positive int"),
     ],

@@ -143,8 +143,8 @@ def test_torch_keras_layout_batchnorm_padding_and_dropout():
         ({"layout": "tf"}, "layout must be one of 'torchvision', 'keras'; got 'tf'"),
         ({"width_mult": 0}, "width_mult must be a positive number; got 0"),
         ({"width_mult": "wide"}, "width_mult must be a positive number; got 'wide'"),
-        ({"dropout": 1.0}, "dropout must be a number in [0, 1); got 1.0"),
-        ({"dropout": -0.1}, "dropout must be a number in [0, 1); got -0.1"),
+        ({"dropout": 1.0}, "dropout must be a number in [0, 1); 1.0 is out of range"),
+        ({"dropout": -0.1}, "dropout must be a number in [0, 1); -0.1 is out of range"),
     ],
 )
 def test_bad_options_raise_value_errors_naming_them(framework, options, message):

@@ -148,7 +148,7 @@ def test_a_flipped_kernel_is_not_what_frameworks_compute():
     (lambda: ops.conv2d(np.ones((1, 4, 5, 5)), np.ones((2, 3, 3, 3))), "weight has 3 input channels"),
     (lambda: ops.conv2d(np.ones((1, 4, 5, 5)), np.ones((3, 2, 3, 3)), groups=2), "groups=2 must divide"),
     (lambda: ops.conv2d(np.ones((4, 5, 5)), np.ones((2, 4, 3, 3))), "x must have 4 dimensions"),
-    (lambda: ops.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=0), "stride must be an int >= 1"),
+    (lambda: ops.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=0), "stride must be a positive int; 0 is out of range"),
     (lambda: ops.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding="full"), "padding must be one of 'valid', 'same'"),
     (lambda: ops.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=2, padding="same"), "needs stride 1"),
     (lambda: ops.conv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))), "larger than the padded input"),

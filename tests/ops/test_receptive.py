@@ -48,9 +48,9 @@ def test_two_3x3_see_a_5x5_with_fewer_parameters():
     assert biased.stacked_params == 2 * (9 * 64 * 64 + 64)
 
 
-@pytest.mark.parametrize("bad,message", [([(0, 1)], "kernel_size must be an int >= 1"),
+@pytest.mark.parametrize("bad,message", [([(0, 1)], "kernel_size must be a positive int; 0 is out of range"),
                                          ([(3,)], r"layer 0 must be \(kernel_size, stride\)"),
-                                         ([(3, 1.5)], "stride must be an int")])
+                                         ([(3, 1.5)], "stride must be a positive int; got 1.5")])
 def test_bad_layers_are_named(bad, message):
     with pytest.raises(ValueError, match=message):
         ops.receptive_field(bad)
