@@ -4,7 +4,10 @@ A record is one student's newest gradebook row (``student``, ``status``, ``score
 ``max_score``, ``isolation``, ``wall_s``, ``student_s``, ``message`` ...) with ``tests``: one dict
 per test (``test``, ``number``, ``description``, ``points``, ``max_points``, ``status``,
 ``message``, ``output``, ``visibility``, ``duration_s``). See
-:meth:`cnnlab.bench.grading.Gradebook.latest`.
+:meth:`cnnlab.bench.grading.Gradebook.latest`. Where the assignment has a late policy, a record
+also holds ``raw_score`` (the tests' points), ``penalty`` (``score = raw_score - penalty``),
+``late_seconds``, ``submitted_at`` (ISO 8601) and ``submitted_from`` (where that time came from;
+see :mod:`cnnlab.bench.grading.late`); the reports show them and never recompute them.
 
 Visibility in what students read (feedback, Gradescope): ``visible`` tests are shown in full;
 ``hidden`` tests by name and message only (the grader wrote those messages without student
@@ -54,6 +57,84 @@ def _cell(test: dict, colour: bool) -> str:
     return _paint(text, test["status"], colour)
 
 
+# where a submission time came from, as a student reads it (cnnlab.bench.grading.late.SOURCES)
+_SOURCE_WORDS = {"submissions.csv": "the recorded submission time",
+                 "zip entry times": "the newest file time in your zip",
+                 "file times": "your newest file time"}
+
+
+def assessed(record: dict) -> bool:
+    """Whether a late policy was applied to ``record`` (it has a ``raw_score``)."""
+    return record.get("raw_score") is not None
+
+
+def was_late(record: dict) -> bool:
+    return assessed(record) and (record.get("late_seconds") or 0) > 0
+
+
+def short_duration(seconds: float) -> str:
+    """``"2d 3h"``: the two largest non-zero units of days, hours, minutes and seconds."""
+    left, parts = int(seconds), []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts[:2]) or "0s"
+
+
+def long_duration(seconds: float) -> str:
+    """``"2 days 3 hours 1 minute"``: whole days, hours, minutes and seconds, zeros left out."""
+    left, parts = int(seconds), []
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"
+
+
+def late_cell(record: dict) -> str:
+    """The instructor's ``late`` cell: ``-30 (2d 3h)``, ``0 (10m)`` within the grace, ``""`` on
+    time or without a policy."""
+    if not was_late(record):
+        return ""
+    penalty = record.get("penalty") or 0
+    return f"{'-' if penalty else ''}{fmt(penalty)} ({short_duration(record['late_seconds'])})"
+
+
+def late_line(record: dict, *, policy: str = "", withheld: bool = False) -> str:
+    """What the student reads about their submission time and its penalty.
+
+    Parameters
+    ----------
+    record : dict
+        A gradebook record; ``""`` where no late policy was applied.
+    policy : str
+        The policy in words (:meth:`cnnlab.bench.grading.late.LatePolicy.describe`).
+    withheld : bool
+        Some tests are withheld: the points are not shown (they would tell the withheld tests'
+        total), only that a penalty applies to the final score.
+    """
+    if not assessed(record) or record.get("status") == "missing":
+        return ""
+    rule = f" ({policy})" if policy else ""
+    if not record.get("submitted_at"):
+        return "No submission time was found, so no late penalty applies."
+    when = str(record["submitted_at"]).replace("T", " ")
+    source = _SOURCE_WORDS.get(record.get("submitted_from") or "", record.get("submitted_from") or "")
+    source = f", from {source}" if source else ""
+    late = record.get("late_seconds") or 0
+    if late <= 0:
+        return f"Submitted on time ({when}{source})."
+    head = f"Submitted {long_duration(late)} late ({when}{source})"
+    penalty = record.get("penalty") or 0
+    if penalty <= 0:
+        return f"{head}: no late penalty{rule}."
+    if withheld:
+        return f"{head}: a late penalty{rule} applies to your final score."
+    return (f"{head}: -{fmt(penalty)} points{rule}. "
+            f"Score {fmt(record['raw_score'])} -> {fmt(record['score'])} / {fmt(record.get('max_score'))}.")
+
+
 def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bool = True,
           tablefmt: str = "simple", colour: bool | None = None) -> str:
     """Students x tests with totals, then class statistics and a legend of the tests.
@@ -82,7 +163,8 @@ def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bo
 
     colour = use_colour() if colour is None else colour
     tests = test_names(records)
-    header = ["student"] + [f"T{i}" for i in range(1, len(tests) + 1)] + ["total", "status"]
+    late = any(was_late(r) for r in records)  # a column only where someone was late
+    header = ["student"] + [f"T{i}" for i in range(1, len(tests) + 1)] + ["total"] + (["late"] if late else []) + ["status"]
     rows = []
     for record in records:
         by_name = {t["test"]: t for t in record.get("tests", [])}
@@ -91,13 +173,15 @@ def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bo
         if names and names.get(label):
             label += f" ({names[label]})"
         status = _paint(record["status"], record["status"], colour)
-        rows.append([label, *cells, f"{fmt(record['score'])}/{fmt(record['max_score'])}", status])
+        rows.append([label, *cells, f"{fmt(record['score'])}/{fmt(record['max_score'])}",
+                     *([late_cell(record)] if late else []), status])
     s = class_stats(records)
     if stats and records:
         maxima = {t: max(x["max_points"] for r in records for x in r.get("tests", []) if x["test"] == t)
                   for t in tests}
-        rows.append(["max points", *[fmt(maxima[t]) for t in tests], fmt(s["max_score"]), ""])
-        rows.append(["passed", *[f"{100 * s['pass_rate'].get(t, 0):.0f}%" for t in tests], "", ""])
+        blank = [""] if late else []
+        rows.append(["max points", *[fmt(maxima[t]) for t in tests], fmt(s["max_score"]), *blank, ""])
+        rows.append(["passed", *[f"{100 * s['pass_rate'].get(t, 0):.0f}%" for t in tests], "", *blank, ""])
     text = tabulate(rows, headers=header, tablefmt=tablefmt, disable_numparse=True)
     if stats and records:
         visibility = {x["test"]: x["visibility"] for r in records for x in r.get("tests", [])}
@@ -106,11 +190,15 @@ def table(records: list[dict], *, names: dict[str, str] | None = None, stats: bo
                  + f": mean {s['mean']:.1f}, median {s['median']:.1f} of {fmt(s['max_score'])} points\n")
         text += "\n".join(f"T{i}: {t} ({visibility[t]}{', 0 points: pass or FAIL' if maxima[t] == 0 else ''})"
                           for i, t in enumerate(tests, start=1))
+        if late:
+            text += "\nlate: the late penalty in points (how late); total is after it"
     return text
 
 
 def to_frame(records: list[dict], *, names: dict[str, str] | None = None):
-    """A pandas DataFrame: one row per student, one column per test, total, max, status."""
+    """A pandas DataFrame: one row per student, one column per test, total, max, status,
+    isolation; where a late policy was applied, also ``raw_score`` (before the penalty; ``total``
+    is after it), ``late_penalty``, ``late_s``, ``submitted_at`` and ``submitted_from``."""
     import pandas as pd
 
     tests = test_names(records)
@@ -123,8 +211,15 @@ def to_frame(records: list[dict], *, names: dict[str, str] | None = None):
         row.update({t: by_name.get(t) for t in tests})
         row.update(total=record["score"], max=record["max_score"], status=record["status"],
                    isolation=record.get("isolation") or "")
+        if assessed(record):
+            row.update(raw_score=record["raw_score"], late_penalty=record.get("penalty") or 0.0,
+                       late_s=record.get("late_seconds") or 0.0,
+                       submitted_at=record.get("submitted_at") or "",
+                       submitted_from=record.get("submitted_from") or "")
         rows.append(row)
     columns = ["student"] + (["name"] if names is not None else []) + tests + ["total", "max", "status", "isolation"]
+    if any(assessed(r) for r in records):
+        columns += ["raw_score", "late_penalty", "late_s", "submitted_at", "submitted_from"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -159,12 +254,17 @@ def _now(now):
 
 
 def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None = None,
-                      published: bool = False, now: dt.datetime | None = None) -> str:
+                      published: bool = False, now: dt.datetime | None = None,
+                      late_policy: str = "") -> str:
     """A student's feedback: each test with points, status and message, visibility respected.
 
     Hidden tests show their name and message only (not their points, code or the student's
     output); the score line still counts them.
     Text from student code sits in code fences, so it cannot format the page.
+    Where a late policy was applied, the score is after the penalty and a line under it says
+    when the submission was handed in and what that cost (:func:`late_line`; ``late_policy``
+    is the policy in words). While tests are withheld, the score is of the shown tests and the
+    penalty is named but not counted in it.
     """
     now = _now(now)
     lines = [f"# Feedback: {title}".rstrip(": ") if title else "# Feedback", "",
@@ -178,10 +278,18 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
     got = sum(t["points"] for t in visible)
     # a submission that could not be graded has no tests: it is out of the assignment's points
     out_of = sum(t["max_points"] for t in visible) if record.get("tests") else record.get("max_score") or 0.0
-    lines.append(f"**Score: {fmt(got)} / {fmt(out_of)}**")
+    penalty = (record.get("penalty") or 0.0) if assessed(record) else 0.0
+    if penalty and not withheld:  # the record's score: the tests' points less the penalty
+        lines.append(f"**Score: {fmt(record['score'])} / {fmt(out_of)}** "
+                     f"({fmt(got)} before the late penalty)")
+    else:
+        lines.append(f"**Score: {fmt(got)} / {fmt(out_of)}**")
     if withheld:
         lines.append(f"({len(withheld)} more test(s) worth {fmt(sum(t['max_points'] for t in withheld))} "
                      "points are shown after the due date or when grades are published.)")
+    late = late_line(record, policy=late_policy, withheld=bool(withheld))
+    if late:
+        lines.append(f"\n{late}")
     if record.get("isolation") == "missing file":  # the engine's mark: none of the student's code ran
         lines.append(f"\nNone of your code ran ({clean(record.get('message')) or 'a required file is missing'}).")
     elif record.get("isolation"):
@@ -206,12 +314,13 @@ def feedback_markdown(record: dict, *, title: str = "", due: dt.datetime | None 
     return "\n".join(lines)
 
 
-def gradescope_json(record: dict) -> dict:
+def gradescope_json(record: dict, *, late_policy: str = "") -> dict:
     """A submission in Gradescope's ``results.json`` format.
 
     Follows the autograder specification (score, execution_time, output, visibility,
     stdout_visibility, tests with name, number, score, max_score, status, output, tags,
-    visibility); Gradescope itself applies each test's visibility.
+    visibility); Gradescope itself applies each test's visibility. ``score`` is the record's,
+    after a late penalty (the tests keep their own points); the output says what it cost.
     """
     tests = []
     for t in record.get("tests", []):
@@ -229,6 +338,9 @@ def gradescope_json(record: dict) -> dict:
             "visibility": t["visibility"],
         })
     output = clean(record.get("message"))
+    late = late_line(record, policy=late_policy)
+    if late:
+        output = (output + "\n" if output else "") + late
     if record.get("isolation") and record["isolation"] != "missing file":
         output = (output + "\n" if output else "") + f"Sandbox: {record['isolation']}"
     result = {
@@ -291,7 +403,10 @@ def junit_xml(record: dict) -> str:
         "time": f"{record.get('wall_s') or 0.0:.3f}",
     })
     props = ET.SubElement(suite, "properties")
-    for key in ("score", "max_score", "isolation", "status"):
+    keys = ("score", "max_score", "isolation", "status")
+    if assessed(record):
+        keys += ("raw_score", "penalty", "late_seconds", "submitted_at", "submitted_from")
+    for key in keys:
         ET.SubElement(props, "property", name=key, value=clean(record.get(key)))
     suite.extend(cases)
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
@@ -301,7 +416,7 @@ def write_all(records: list[dict], out: str | Path, *, title: str = "",
               due: dt.datetime | None = None, published: bool = False,
               now: dt.datetime | None = None, names: dict[str, str] | None = None,
               teams: list[dict] | None = None,
-              metrics: list[tuple[str, str]] | None = None) -> dict[str, Path]:
+              metrics: list[tuple[str, str]] | None = None, late_policy: str = "") -> dict[str, Path]:
     """Write every report into ``out``.
 
     Parameters
@@ -316,6 +431,8 @@ def write_all(records: list[dict], out: str | Path, *, title: str = "",
     metrics : list of (name, order), optional
         The assignment's leaderboard metrics: ``report.html`` shows the leaderboard (of the teams
         where there are teams, else of the students).
+    late_policy : str, optional
+        The assignment's late policy in words, for the feedback and Gradescope output.
 
     Returns
     -------
@@ -334,10 +451,11 @@ def write_all(records: list[dict], out: str | Path, *, title: str = "",
     for record in records:
         student = record["student"]
         (out / "feedback" / f"{student}.md").write_text(
-            feedback_markdown(record, title=title, due=due, published=published, now=now), encoding="utf-8")
+            feedback_markdown(record, title=title, due=due, published=published, now=now,
+                              late_policy=late_policy), encoding="utf-8")
         (out / "gradescope" / student).mkdir(exist_ok=True)
         (out / "gradescope" / student / "results.json").write_text(
-            json.dumps(gradescope_json(record), indent=2), encoding="utf-8")
+            json.dumps(gradescope_json(record, late_policy=late_policy), indent=2), encoding="utf-8")
         (out / "junit" / f"{student}.xml").write_text(junit_xml(record), encoding="utf-8")
     paths.update(feedback=out / "feedback", gradescope=out / "gradescope", junit=out / "junit")
     (out / "table.txt").write_text(table(records, names=names, colour=False) + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from .grading import late_cell, long_duration, was_late
 from .grading_stats import class_stats, fmt, short_name, test_names
 
 esc = html.escape
@@ -44,6 +45,7 @@ tr.st-graded td:first-child { border-left: 4px solid #3c763d; }
 .badge.error { background: #c9302c; color: #fff; }
 .badge.missing { background: #fff; color: #555; border: 1px dashed #777; }
 tr.summary td { background: #f4f4f4; font-weight: 600; }
+td.late { color: #8a4b08; }
 td.why { text-align: left; white-space: normal; color: #555; }
 .note { color: #555; font-size: 0.9em; max-width: 60em; }
 img { max-width: 100%; height: auto; }
@@ -107,7 +109,17 @@ def _cell(x: dict | None) -> str:
     return f'<td class="{esc(x["status"])}" title="{esc(x.get("message") or x["status"])}">{text}</td>'
 
 
+def _late_cell(r: dict) -> str:
+    """The penalty and how late; its title says when and from what (a record's own fields)."""
+    if not was_late(r):
+        return "<td></td>"
+    why = (f"submitted {r.get('submitted_at') or '?'} ({r.get('submitted_from') or 'unknown source'}), "
+           f"{long_duration(r['late_seconds'])} late; {fmt(r.get('raw_score'))} before the penalty")
+    return f'<td class="late" title="{esc(why)}">{esc(late_cell(r))}</td>'
+
+
 def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: bool) -> str:
+    late = any(was_late(r) for r in records)  # a column only where someone was late
     head = "".join(f'<th class="test" title="{esc(t)}"><span>{_wrappable(short_name(t))}</span></th>'
                    for t in tests)
     rows = []
@@ -124,22 +136,25 @@ def _class_table(records, tests, names, feedback: str | None, per_row_sandbox: b
             student += f"<br><small>{esc(names[r['student']])}</small>"
         why = f' title="{esc(r.get("message") or "")}"' if r["status"] != "graded" else ""
         sandbox = f"<td>{esc(r.get('isolation') or '')}</td>" if per_row_sandbox else ""
+        late_td = _late_cell(r) if late else ""
         rows.append(f'<tr class="st-{esc(r["status"])}"><td class="who">{student}</td>{cells}'
-                    f"<td>{fmt(r['score'])} / {fmt(r['max_score'])}</td><td{why}>{_badge(r['status'])}</td>"
+                    f"<td>{fmt(r['score'])} / {fmt(r['max_score'])}</td>{late_td}<td{why}>{_badge(r['status'])}</td>"
                     f"{sandbox}</tr>")
     stats = class_stats(records)
     maxima = {t: max(x["max_points"] for r in records for x in r.get("tests", []) if x["test"] == t)
               for t in tests}
     extra = "<td></td>" if per_row_sandbox else ""
+    late_blank = "<td></td>" if late else ""
     rows.append('<tr class="summary"><td class="who">max points</td>'
                 + "".join(f"<td>{fmt(maxima[t])}</td>" for t in tests)
-                + f"<td>{fmt(stats['max_score'])}</td><td></td>{extra}</tr>")
+                + f"<td>{fmt(stats['max_score'])}</td>{late_blank}<td></td>{extra}</tr>")
     rows.append('<tr class="summary"><td class="who">passed</td>'
                 + "".join(f"<td>{100 * stats['pass_rate'].get(t, 0):.0f}%</td>" for t in tests)
-                + f"<td></td><td></td>{extra}</tr>")
+                + f"<td></td>{late_blank}<td></td>{extra}</tr>")
     sandbox_head = "<th>sandbox</th>" if per_row_sandbox else ""
+    late_head = '<th title="late penalty in points (how late); total is after it">late</th>' if late else ""
     return (f'<div class="scroll"><table id="class"><thead><tr><th class="who">student</th>{head}'
-            f"<th>total</th><th>status</th>{sandbox_head}</tr></thead><tbody>{''.join(rows)}"
+            f"<th>total</th>{late_head}<th>status</th>{sandbox_head}</tr></thead><tbody>{''.join(rows)}"
             "</tbody></table></div>")
 
 
@@ -207,7 +222,9 @@ def write_html(records: list[dict], path: str | Path, *, title: str = "",
         f"<p>{stats['submissions']} submissions, {stats['missing']} missing; mean {stats['mean']:.1f}, "
         f"median {stats['median']:.1f} of {fmt(stats['max_score'])} points; {sandbox}.</p>",
         '<p class="note">Each cell is the points a test earned (a test worth 0 points says pass or '
-        "FAIL); hover over a cell for its message. Students link to their feedback.</p>",
+        "FAIL); hover over a cell for its message. Students link to their feedback."
+        + (" <em>late</em>: the late penalty in points and how late; the total is after it."
+           if any(was_late(r) for r in records) else "") + "</p>",
         _class_table(records, tests, names, feedback, per_row),
         f'<details><summary>Tests ({len(tests)})</summary><ol>{legend}</ol></details>',
     ]

@@ -3,8 +3,9 @@
 An entry is one student's grade as the grader decided it (:mod:`cnnlab.bench.commands.export_grades`
 builds them from the gradebook and the roster): ``student``, ``name``, ``score``, ``max_score``,
 ``status`` and the roster's LMS identifiers (``canvas_id``, ``sis_user_id``, ``sis_login_id``,
-``section``, ``email``, ``idnumber``, ``username``; absent ones are ``""``). Nothing is
-recomputed here; only laid out.
+``section``, ``email``, ``idnumber``, ``username``; absent ones are ``""``) and, where the
+assignment has a late policy, ``raw_score``, ``penalty`` and ``late_seconds`` (``score`` is
+after the penalty). Nothing is recomputed here; only laid out.
 
 Layouts:
 
@@ -19,7 +20,10 @@ Layouts:
   it has none), then one column per grade item; the identifier and the item are chosen in
   Moodle's column mapping.
 * ``csv``: ``student``, ``name``, the LMS identifiers the roster has, ``score``, ``max_score``,
-  ``status``.
+  ``status``; with a late policy also ``raw_score``, ``late_penalty`` and ``late_s``.
+
+Canvas and Moodle get the score after the penalty and no penalty column: Canvas makes every
+column it does not know into a new assignment, and Moodle would offer it as a grade to map.
 """
 
 from __future__ import annotations
@@ -84,10 +88,17 @@ def rows(entries: list[dict], fmt: str, *, column: str, points_possible: float) 
             out.append([e.get(key, "") for key, _ in present] + [_points(e["score"])])
         return out
     present = [key for key in IDENTIFIERS if any(e.get(key) for e in entries)]
-    out = [["student", "name", *present, "score", "max_score", "status"]]
+    late = any(e.get("raw_score") is not None for e in entries)  # a late policy was applied
+    out = [["student", "name", *present, "score", "max_score", "status"]
+           + (["raw_score", "late_penalty", "late_s"] if late else [])]
     for e in entries:
-        out.append([e["student"], e.get("name", ""), *(e.get(key, "") for key in present),
-                    _points(e["score"]), _points(e.get("max_score", points_possible)), e["status"]])
+        row = [e["student"], e.get("name", ""), *(e.get(key, "") for key in present),
+               _points(e["score"]), _points(e.get("max_score", points_possible)), e["status"]]
+        if late:
+            assessed = e.get("raw_score") is not None
+            row += [_points(e.get("raw_score")), _points(e.get("penalty") or 0.0) if assessed else "",
+                    f"{e.get('late_seconds') or 0:.0f}" if assessed else ""]
+        out.append(row)
     return out
 
 

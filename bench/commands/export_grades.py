@@ -5,7 +5,8 @@ The scores come from the run's gradebook (``gradebook.db`` in the ``--out`` fold
 ``name``, ``team`` and any of ``canvas_id``, ``sis_user_id``, ``sis_login_id``, ``section``,
 ``email``, ``idnumber``, ``username``. A team member gets the team's score (see
 :mod:`cnnlab.bench.grading.teams`); a student on the roster who handed nothing in gets 0
-(``missing``).
+(``missing``). Where the assignment has a late policy, the score is after the late penalty
+(as the gradebook recorded it); ``--format csv`` adds the score before it and the penalty.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def read_lms_roster(path: str | Path) -> list[dict]:
 
 def grade_entries(records: list[dict], roster: list[dict], team_view: list[dict]) -> list[dict]:
     """One entry per roster student (roster order), then the gradebook's students the roster
-    lacks: the team's grade for a team member, else the student's own record, else missing."""
+    lacks: the team's grade for a team member, else the student's own record, else missing.
+    ``score`` is the record's (after a late penalty); ``raw_score``, ``penalty`` and
+    ``late_seconds`` come from the record of the submission that counts (None without a
+    late policy)."""
     by_student = {r["student"]: r for r in records}
     team_of = {m["student"]: t for t in team_view for m in t["members"]}
     graded = [r["max_score"] for r in records if r["status"] == "graded"]
@@ -76,8 +80,11 @@ def grade_entries(records: list[dict], roster: list[dict], team_view: list[dict]
         if grade is None:
             grade = {"score": 0.0, "max_score": out_of, "status": "missing"}
         missing = grade["status"] == "missing"  # out of what the class was graded on
+        # a team's grade is its counting submission's record: that one carries the penalty
+        source = by_student.get(grade.get("submitted_by") or "", grade) if "team" in grade else grade
         entries.append({**person, "score": grade["score"], "max_score": out_of if missing else grade["max_score"],
-                        "status": grade["status"]})
+                        "status": grade["status"], "raw_score": source.get("raw_score"),
+                        "penalty": source.get("penalty"), "late_seconds": source.get("late_seconds")})
     return entries
 
 

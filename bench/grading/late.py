@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.errors import UsageError
+from cnnlab.reports.grading import long_duration as duration_text
 
 SUBMISSIONS_CSV = "submissions.csv"  # in the submissions folder
 SOURCES = ("submissions.csv", "zip entry times", "file times")
@@ -102,16 +103,6 @@ def _parse_offset(text, *, where: str) -> dt.timezone:
     hours, minutes = int(text[1:3]), int(text[4:6])
     sign = -1 if text[0] == "-" else 1
     return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
-
-
-def duration_text(seconds: float) -> str:
-    """``"2 days 3 hours"``: whole days, hours, minutes and seconds, the zero ones left out."""
-    left, parts = int(seconds), []
-    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, left = divmod(left, size)
-        if count:
-            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
-    return " ".join(parts) or "0 seconds"
 
 
 def _percent(fraction: float) -> str:

@@ -302,3 +302,122 @@ def test_a_bad_extension_names_the_line(tmp_path, cell, message):
     roster.write_text(f"student,extension\nada,\nbob,{cell}\n", encoding="utf-8")
     with pytest.raises(UsageError, match=f"roster roster.csv, line 3: {message}"):
         late.read_extensions(roster)
+
+
+# --------------------------------------------------------------------- what people read
+# Records as the gradebook keeps them: the tests' points, then the assessment's fields on top.
+
+
+def _graded(student, points, *, late_s=None, source="zip entry times", visibility="visible"):
+    tests = [{"test": "test_a", "number": "1", "file": "test_x.py", "description": "", "points": points,
+              "max_points": 100, "status": "passed" if points == 100 else "partial", "message": "",
+              "output": "", "visibility": visibility, "duration_s": 0.1}]
+    record = {"student": student, "status": "graded", "score": points, "max_score": 100,
+              "isolation": "bwrap", "wall_s": 1.0, "message": "", "tests": tests}
+    if late_s is not None:
+        record.update(assess(POLICY, raw_score=points, max_points=100, submitted_at=at(late_s),
+                             source=source).fields())
+    return record
+
+
+def _class():
+    return [_graded("ada", 80, late_s=2 * DAY + 3 * HOUR),    # 3 started days: -30
+            _graded("bob", 90, late_s=10 * 60, source="file times"),  # within the grace
+            _graded("cy", 70, late_s=-HOUR, source="submissions.csv"),  # on time
+            _graded("dee", 60, late_s=8 * DAY)]               # after the cutoff: 0
+
+
+def test_feedback_says_when_and_what_it_cost():
+    from cnnlab.reports import grading as report
+
+    policy = POLICY.describe()
+    ada, bob, cy, dee = _class()
+    text = report.feedback_markdown(ada, late_policy=policy)
+    assert "**Score: 50 / 100** (80 before the late penalty)" in text
+    assert ("Submitted 2 days 3 hours late (2030-07-03 02:59:00+02:00, from the newest file time in "
+            "your zip): -30 points (10 % per day, capped at 50 %, 0 after 7 days, 15 minutes of grace). "
+            "Score 80 -> 50 / 100.") in text
+    assert report.late_line(bob, policy="P") == ("Submitted 10 minutes late (2030-07-01 00:09:00+02:00, "
+                                                 "from your newest file time): no late penalty (P).")
+    assert "**Score: 90 / 100**" in report.feedback_markdown(bob)
+    assert report.late_line(cy) == "Submitted on time (2030-06-30 22:59:00+02:00, from the recorded submission time)."
+    assert report.late_line(dee).endswith(": -60 points. Score 60 -> 0 / 100.")
+    assert report.late_line({**ada, "submitted_at": None}) == "No submission time was found, so no late penalty applies."
+    assert report.late_line(_graded("eve", 80)) == ""  # no late policy: not a word
+    assert report.late_line({"student": "fay", "status": "missing", "score": 0, "max_score": 100,
+                             "raw_score": 0.0}) == ""
+
+
+def test_feedback_with_withheld_tests_does_not_tell_their_points():
+    from cnnlab.reports import grading as report
+
+    ada = _graded("ada", 80, late_s=2 * DAY + 3 * HOUR, visibility="after_published")
+    text = report.feedback_markdown(ada, late_policy="10 % per day")
+    assert "**Score: 0 / 0**" in text and "80" not in text and "-30" not in text
+    assert "late (2030-07-03 02:59:00+02:00, from the newest file time in your zip): a late penalty " \
+           "(10 % per day) applies to your final score." in text
+
+
+def test_instructor_table_csv_html_junit_and_gradescope_show_the_penalty(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    from cnnlab.reports import grading as report
+
+    records = _class()
+    lines = report.table(records, colour=False).splitlines()
+    assert lines[0].split() == ["student", "T1", "total", "late", "status"]
+    assert lines[2].split() == ["ada", "80", "50/100", "-30", "(2d", "3h)", "graded"]
+    assert lines[3].split() == ["bob", "90", "90/100", "0", "(10m)", "graded"]
+    assert lines[4].split() == ["cy", "70", "70/100", "graded"]
+    assert lines[5].split() == ["dee", "60", "0/100", "-60", "(8d)", "graded"]
+    assert "late" not in report.table([_graded("eve", 80)], colour=False).splitlines()[0].split()
+
+    frame = pd.read_csv(report.write_csv(records, tmp_path / "grades.csv"), keep_default_na=False)
+    assert list(frame.columns)[-5:] == ["raw_score", "late_penalty", "late_s", "submitted_at", "submitted_from"]
+    assert frame["total"].tolist() == [50, 90, 70, 0] and frame["raw_score"].tolist() == [80, 90, 70, 60]
+    assert frame["late_penalty"].tolist() == [30, 0, 0, 60]
+    assert frame["late_s"].tolist() == [2 * DAY + 3 * HOUR, 600, 0, 8 * DAY]
+    assert frame["submitted_from"].tolist() == ["zip entry times", "file times", "submissions.csv", "zip entry times"]
+    assert "raw_score" not in pd.read_csv(report.write_csv([_graded("eve", 80)], tmp_path / "g2.csv")).columns
+
+    page = (report.write_all(records, tmp_path / "out", late_policy=POLICY.describe())["report.html"]).read_text()
+    assert "<th>total</th><th title=" in page and ">late</th><th>status</th>" in page
+    assert '<td>50 / 100</td><td class="late" title="submitted 2030-07-03T02:59:00+02:00 (zip entry times), ' \
+           '2 days 3 hours late; 80 before the penalty">-30 (2d 3h)</td>' in page
+    assert "<td>70 / 100</td><td></td><td>" in page  # cy was on time: an empty cell keeps the columns
+
+    suite = ET.parse(tmp_path / "out" / "junit" / "ada.xml").getroot()
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert [float(props[k]) for k in ("score", "raw_score", "penalty", "late_seconds")] == [50, 80, 30, 2 * DAY + 3 * HOUR]
+    gradescope = report.gradescope_json(records[0], late_policy="10 % per day")
+    assert gradescope["score"] == 50 and gradescope["tests"][0]["score"] == 80
+    assert "-30 points (10 % per day). Score 80 -> 50 / 100." in gradescope["output"]
+    feedback = (tmp_path / "out" / "feedback" / "ada.md").read_text()
+    assert "(10 % per day, capped at 50 %, 0 after 7 days, 15 minutes of grace)" in feedback
+
+
+def test_exports_carry_the_score_after_the_penalty(tmp_path):
+    from cnnlab.bench.commands.export_grades import grade_entries
+    from cnnlab.reports import lms
+
+    records = _class()
+    team = [{"team": "ab", "members": [{"student": "al", "name": ""}], "submitted_by": "ada", "score": 50,
+             "max_score": 100, "status": "graded"}]  # al's team handed in ada's submission
+    roster = [{"student": "al", "name": "Al"}, {"student": "bob", "name": "Bob"}]
+    entries = grade_entries(records, roster, team)
+    by = {e["student"]: e for e in entries}
+    assert by["al"]["score"] == 50 and by["al"]["raw_score"] == 80 and by["al"]["penalty"] == 30
+    table = lms.rows(entries, "csv", column="hw", points_possible=100)
+    assert table[0] == ["student", "name", "score", "max_score", "status", "raw_score", "late_penalty", "late_s"]
+    assert table[1] == ["al", "Al", "50", "100", "graded", "80", "30", str(2 * DAY + 3 * HOUR)]
+    assert table[3] == ["ada", "", "50", "100", "graded", "80", "30", str(2 * DAY + 3 * HOUR)]
+    assert table[5] == ["dee", "", "0", "100", "graded", "60", "60", str(8 * DAY)]
+    canvas = lms.rows(entries, "canvas", column="hw", points_possible=100)
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "hw"]  # one grade column
+    assert [row[-1] for row in canvas[2:]] == ["50", "90", "50", "70", "0"]
+    moodle = lms.rows(entries, "moodle", column="hw", points_possible=100)
+    assert moodle[0] == ["ID number", "hw"] and moodle[1] == ["al", "50"]
+    plain = lms.rows(grade_entries([_graded("eve", 80)], [], []), "csv", column="hw", points_possible=100)
+    assert plain[0] == ["student", "name", "score", "max_score", "status"]
