@@ -1,8 +1,8 @@
 """The transfer-learning demonstration as people read it: a text table and a PNG of the
 learning curves.
 
-Both take the plain record of ``cnnlab.reference.transfer.demo.DemoResult.as_dict()`` and recompute
-nothing; no deep-learning framework is imported.
+They take the plain record (``to_json()``) of ``cnnlab.bench.jobs.transfer_demo``'s records and
+recompute nothing; no deep-learning framework is imported.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from cnnlab.errors import UsageError
 
 from .plots_metrics import _figure, _save
 
-__all__ = ["STRATEGY_LABELS", "demo_table", "plot_learning_curves"]
+__all__ = ["STRATEGY_LABELS", "demo_table", "plot_learning_curves", "render_demo", "render_lecture"]
 
 STRATEGY_LABELS = {
     "scratch": "from scratch",
@@ -35,7 +35,7 @@ def demo_table(record: dict) -> str:
     Parameters
     ----------
     record : dict
-        ``DemoResult.as_dict()``.
+        ``TransferDemoRecord.to_json()`` (or ``DemoResult.as_dict()``).
     """
     from tabulate import tabulate
 
@@ -103,3 +103,32 @@ def plot_learning_curves(record: dict, path: str | Path | None = None):
     bars_ax.set_title(f"Held-out digits 5-9 ({record['config']['seeds']} seeds)")
     _save(figure, path)
     return figure
+
+
+def render_demo(record: dict, *, out: str | Path, record_file: str | Path) -> str:
+    """Draw ``out/learning_curves.png``; return the table and a line on pretraining and files."""
+    plot = Path(out) / "learning_curves.png"
+    plot_learning_curves(record, plot)
+    return (f"{demo_table(record)}\n\npretraining: {record['pretrain']['epochs']} epochs, validation "
+            f"accuracy {record['pretrain']['val_accuracy']:.3f}; whole run {record['seconds']:.0f} s; "
+            f"wrote {record_file} and {plot}")
+
+
+def render_lecture(record: dict, *, out: str | Path, record_file: str | Path) -> str:
+    """Draw ``out/lecture_history.png`` (where matplotlib is there); return the report, a line
+    per phase and a line naming the files."""
+    lines = [record["report"]]
+    for phase in ("extract", "finetune"):
+        rows = [r for r in record["history"] if r["phase"] == phase]
+        lines.append(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable "
+                     f"{record['trainable'][phase]:,}, validation accuracy "
+                     f"{record['val_accuracy'][phase]:.3f}, learning rates {record['rates'][phase]}")
+    try:
+        from .history import plot_history
+
+        plot_history(record["history"], Path(out) / "lecture_history.png")
+    except ImportError:
+        pass
+    lines.append(f"wrote {record_file}, checkpoints {record['checkpoints']} "
+                 f"({record['seconds']:.0f} s)")
+    return "\n".join(lines)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
+from pathlib import Path
 
 NAME = "transfer-demo"
 HELP = ("pretrain a CNN on digits 0-4, then compare from-scratch, feature extraction and "
@@ -37,64 +36,24 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from cnnlab.bench.jobs import transfer_demo as job
     from cnnlab.reference import check_framework
     from cnnlab.reference.frameworks import require
-    from cnnlab.reference.transfer.demo import DemoConfig, run_demo
+    from cnnlab.reports.transfer import render_demo, render_lecture
 
     from ._common import output_folder
 
     framework = check_framework(args.framework)
     output_folder(args.out, create=False)  # before the minutes of training
     require(framework)
+    out = Path(args.out)
     if args.recipe == "lecture":
-        return _run_lecture(args, framework, output_folder(args.out))
-    config = replace(DemoConfig(), seeds=args.seeds, max_epochs=args.epochs,
+        record = job.run_lecture(framework=framework, out=out, max_epochs=args.epochs,
+                                 pretrain_epochs=args.pretrain_epochs, quiet=args.quiet)
+        print(render_lecture(record.to_json(), out=out, record_file=out / job.LECTURE_RECORD_FILE))
+        return 0
+    record = job.run(framework=framework, out=out, seeds=args.seeds, max_epochs=args.epochs,
                      pretrain_epochs=args.pretrain_epochs, labels_per_class=args.labels_per_class,
-                     val_per_class=args.labels_per_class, variation=args.variation)
-    out = output_folder(args.out)
-
-    from tqdm import tqdm
-
-    from cnnlab.reports.transfer import demo_table, plot_learning_curves
-
-    with tqdm(total=1 + 2 * config.seeds, desc=f"transfer-demo ({framework})", unit="step",
-              disable=args.quiet, leave=False) as bar:
-        def step(text):
-            bar.set_postfix_str(text)
-            bar.update()
-
-        result = run_demo(config, framework=framework, progress=step)
-    record = result.as_dict()
-    (out / "transfer_demo.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-    plot_learning_curves(record, out / "learning_curves.png")
-    print(demo_table(record))
-    print(f"\npretraining: {record['pretrain']['epochs']} epochs, validation accuracy "
-          f"{record['pretrain']['val_accuracy']:.3f}; whole run {result.seconds:.0f} s; "
-          f"wrote {out / 'transfer_demo.json'} and {out / 'learning_curves.png'}")
-    return 0
-
-
-def _run_lecture(args, framework, out) -> int:
-    from cnnlab.reference.transfer import Recipe
-    from cnnlab.reference.transfer.lecture import LectureConfig, run_lecture_recipe
-
-    epochs = min(args.epochs, 15)  # the lecture's 15 epochs per phase, unless fewer are asked
-    config = LectureConfig(pretrain_epochs=min(args.pretrain_epochs, 4),
-                           recipe=Recipe.lecture(max_epochs=epochs, finetune_epochs=epochs))
-    printer = None if args.quiet else (lambda text: print(f"  {text} done", flush=True))
-    record = run_lecture_recipe(out, config, framework=framework, progress=printer)
-    print(record["report"])
-    for phase in ("extract", "finetune"):
-        rows = [r for r in record["history"] if r["phase"] == phase]
-        print(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable "
-              f"{record['trainable'][phase]:,}, validation accuracy "
-              f"{record['val_accuracy'][phase]:.3f}, learning rates {record['rates'][phase]}")
-    try:
-        from cnnlab.reports.history import plot_history
-
-        plot_history(record["history"], out / "lecture_history.png")
-    except ImportError:
-        pass
-    print(f"wrote {out / 'lecture_recipe.json'}, checkpoints {record['checkpoints']} "
-          f"({record['seconds']:.0f} s)")
+                     variation=args.variation, quiet=args.quiet)
+    print(render_demo(record.to_json(), out=out, record_file=out / job.RECORD_FILE))
     return 0
