@@ -482,3 +482,63 @@ def submission_time(submission, *, times: dict[str, SubmissionTime], policy: Lat
         return SubmissionTime(at, "zip entry times") if at else SubmissionTime(None)
     at = submissions.file_time(Path(submission.path))
     return SubmissionTime(at, "file times") if at else SubmissionTime(None)
+
+
+# --------------------------------------------------------------------- a class's grading run
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """What a grading run needs to apply a policy: the policy, the submissions CSV's times and
+    the roster's extensions, read once before anything is graded (so a bad file stops the run
+    before it starts).
+
+    Attributes
+    ----------
+    policy : LatePolicy
+    times : dict
+        student -> SubmissionTime from ``submissions.csv``.
+    extensions : Extensions
+    """
+
+    policy: LatePolicy
+    times: dict[str, SubmissionTime]
+    extensions: Extensions = NO_EXTENSIONS
+
+    @classmethod
+    def for_class(cls, policy: LatePolicy | None, *, submissions_dir: str | Path,
+                  roster: str | Path | None = None) -> Lateness | None:
+        """The run's :class:`Lateness`, or None without a policy.
+
+        Raises
+        ------
+        UsageError
+            For a bad ``submissions.csv`` or ``extension`` cell (see :func:`read_submission_times`
+            and :func:`read_extensions`).
+        """
+        if policy is None:
+            return None
+        return cls(policy, read_submission_times(submissions_dir),
+                   read_extensions(roster) if roster else NO_EXTENSIONS)
+
+    def time_of(self, submission, *, digest: str | None = None,
+                previous: dict | None = None) -> SubmissionTime:
+        """When ``submission`` was handed in; on a regrade of the same content (``previous``,
+        the student's newest gradebook row, has ``digest`` and a ``submitted_at``), the time first
+        recorded, unless the submissions CSV lists the student (then the CSV, which may have
+        been corrected)."""
+        if submission.student not in self.times and previous and digest and previous.get("digest") == digest \
+                and previous.get("submitted_at"):
+            return SubmissionTime(dt.datetime.fromisoformat(previous["submitted_at"]),
+                                  previous.get("submitted_from") or "")
+        return submission_time(submission, times=self.times, policy=self.policy)
+
+    def fields(self, submission, *, raw_score: float, max_points: float, digest: str | None = None,
+               previous: dict | None = None) -> dict:
+        """The gradebook fields of one graded submission (:meth:`LateAssessment.fields`):
+        ``score`` after the penalty, ``raw_score``, ``penalty``, ``late_seconds``,
+        ``submitted_at``, ``submitted_from``."""
+        when = self.time_of(submission, digest=digest, previous=previous)
+        return assess(self.policy, raw_score=raw_score, max_points=max_points, submitted_at=when.at,
+                      source=when.source,
+                      extension=self.extensions.of(submission.student, self.policy)).fields()

@@ -421,3 +421,38 @@ def test_exports_carry_the_score_after_the_penalty(tmp_path):
     assert moodle[0] == ["ID number", "hw"] and moodle[1] == ["al", "50"]
     plain = lms.rows(grade_entries([_graded("eve", 80)], [], []), "csv", column="hw", points_possible=100)
     assert plain[0] == ["student", "name", "score", "max_score", "status"]
+
+
+# --------------------------------------------------------------------- a grading run's inputs
+
+
+def test_a_run_reads_its_inputs_once_and_a_regrade_keeps_the_first_time(tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    _zip(folder / "ada.zip", [("m.py", (2030, 7, 3, 2, 59, 0), None)])  # 2 days 3 hours late (+02:00)
+    _zip(folder / "bob.zip", [("m.py", (2030, 7, 9, 0, 0, 0), None)])
+    (folder / "submissions.csv").write_text("student,submitted_at\nbob,2030-06-30T20:00:00Z\n")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,extension\nada,1d\nbob,\n")
+    assert late.Lateness.for_class(None, submissions_dir=folder) is None
+    run = late.Lateness.for_class(POLICY, submissions_dir=folder, roster=roster)
+    found = _found(folder)
+    # ada: a day's extension, so 1 day 3 hours late: 2 started days, -20
+    first = run.fields(found["ada"], raw_score=80, max_points=100, digest="d1")
+    assert first == {"submitted_at": "2030-07-03T02:59:00+02:00", "submitted_from": "zip entry times",
+                     "late_seconds": DAY + 3 * HOUR, "penalty": 20, "raw_score": 80, "score": 60}
+    # bob: the CSV says 20:00 UTC, 1 hour 59 minutes before the due date (21:59 UTC)
+    assert run.fields(found["bob"], raw_score=90, max_points=100)["penalty"] == 0
+    # the archive is rewritten with new entry times (the same content): a regrade keeps the first time
+    _zip(folder / "ada.zip", [("m.py", (2030, 7, 20, 0, 0, 0), None)])
+    previous = {"digest": "d1", **first}
+    again = run.fields(found["ada"], raw_score=80, max_points=100, digest="d1", previous=previous)
+    assert again == first
+    # changed content is a new submission: its own time (July 20, 00:00 +02:00 is 19 days 1 minute
+    # after June 30, 23:59, 18 days 1 minute after ada's extended due date: past the 7-day cutoff)
+    changed = run.fields(found["ada"], raw_score=80, max_points=100, digest="d2", previous=previous)
+    assert changed["late_seconds"] == 18 * DAY + 60 and changed["score"] == 0
+    # a student the CSV lists is read from it again (a corrected list takes effect)
+    old_bob = {"digest": "d3", "submitted_at": "2030-07-09T00:00:00+02:00", "submitted_from": "zip entry times"}
+    assert run.fields(found["bob"], raw_score=90, max_points=100, digest="d3", previous=old_bob)["submitted_from"] \
+        == "submissions.csv"
