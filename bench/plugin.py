@@ -17,7 +17,9 @@ In an assignment's tests::
 ``student.<module>.<function>(...)`` runs in the sandboxed worker and returns plain data; a call
 that fails raises :class:`cnnlab.bench.grading.client.StudentError`. Run ``pytest`` on an assignment's
 ``tests/`` and the plugin grades its ``solution/`` (``--cnnlab-submission DIR`` grades another
-folder).
+folder). A grader child of ``cnnlab grade`` gets its whole job as one file, ``--cnnlab-job FILE``
+(a :class:`cnnlab.bench.grading.records.GradingJob`); each graded test becomes a
+:class:`~cnnlab.bench.grading.records.TestResult`.
 """
 
 from __future__ import annotations
@@ -45,20 +47,47 @@ _OUTPUT_CHARS = 2000
 
 def pytest_addoption(parser):
     group = parser.getgroup("cnnlab", "cnnlab grading")
+    group.addoption("--cnnlab-job", metavar="FILE",
+                    help="grade as this GradingJob JSON says (what `cnnlab grade` gives each "
+                         "grader child); not combined with the options below")
+    # for running an assignment's tests by hand
     group.addoption("--cnnlab-submission", metavar="DIR",
                     help="submission folder the student fixture loads (default: the "
                          "assignment's solution/, else starter/)")
-    group.addoption("--cnnlab-isolation", default="auto", choices=("auto", "bwrap", "rlimits"),
+    group.addoption("--cnnlab-isolation", choices=("auto", "bwrap", "rlimits"),
                     help="sandbox of the student worker (default: bwrap where it works)")
-    group.addoption("--cnnlab-public-only", action="store_true",
+    group.addoption("--cnnlab-public-only", action="store_true", default=None,
                     help="run only the tests whose visibility is 'visible'")
     group.addoption("--cnnlab-results", metavar="FILE", help="write the graded records as JSON")
-    group.addoption("--cnnlab-limits", metavar="JSON", help=(
-        "override assignment limits, e.g. '{\"call_timeout_s\": 2}'"))
-    group.addoption("--cnnlab-layers", metavar="L,L", help=(
-        "worker lock-down layers (default: capabilities,landlock,seccomp); for testing the "
-        "fallback"))
-    group.addoption("--cnnlab-scratch", metavar="DIR", help="folder for worker tmp folders")
+
+
+_BY_HAND = {"--cnnlab-submission": "source", "--cnnlab-isolation": "isolation",
+            "--cnnlab-public-only": "public_only", "--cnnlab-results": "results"}
+
+
+def _job(config):
+    """The :class:`~cnnlab.bench.grading.records.GradingJob` of this session: the ``--cnnlab-job``
+    file, else the options given by hand.
+
+    Raises
+    ------
+    pytest.UsageError
+        For an unreadable job file, or one given with the options it replaces.
+    """
+    from cnnlab.bench.grading.records import GradingJob
+
+    given = {key: config.getoption(flag, None) for flag, key in _BY_HAND.items()}
+    given = {key: value for key, value in given.items() if value is not None}
+    path = config.getoption("--cnnlab-job", None)
+    if path is None:
+        return GradingJob(assignment=str(config.rootpath), **given)
+    if given:
+        flags = [flag for flag, key in _BY_HAND.items() if key in given]
+        raise pytest.UsageError(f"--cnnlab-job carries the whole job; leave out {', '.join(flags)}")
+    try:
+        return GradingJob.read(path)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_configure(config):
@@ -124,17 +153,10 @@ class _Session:
 
     def __init__(self, config):
         self.config = config
-        opt = config.getoption
-        self.public_only = opt("--cnnlab-public-only", False)
-        self.results_path = opt("--cnnlab-results", None)
-        self.isolation = opt("--cnnlab-isolation", "auto") or "auto"
-        self.limits_override = json.loads(opt("--cnnlab-limits", None) or "{}")
-        layers = opt("--cnnlab-layers", None)
-        self.layers = None if layers is None else tuple(x for x in layers.split(",") if x)
-        self.submission = opt("--cnnlab-submission", None)
-        self.scratch = opt("--cnnlab-scratch", None)
+        self.job = _job(config)
+        self.public_only = self.job.public_only
         self.workers: dict = {}
-        self.records: list[dict] = []
+        self.records: list = []  # TestResult, one per graded test
         self.leaderboard = None  # a bench.grading.leaderboard.Recorder, once a test asks for it
         self.started = time.perf_counter()
 
@@ -157,21 +179,21 @@ class _Session:
         if root is None:
             raise pytest.UsageError(f"{test_path}: the student fixture needs an assignment.toml "
                                     "in this folder or above")
-        spec = assignments.load(root)
-        if self.submission:
-            source = Path(self.submission).resolve()
+        spec, job = assignments.load(root), self.job
+        if job.source:
+            source = Path(job.source).resolve()
         else:
             source = spec.solution_dir if spec.solution_dir.is_dir() else spec.starter_dir
         key = (str(root), str(source))
         if key not in self.workers:
-            scratch = Path(self.scratch) if self.scratch else tmp_factory.mktemp("cnnlab")
+            scratch = Path(job.scratch) if job.scratch else tmp_factory.mktemp("cnnlab")
             scratch = scratch / f"worker{len(self.workers)}"
-            limits = spec.limits.replace(**self.limits_override) if self.limits_override else spec.limits
-            options = {} if self.layers is None else {"layers": self.layers}
+            limits = spec.limits.replace(**job.limits) if job.limits else spec.limits
+            options = {} if job.layers is None else {"layers": job.layers}
             self.workers[key] = Worker(
-                source=source, scratch=scratch, isolation=sandbox.resolve(self.isolation),
+                source=source, scratch=scratch, isolation=sandbox.resolve(job.isolation),
                 limits=limits, imports=spec.imports, env=spec.env, helpers=spec.helpers,
-                reap_orphans=bool(self.scratch), **options)  # scratch: run by `cnnlab grade`
+                reap_orphans=bool(job.scratch), **options)  # scratch: run by `cnnlab grade`
         return self.workers[key]
 
     def summary(self) -> dict:
@@ -409,7 +431,10 @@ def _description(item) -> str:
     return " ".join(doc.split("\n\n", 1)[0].split())
 
 
-def _record(item, info) -> dict:
+def _record(item, info):
+    """The :class:`~cnnlab.bench.grading.records.TestResult` of a test that has run."""
+    from cnnlab.bench.grading.records import TestResult
+
     visibility, max_points = info["visibility"], info["points"]
     visible = visibility == "visible"
     exc = info.get("setup_exc") or info.get("call_exc")
@@ -434,20 +459,12 @@ def _record(item, info) -> dict:
         student_s = sum(c.student_s for c in calls)
         output = worker.take_output() if visible else ""
         worker.take_output()
-    return {
-        "test": item.nodeid.split("::", 1)[-1],
-        "file": Path(str(item.path)).name,
-        "number": info["number"],
-        "description": _description(item) if visible else "",
-        "max_points": max_points,
-        "points": earned,
-        "status": status,
-        "message": _clip(message, _MESSAGE_CHARS),
-        "output": _clip(output, _OUTPUT_CHARS),
-        "visibility": visibility,
-        "duration_s": round(info.get("duration_s", 0.0), 6),
-        "student_s": round(student_s, 6),
-    }
+    return TestResult(
+        test=item.nodeid.split("::", 1)[-1], number=info["number"], file=Path(str(item.path)).name,
+        description=_description(item) if visible else "", points=earned, max_points=max_points,
+        status=status, message=_clip(message, _MESSAGE_CHARS), output=_clip(output, _OUTPUT_CHARS),
+        visibility=visibility, duration_s=round(info.get("duration_s", 0.0), 6),
+        student_s=round(student_s, 6))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -457,10 +474,12 @@ def pytest_sessionfinish(session, exitstatus):
     summary = state.summary()
     state.close()
     summary["cpu_s"] = _cpu_seconds()  # after close: the workers are reaped and counted
-    if state.results_path:
-        payload = {"records": state.records, **summary,
-                   "leaderboard": state.leaderboard.entries() if state.leaderboard else []}
-        path = Path(state.results_path)
+    if state.job.results:
+        from cnnlab.bench.grading.records import RESULTS_SCHEMA
+
+        payload = {"schema": RESULTS_SCHEMA, "records": [r.to_json(schema=False) for r in state.records],
+                   **summary, "leaderboard": state.leaderboard.entries() if state.leaderboard else []}
+        path = Path(state.job.results)
         tmp = path.with_suffix(".part")
         tmp.write_text(json.dumps(payload), encoding="utf-8")
         os.replace(tmp, path)
@@ -471,7 +490,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash.get(_STATE, None)
     if state is None or not state.records:
         return
-    got = sum(r["points"] for r in state.records)
-    total = sum(r["max_points"] for r in state.records)
+    got = sum(r.points for r in state.records)
+    total = sum(r.max_points for r in state.records)
     isolation = getattr(state, "final", {}).get("isolation", "none")
     terminalreporter.write_sep("-", f"cnnlab: {got:g} / {total:g} points (sandbox: {isolation})")

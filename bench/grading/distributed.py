@@ -45,6 +45,7 @@ from cnnlab.errors import UsageError
 
 from . import assignment as assignments
 from . import sandbox, submissions
+from .records import GradingJob
 
 INSTALL_HINT = "pip install 'cnnlab[dask]'"
 #: Tries of one submission on workers that died while grading it (local clusters; a remote
@@ -331,8 +332,9 @@ def _grade_remote(payload: dict) -> dict:
             result = {"status": "error", "records": [], "wall_s": 0.0,
                       "message": "the submission arrived damaged on the grading worker (digest differs)"}
         else:
-            job = dict(payload["job"], assignment=state["root"], source=str(source), work=str(work),
-                       scratch=str(work / "sandbox"), results=str(work / "results.json"))
+            job = GradingJob.from_json(payload["job"]).replace(
+                assignment=state["root"], source=str(source), work=str(work),
+                scratch=str(work / "sandbox"), results=str(work / "results.json"))
             result = grader.grade_one(job, children=_pool(), timeout_s=payload["timeout_s"],
                                        log_path=log)
         text = ""
@@ -495,13 +497,14 @@ class _DaskPool:
         self.tasks: list = []
         self.cancelled = False
 
-    def submit(self, fn, job: dict, *, children=None, timeout_s: float, log_path: Path):
+    def submit(self, fn, job: GradingJob, *, children=None, timeout_s: float, log_path: Path):
         del fn, children  # the worker runs grader.grade_one with its own grader servers
         distributed = _dask()
         done: futures.Future = futures.Future()
         student = log_path.stem
-        payload = {"token": self.backend.token, "submission": pack(Path(job["source"])),
-                   "digest": job["digest"], "job": job, "timeout_s": timeout_s,
+        # the job travels as its JSON: the worker reads it back and refuses another schema
+        payload = {"token": self.backend.token, "submission": pack(Path(job.source)),
+                   "digest": job.digest, "job": job.to_json(), "timeout_s": timeout_s,
                    "log_name": log_path.name}
         task = self.client.submit(_grade_remote, payload, pure=False,
                                   key=f"cnnlab-grade-{student}-{uuid.uuid4().hex[:8]}")

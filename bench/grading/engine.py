@@ -39,6 +39,7 @@ from .grader import (
     grade_one,
     grader_digest,
 )
+from .records import GradingJob, SubmissionResult, TestResult
 
 MISSING_FILE = "missing file"  # the isolation of a submission without its required file
 # Errors of the environment around --out (not bugs): each becomes one line for the user.
@@ -300,18 +301,17 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
                 continue
             old = previous.get(sub.student)
             # the same files graded by the same tests and limits: nothing new to learn
-            if (old is not None and old["digest"] == digest and old["scope"] == scope
-                    and old["status"] == "graded" and old.get("grader_digest") in (None, grader)
+            if (old is not None and old.digest == digest and old.scope == scope
+                    and old.status == "graded" and old.grader_digest in (None, grader)
                     and sub.student not in regrade):
                 summary.skipped.append(sub.student)
                 continue
-            todo.append((sub, {
-                "assignment": str(spec.root), "source": str(source), "work": str(work),
-                "scratch": str(work / "sandbox"), "results": str(work / "results.json"),
-                "isolation": resolved, "limits": limits, "layers": list(layers) if layers else layers,
-                "public_only": public_only, "digest": digest, "files": list(spec.files),
-                "grader_memory_mib": grader_memory_mib,
-            }))
+            todo.append((sub, GradingJob(
+                assignment=str(spec.root), source=str(source), work=str(work),
+                scratch=str(work / "sandbox"), results=str(work / "results.json"),
+                isolation=resolved, limits=limits,
+                layers=tuple(layers) if layers is not None else None, public_only=public_only,
+                digest=digest, files=tuple(spec.files), grader_memory_mib=grader_memory_mib)))
         if todo and backend is not None:  # admits each Dask worker the same way
             backend.start(spec, limits=limits, layers=layers, grader=grader, warnings=summary.warnings)
         elif todo:  # before anything is recorded: a worker that cannot start grades nobody
@@ -319,17 +319,17 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
                           folder=scratch / _CANARY)
         run_id = summary.run_id = book.start_run(spec.name, isolation=resolved, options=options)
         for sub, message in unreadable:
-            book.record(run_id, spec.name, {"student": sub.student, "scope": scope,
-                                            "source": str(sub.path), "status": "error",
-                                            "max_score": spec.points, "message": message}, [])
+            book.record(run_id, spec.name, SubmissionResult(
+                student=sub.student, scope=scope, source=str(sub.path), status="error",
+                max_score=spec.points, message=message))
             summary.errors.append(sub.student)
         covered = team_roster.covered(students) if team_roster else set()  # their team submitted
         for student in sorted(set(names) - set(students) - covered):
             old = previous.get(student)
-            if old is None or old["status"] != "missing":
-                book.record(run_id, spec.name, {"student": student, "scope": scope, "status": "missing",
-                                                "max_score": spec.points,
-                                                "message": "no submission"}, [])
+            if old is None or old.status != "missing":
+                book.record(run_id, spec.name, SubmissionResult(
+                    student=student, scope=scope, status="missing", max_score=spec.points,
+                    message="no submission"))
             summary.missing.append(student)
         if names:
             team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
@@ -541,28 +541,10 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                 result = fut.result()
                 if result["status"] == "interrupted":
                     continue
-                tests = result.get("records", [])
-                row = {
-                    "student": sub.student, "scope": scope, "source": str(sub.path),
-                    "digest": job["digest"], "status": result["status"],
-                    "score": sum(t["points"] for t in tests),
-                    "max_score": sum(t["max_points"] for t in tests) if tests else spec.points,
-                    "isolation": result.get("isolation"), "wall_s": result["wall_s"],
-                    "cpu_s": result.get("cpu_s"),
-                    "student_s": result.get("student_s"), "worker_start_s": result.get("worker_start_s"),
-                    "message": result.get("message", ""),
-                    "leaderboard": result.get("leaderboard") or [],
-                    "grader_digest": grader, "grader_mib": result.get("grader_mib"),
-                }
-                if row["status"] == "graded" and not tests:
-                    row.update(status="error", message="no test was run; see the log")
-                absent = [f for f in spec.files if not (Path(job["source"]) / f).is_file()]
-                if absent and not result.get("worker_starts"):  # no student code ran
-                    row.update(isolation=MISSING_FILE,
-                               message=row["message"] or f"missing file: {', '.join(absent)}")
-                book.record(run_id, spec.name, row, tests)
-                submissions.remove_tree(Path(job["work"]))  # nothing of a graded student stays
-                (summary.graded if row["status"] == "graded" else summary.errors).append(sub.student)
+                row = _submission_result(sub, job, result, spec=spec, scope=scope, grader=grader)
+                book.record(run_id, spec.name, row)
+                submissions.remove_tree(Path(job.work))  # nothing of a graded student stays
+                (summary.graded if row.status == "graded" else summary.errors).append(sub.student)
                 bar.update(1)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -571,3 +553,24 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
     finally:
         bar.close()
     pool.shutdown(wait=True)
+
+
+def _submission_result(sub, job: GradingJob, result: dict, *, spec, scope: str,
+                       grader: str) -> SubmissionResult:
+    """The gradebook record of one graded submission, from what :func:`grade_one` returned."""
+    tests = tuple(TestResult.from_json(t) for t in result.get("records", []))
+    row = SubmissionResult(
+        student=sub.student, scope=scope, source=str(sub.path), digest=job.digest,
+        status=result["status"], score=sum(t.points for t in tests),
+        max_score=sum(t.max_points for t in tests) if tests else spec.points,
+        isolation=result.get("isolation"), wall_s=result["wall_s"], cpu_s=result.get("cpu_s"),
+        student_s=result.get("student_s"), worker_start_s=result.get("worker_start_s"),
+        message=result.get("message", ""), leaderboard=tuple(result.get("leaderboard") or ()),
+        grader_digest=grader, grader_mib=result.get("grader_mib"), tests=tests)
+    if row.status == "graded" and not tests:
+        row = row.replace(status="error", message="no test was run; see the log")
+    absent = [f for f in spec.files if not (Path(job.source) / f).is_file()]
+    if absent and not result.get("worker_starts"):  # no student code ran
+        row = row.replace(isolation=MISSING_FILE,
+                          message=row.message or f"missing file: {', '.join(absent)}")
+    return row

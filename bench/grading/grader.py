@@ -22,6 +22,7 @@ from pathlib import Path
 from cnnlab.errors import UsageError
 
 from . import sandbox
+from .records import RESULTS_SCHEMA, GradingJob
 
 _PYTEST_EXIT = {2: "interrupted (an error while collecting the tests?)", 3: "internal error",
                 4: "usage error", 5: "no tests collected"}
@@ -168,13 +169,21 @@ def _kill_group(pid: int) -> None:
             pass
 
 
-def grade_one(job: dict, *, children: ServerPool, timeout_s: float, log_path: Path) -> dict:
-    """Run the grader child for one prepared submission; return its row and test records."""
-    work = Path(job["work"])
-    job_file = work / "job.json"
-    job_file.write_text(json.dumps(job), encoding="utf-8")
+def grade_one(job: GradingJob, *, children: ServerPool, timeout_s: float, log_path: Path) -> dict:
+    """Run the grader child for one prepared submission.
+
+    Returns
+    -------
+    dict
+        ``status`` (``graded``, ``error`` or ``interrupted``), ``message``, ``wall_s``,
+        ``grader_mib`` and what the grader child wrote to its results file: ``records`` (the
+        tests, as :meth:`TestResult.to_json` dicts), ``isolation``, ``cpu_s``, ``student_s``,
+        ``worker_start_s``, ``leaderboard`` ...
+    """
+    work = Path(job.work)
+    job_file = job.write(work / "job.json")
     started = time.perf_counter()
-    memory_mib = job.get("grader_memory_mib", GRADER_MEMORY_MIB)
+    memory_mib = job.grader_memory_mib or GRADER_MEMORY_MIB
     try:
         server = children.take()
     except KeyboardInterrupt:
@@ -191,7 +200,7 @@ def grade_one(job: dict, *, children: ServerPool, timeout_s: float, log_path: Pa
     children.give_back(server)
     wall = time.perf_counter() - started
     result = {"wall_s": wall, "records": [], "status": "graded", "message": ""}
-    results = Path(job["results"])
+    results = Path(job.results)
     if children.stopping:
         result["status"] = "interrupted"
         return result
@@ -204,13 +213,15 @@ def grade_one(job: dict, *, children: ServerPool, timeout_s: float, log_path: Pa
     elif results.is_file() and code in (0, 1):
         try:
             data = json.loads(results.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            if not isinstance(data, dict) or data.pop("schema", None) != RESULTS_SCHEMA:
+                raise ValueError(f"not a {RESULTS_SCHEMA} file")
+        except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
             result.update(status="error", message=f"the grader's results are unreadable ({exc}); "
                                                   f"see logs/{log_path.name}")
             return result
         result.update(data)
         result["status"] = "graded"
-        unran = _student_code_unran(data, Path(job["source"]), job.get("files", ()))
+        unran = _student_code_unran(data, Path(job.source), job.files)
         if unran:
             result.update(status="error", message=f"{unran}; see logs/{log_path.name}")
     else:

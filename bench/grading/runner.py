@@ -1,10 +1,11 @@
 """The trusted grader child: runs an assignment's pytest tests against one submission.
 
-``python -P -m cnnlab.bench.grading.runner JOB.json`` runs ``pytest.main`` with cnnlab's plugin, which
-sends every call into student code to the sandboxed worker and writes the records to the job's
-``results`` file. Each submission gets a fresh process, so the grading of one student cannot leak
-into the next (imported test modules, fixtures with module state, a crash in a test), and
-``--jobs`` runs several at once.
+``python -P -m cnnlab.bench.grading.runner JOB.json`` runs ``pytest.main`` with cnnlab's plugin and
+the job file (a :class:`~cnnlab.bench.grading.records.GradingJob`, ``--cnnlab-job JOB.json``); the
+plugin sends every call into student code to the sandboxed worker and writes the test records to
+the job's ``results`` file. Each submission gets a fresh process, so the grading of one student
+cannot leak into the next (imported test modules, fixtures with module state, a crash in a test),
+and ``--jobs`` runs several at once.
 
 ``python -P -m cnnlab.bench.grading.runner --serve`` is what the engine starts instead, once per job slot:
 a server that imports pytest and numpy once (:data:`PRELOAD`) and then forks one fresh grader
@@ -18,37 +19,34 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnnlab.bench.grading.records import GradingJob
 
 # Imported once by the grader server, inherited by every grader child. (Not bench.plugin itself:
 # pytest rewrites the asserts of a plugin it imports, and warns about one already imported.)
 PRELOAD = ["pytest", "_pytest.python", "_pytest.fixtures", "numpy", "numpy.lib.format",
-           "cnnlab.bench.grading.client", "cnnlab.bench.grading.protocol", "cnnlab.bench.grading.assignment"]
+           "cnnlab.bench.grading.client", "cnnlab.bench.grading.protocol", "cnnlab.bench.grading.assignment",
+           "cnnlab.bench.grading.records"]
 
 
-def pytest_args(job: dict) -> list[str]:
-    """The pytest command line of one job (see :func:`cnnlab.bench.grading.engine.grade`)."""
-    root = job["assignment"]
+def pytest_args(job: GradingJob, job_file: str | os.PathLike) -> list[str]:
+    """The pytest command line of one job: the assignment's tests, cnnlab's plugin and the job
+    file (``--cnnlab-job``), which tells the plugin everything else."""
+    root = job.assignment
     # public tests first, so that they come first in tables and feedback
     tests = [t for t in (os.path.join(root, "tests", part) for part in ("public", "hidden"))
              if os.path.isdir(t)] or [os.path.join(root, "tests")]
-    args = [
+    return [
         *tests,
         "-p", "cnnlab.bench.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:randomly",
         "--rootdir", root, "-c", os.path.join(root, "assignment.toml"), "--confcutdir", root,
         "--import-mode=importlib",
         "-o", "addopts=", "-o", "python_files=test_*.py",
-        "--cnnlab-submission", job["source"],
-        "--cnnlab-results", job["results"],
-        "--cnnlab-isolation", job["isolation"],
-        "--cnnlab-scratch", job["scratch"],
-        "--cnnlab-limits", json.dumps(job.get("limits", {})),
+        "--cnnlab-job", os.fspath(job_file),
     ]
-    if job.get("layers") is not None:
-        args += ["--cnnlab-layers", ",".join(job["layers"])]
-    if job.get("public_only"):
-        args.append("--cnnlab-public-only")
-    return args
 
 
 def _die_with_parent() -> None:
@@ -116,12 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--serve"]:
         return serve()
     _die_with_parent()
-    with open(argv[0], encoding="utf-8") as fh:
-        job = json.load(fh)
+    from cnnlab.bench.grading.records import GradingJob
+
+    job = GradingJob.read(argv[0])
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     import pytest
 
-    return int(pytest.main(pytest_args(job)))
+    return int(pytest.main(pytest_args(job, argv[0])))
 
 
 if __name__ == "__main__":
