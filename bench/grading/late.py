@@ -167,19 +167,19 @@ class LatePolicy:
         return PER[self.per]
 
     def describe(self) -> str:
-        """The policy in words, e.g. ``"10 % per day, capped at 50 %, 0 after 7 days"``."""
+        """The policy in words, e.g. ``"10 % per day, capped at 50 %, score 0 after 7 days"``."""
         if self.penalty_kind == "fraction":
             rate = f"{_percent(self.penalty)} per {self.per}"
         else:
             rate = f"{self.penalty:g} point{'s' if self.penalty != 1 else ''} per {self.per}"
-        parts = [rate] if self.penalty else ["no penalty per " + self.per]
+        parts = [rate] if self.penalty else []
         if self.cap is not None and self.cap < 1 and self.penalty:
             parts.append(f"capped at {_percent(self.cap)}")
         if self.cutoff_s is not None:
-            parts.append(f"0 after {duration_text(self.cutoff_s)}")
+            parts.append(f"score 0 after {duration_text(self.cutoff_s)}")
         if self.grace_s:
             parts.append(f"{duration_text(self.grace_s)} of grace")
-        return ", ".join(parts)
+        return ", ".join(parts) or "no penalty"
 
 
 def parse_policy(table: dict, *, due: dt.datetime | None, where: str) -> LatePolicy:
@@ -524,13 +524,16 @@ class Lateness:
     def time_of(self, submission, *, digest: str | None = None,
                 previous: dict | None = None) -> SubmissionTime:
         """When ``submission`` was handed in; on a regrade of the same content (``previous``,
-        the student's newest gradebook row, has ``digest`` and a ``submitted_at``), the time first
+        the student's newest gradebook result or its dict, has ``digest`` and a ``submitted_at``), the time first
         recorded, unless the submissions CSV lists the student (then the CSV, which may have
         been corrected)."""
-        if submission.student not in self.times and previous and digest and previous.get("digest") == digest \
-                and previous.get("submitted_at"):
-            return SubmissionTime(dt.datetime.fromisoformat(previous["submitted_at"]),
-                                  previous.get("submitted_from") or "")
+        def field(name):  # a gradebook SubmissionResult, or its dict
+            return previous.get(name) if isinstance(previous, dict) else getattr(previous, name, None)
+
+        if (submission.student not in self.times and previous is not None and digest
+                and field("digest") == digest and field("submitted_at")):
+            return SubmissionTime(dt.datetime.fromisoformat(field("submitted_at")),
+                                  field("submitted_from") or "")
         return submission_time(submission, times=self.times, policy=self.policy)
 
     def fields(self, submission, *, raw_score: float, max_points: float, digest: str | None = None,

@@ -123,9 +123,9 @@ def test_fields_are_what_the_gradebook_keeps():
 
 
 def test_describe_and_duration_text():
-    assert POLICY.describe() == "10 % per day, capped at 50 %, 0 after 7 days, 15 minutes of grace"
+    assert POLICY.describe() == "10 % per day, capped at 50 %, score 0 after 7 days, 15 minutes of grace"
     assert LatePolicy(due=DUE, per="hour", penalty=1, penalty_kind="points").describe() == "1 point per hour"
-    assert LatePolicy(due=DUE, cutoff_s=36 * HOUR).describe() == "no penalty per day, 0 after 1 day 12 hours"
+    assert LatePolicy(due=DUE, cutoff_s=36 * HOUR).describe() == "score 0 after 1 day 12 hours"
     assert late.duration_text(2 * DAY + 3 * HOUR + 61) == "2 days 3 hours 1 minute 1 second"
     assert late.duration_text(0.4) == "0 seconds"
 
@@ -335,7 +335,7 @@ def test_feedback_says_when_and_what_it_cost():
     text = report.feedback_markdown(ada, late_policy=policy)
     assert "**Score: 50 / 100** (80 before the late penalty)" in text
     assert ("Submitted 2 days 3 hours late (2030-07-03 02:59:00+02:00, from the newest file time in "
-            "your zip): -30 points (10 % per day, capped at 50 %, 0 after 7 days, 15 minutes of grace). "
+            "your zip): -30 points (10 % per day, capped at 50 %, score 0 after 7 days, 15 minutes of grace). "
             "Score 80 -> 50 / 100.") in text
     assert report.late_line(bob, policy="P") == ("Submitted 10 minutes late (2030-07-01 00:09:00+02:00, "
                                                  "from your newest file time): no late penalty (P).")
@@ -395,7 +395,7 @@ def test_instructor_table_csv_html_junit_and_gradescope_show_the_penalty(tmp_pat
     assert gradescope["score"] == 50 and gradescope["tests"][0]["score"] == 80
     assert "-30 points (10 % per day). Score 80 -> 50 / 100." in gradescope["output"]
     feedback = (tmp_path / "out" / "feedback" / "ada.md").read_text()
-    assert "(10 % per day, capped at 50 %, 0 after 7 days, 15 minutes of grace)" in feedback
+    assert "(10 % per day, capped at 50 %, score 0 after 7 days, 15 minutes of grace)" in feedback
 
 
 def test_exports_carry_the_score_after_the_penalty(tmp_path):
@@ -456,3 +456,4 @@ def test_a_run_reads_its_inputs_once_and_a_regrade_keeps_the_first_time(tmp_path
     old_bob = {"digest": "d3", "submitted_at": "2030-07-09T00:00:00+02:00", "submitted_from": "zip entry times"}
     assert run.fields(found["bob"], raw_score=90, max_points=100, digest="d3", previous=old_bob)["submitted_from"] \
         == "submissions.csv"
+
