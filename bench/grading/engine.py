@@ -222,6 +222,68 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         the reports of what was graded are written.
     """
     started = time.perf_counter()
+    request = _check(assignment, submissions_dir, out, jobs=jobs, roster=roster,
+                     public_only=public_only, regrade=regrade, isolation=isolation, limits=limits,
+                     progress=progress, write_reports=write_reports, published=published, now=now,
+                     layers=layers, scheduler=scheduler, cluster=cluster,
+                     grader_memory_mib=grader_memory_mib)
+    lock = _take_lock(request.out_dir)
+    restore = _sigterm_interrupts()
+    try:
+        with _environment_errors():
+            return _grade_locked(request, started=started)
+    finally:
+        if request.backend is not None:
+            request.backend.close()
+        restore()
+        os.close(lock)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """:func:`grade`'s arguments once checked: the assignment, its submissions, the roster and
+    where the run writes."""
+
+    spec: Any  # assignment.Assignment
+    found: list  # submissions.Submission, one per student
+    names: dict[str, str]
+    team_roster: teams.Roster | None
+    out: Path  # as given (the reports name it so)
+    out_dir: Path  # absolute, created
+    jobs: int
+    public_only: bool
+    regrade: tuple[str, ...]
+    isolation: str  # as asked for
+    resolved: str  # the sandbox the workers get
+    limits: dict[str, Any]  # the overrides
+    effective: Any  # assignment.Limits with the overrides
+    layers: tuple[str, ...] | None
+    grader_memory_mib: float
+    progress: bool
+    write_reports: bool
+    published: bool
+    now: dt.datetime | None
+    backend: Any = None  # distributed.Backend, when grading on Dask
+
+    @property
+    def scope(self) -> str:
+        return "public" if self.public_only else "all"
+
+    def options(self) -> dict[str, Any]:
+        """The run's options, as the gradebook keeps them."""
+        options = {"jobs": self.jobs, "public_only": self.public_only, "limits": self.limits,
+                   "isolation": self.isolation,
+                   "layers": list(self.layers) if self.layers is not None else None}
+        if self.backend is not None:
+            options["dask"] = self.backend.describe()
+        return options
+
+
+def _check(assignment, submissions_dir, out, *, jobs, roster, public_only, regrade, isolation,
+           limits, progress, write_reports, published, now, layers, scheduler, cluster,
+           grader_memory_mib) -> _Request:
+    """Stage 1, open: check every argument, find the submissions, read the roster and create
+    ``out``, before anything is locked or recorded."""
     spec = assignments.load(assignment)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"jobs must be a positive int, got {jobs!r}")
@@ -238,45 +300,117 @@ def grade(assignment: str | Path, submissions_dir: str | Path, out: str | Path, 
         resolved = sandbox.resolve(isolation)
     limits = dict(limits or {})
     effective = spec.limits.replace(**limits)  # validates the names and values
+    found = _find_submissions(spec, submissions_dir, regrade)
+    names = read_roster(roster) if roster else {}
+    team_roster = teams.read_roster(roster) if roster else None
+    return _Request(
+        spec=spec, found=found, names=names, team_roster=team_roster, out=Path(out),
+        out_dir=_out_folder(out), jobs=jobs, public_only=public_only, regrade=tuple(regrade),
+        isolation=isolation, resolved=resolved, limits=limits, effective=effective,
+        layers=tuple(layers) if layers is not None else None, grader_memory_mib=grader_memory_mib,
+        progress=progress, write_reports=write_reports, published=published, now=now,
+        backend=backend)
+
+
+def _find_submissions(spec, submissions_dir, regrade) -> list:
+    """Stage 2, find: one submission per student (``regrade`` must name some of them)."""
     if not str(submissions_dir).strip():  # Path("") is the working folder: never meant
         raise UsageError("the submissions folder must not be empty (use . for the working folder)")
     found = submissions.discover(submissions_dir, spec.files)
-    students = {s.student: s for s in found}
+    students = {s.student for s in found}
     unknown_regrade = [s for s in regrade if s not in students]
     if unknown_regrade:
         raise UsageError(f"--regrade: no submission for {', '.join(unknown_regrade)}; "
                          f"students: {', '.join(sorted(students))}")
-    names = read_roster(roster) if roster else {}
-    team_roster = teams.read_roster(roster) if roster else None
-    out_dir = _out_folder(out)
-    lock = _take_lock(out_dir)
-    restore = _sigterm_interrupts()
-    try:
-        with _environment_errors():
-            return _grade_locked(
-                spec=spec, found=found, names=names, team_roster=team_roster, out=Path(out),
-                out_dir=out_dir, jobs=jobs, public_only=public_only, regrade=regrade,
-                isolation=isolation, resolved=resolved, limits=limits, effective=effective,
-                progress=progress, write_reports=write_reports, published=published, now=now,
-                layers=layers, started=started, backend=backend, grader_memory_mib=grader_memory_mib)
-    finally:
-        if backend is not None:
-            backend.close()
-        restore()
-        os.close(lock)
+    return found
 
 
-def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public_only, regrade,
-                  isolation, resolved, limits, effective, progress, write_reports, published, now,
-                  layers, started, backend=None, grader_memory_mib=GRADER_MEMORY_MIB) -> Summary:
-    """:func:`grade` once its arguments are checked and it holds the lock of ``out``."""
-    students = {s.student: s for s in found}
-    scope = "public" if public_only else "all"
-    options = {"jobs": jobs, "public_only": public_only, "limits": limits, "isolation": isolation,
-               "layers": list(layers) if layers is not None else None}
-    if backend is not None:
-        options["dask"] = backend.describe()
-    summary = Summary(run_id=0, assignment=spec.name, out=out, names=names)
+@dataclass
+class _Plan:
+    """What this run grades (stage 3): a job per submission to grade, the submissions that
+    cannot be read, and those already graded with the same files, tests and scope."""
+
+    grader: str  # grader_digest of the assignment
+    previous: dict[str, SubmissionResult]
+    todo: list[tuple[Any, GradingJob]] = field(default_factory=list)
+    unreadable: list[tuple[Any, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _plan(request: _Request, book: Gradebook, scratch: Path) -> _Plan:
+    """Stage 3, plan: unpack each submission into ``scratch``, take its digest, and decide
+    whether it needs grading (resume, regrade)."""
+    spec = request.spec
+    plan = _Plan(grader=grader_digest(spec), previous=book.graded(spec.name))
+    for sub in request.found:
+        work = scratch / sub.student
+        try:
+            source = submissions.prepare(sub, work / "src", spec.files)
+            digest = submissions.digest(source)
+        except ValueError as exc:
+            plan.unreadable.append((sub, str(exc)))
+            submissions.remove_tree(work)  # what a half-unpacked archive left
+            continue
+        old = plan.previous.get(sub.student)
+        # the same files graded by the same tests and limits: nothing new to learn
+        if (old is not None and old.digest == digest and old.scope == request.scope
+                and old.status == "graded" and old.grader_digest in (None, plan.grader)
+                and sub.student not in request.regrade):
+            plan.skipped.append(sub.student)
+            continue
+        plan.todo.append((sub, GradingJob(
+            assignment=str(spec.root), source=str(source), work=str(work),
+            scratch=str(work / "sandbox"), results=str(work / "results.json"),
+            isolation=request.resolved, limits=request.limits, layers=request.layers,
+            public_only=request.public_only, digest=digest, files=tuple(spec.files),
+            grader_memory_mib=request.grader_memory_mib)))
+    return plan
+
+
+def _admit_workers(request: _Request, plan: _Plan, scratch: Path, warnings: list[str]) -> None:
+    """Stage 4, before anything is recorded: a sandboxed worker that cannot start grades nobody
+    (with Dask, each worker is admitted the same way)."""
+    if not plan.todo:
+        return
+    if request.backend is not None:
+        request.backend.start(request.spec, limits=request.limits, layers=request.layers,
+                              grader=plan.grader, warnings=warnings)
+    else:
+        check_workers(request.spec, isolation=request.resolved, limits=request.effective,
+                      layers=request.layers, folder=scratch / _CANARY)
+
+
+def _record_absent(request: _Request, plan: _Plan, book: Gradebook, run_id: int,
+                   summary: Summary) -> None:
+    """Stage 5: record the submissions that cannot be read (errors) and the roster's students
+    without a submission (missing); name the students the roster lacks."""
+    spec, scope = request.spec, request.scope
+    students = {s.student for s in request.found}
+    for sub, message in plan.unreadable:
+        book.record(run_id, spec.name, SubmissionResult(
+            student=sub.student, scope=scope, source=str(sub.path), status="error",
+            max_score=spec.points, message=message))
+        summary.errors.append(sub.student)
+    team_roster, names = request.team_roster, request.names
+    covered = team_roster.covered(students) if team_roster else set()  # their team submitted
+    for student in sorted(set(names) - students - covered):
+        old = plan.previous.get(student)
+        if old is None or old.status != "missing":
+            book.record(run_id, spec.name, SubmissionResult(
+                student=student, scope=scope, status="missing", max_score=spec.points,
+                message="no submission"))
+        summary.missing.append(student)
+    if names:
+        team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
+        summary.unknown = sorted(students - set(names) - team_ids)
+
+
+def _grade_locked(request: _Request, *, started: float) -> Summary:
+    """:func:`grade` once its arguments are checked and it holds the lock of ``out``: plan,
+    admit the workers, record the absent, grade (stage 6), then summarize (stage 7) and write
+    the reports (stage 8). The run ends ``finished``, ``interrupted`` or ``failed``."""
+    spec = request.spec
+    summary = Summary(run_id=0, assignment=spec.name, out=request.out, names=request.names)
     _remove_stale_scratch()
     scratch = Path(tempfile.mkdtemp(prefix=f"cnnlab-grade-{os.getpid()}-"))
     os.chmod(scratch, 0o700)
@@ -285,59 +419,15 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
     run_id: int | None = None
     status, interrupted = "failed", None
     try:
-        book = _open_gradebook(out_dir / "gradebook.db")
+        book = _open_gradebook(request.out_dir / "gradebook.db")
         book.close_dead_runs()  # we hold the lock: a run still "running" was killed
-        previous = book.graded(spec.name)
-        grader = grader_digest(spec)
-        todo, unreadable = [], []
-        for sub in found:
-            work = scratch / sub.student
-            try:
-                source = submissions.prepare(sub, work / "src", spec.files)
-                digest = submissions.digest(source)
-            except ValueError as exc:
-                unreadable.append((sub, str(exc)))
-                submissions.remove_tree(work)  # what a half-unpacked archive left
-                continue
-            old = previous.get(sub.student)
-            # the same files graded by the same tests and limits: nothing new to learn
-            if (old is not None and old.digest == digest and old.scope == scope
-                    and old.status == "graded" and old.grader_digest in (None, grader)
-                    and sub.student not in regrade):
-                summary.skipped.append(sub.student)
-                continue
-            todo.append((sub, GradingJob(
-                assignment=str(spec.root), source=str(source), work=str(work),
-                scratch=str(work / "sandbox"), results=str(work / "results.json"),
-                isolation=resolved, limits=limits,
-                layers=tuple(layers) if layers is not None else None, public_only=public_only,
-                digest=digest, files=tuple(spec.files), grader_memory_mib=grader_memory_mib)))
-        if todo and backend is not None:  # admits each Dask worker the same way
-            backend.start(spec, limits=limits, layers=layers, grader=grader, warnings=summary.warnings)
-        elif todo:  # before anything is recorded: a worker that cannot start grades nobody
-            check_workers(spec, isolation=resolved, limits=effective, layers=layers,
-                          folder=scratch / _CANARY)
-        run_id = summary.run_id = book.start_run(spec.name, isolation=resolved, options=options)
-        for sub, message in unreadable:
-            book.record(run_id, spec.name, SubmissionResult(
-                student=sub.student, scope=scope, source=str(sub.path), status="error",
-                max_score=spec.points, message=message))
-            summary.errors.append(sub.student)
-        covered = team_roster.covered(students) if team_roster else set()  # their team submitted
-        for student in sorted(set(names) - set(students) - covered):
-            old = previous.get(student)
-            if old is None or old.status != "missing":
-                book.record(run_id, spec.name, SubmissionResult(
-                    student=student, scope=scope, status="missing", max_score=spec.points,
-                    message="no submission"))
-            summary.missing.append(student)
-        if names:
-            team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
-            summary.unknown = sorted(set(students) - set(names) - team_ids)
-        timeout_s = effective.submission_timeout_s * 1.5 + 120
-        _run_jobs(todo, jobs=jobs, book=book, run_id=run_id, spec=spec, scope=scope,
-                  children=children, timeout_s=timeout_s, out=out_dir, summary=summary,
-                  progress=progress, grader=grader, backend=backend)
+        plan = _plan(request, book, scratch)
+        summary.skipped = plan.skipped
+        _admit_workers(request, plan, scratch, summary.warnings)
+        run_id = summary.run_id = book.start_run(spec.name, isolation=request.resolved,
+                                                 options=request.options())
+        _record_absent(request, plan, book, run_id, summary)
+        _run_jobs(request, plan, book=book, run_id=run_id, children=children, summary=summary)
         status = "finished"
     except KeyboardInterrupt as exc:
         status, interrupted = "interrupted", exc
@@ -353,9 +443,10 @@ def _grade_locked(*, spec, found, names, team_roster, out, out_dir, jobs, public
         raise interrupted
     try:
         summary.records = book.latest(spec.name)
-        _summarize(summary, spec, public_only=public_only, team_roster=team_roster)
-        if write_reports:  # also after an interruption: the reports of what was graded
-            _write_reports(summary, spec, out, published=published, now=now, names=names)
+        _summarize(summary, spec, public_only=request.public_only, team_roster=request.team_roster)
+        if request.write_reports:  # also after an interruption: the reports of what was graded
+            _write_reports(summary, spec, request.out, published=request.published,
+                           now=request.now, names=request.names)
     except KeyboardInterrupt:
         _end_run(book, run_id, "interrupted", quiet=True)
         raise
@@ -520,19 +611,25 @@ def _open_gradebook(path: Path) -> Gradebook:
                            "new one") from None
 
 
-def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out, summary, progress,
-              grader, backend=None):
+def _run_jobs(request: _Request, plan: _Plan, *, book: Gradebook, run_id: int, children: ServerPool,
+              summary: Summary) -> None:
+    """Stage 6, grade: run the planned jobs, ``jobs`` at once (or on the Dask workers), and
+    record each submission as its result arrives."""
     from tqdm import tqdm
 
-    bar = tqdm(total=len(todo), desc=f"grading {spec.name}", unit="submission", disable=not progress,
-               leave=False)
+    spec = request.spec
+    timeout_s = request.effective.submission_timeout_s * 1.5 + 120
+    bar = tqdm(total=len(plan.todo), desc=f"grading {spec.name}", unit="submission",
+               disable=not request.progress, leave=False)
     # with Dask, the same jobs go to admitted workers, which run grade_one there
-    pool = backend.executor() if backend is not None else futures.ThreadPoolExecutor(max_workers=jobs)
+    backend = request.backend
+    pool = (backend.executor() if backend is not None
+            else futures.ThreadPoolExecutor(max_workers=request.jobs))
     try:
         pending = {
             pool.submit(grade_one, job, children=children, timeout_s=timeout_s,
-                        log_path=out / "logs" / f"{sub.student}.log"): (sub, job)
-            for sub, job in todo
+                        log_path=request.out_dir / "logs" / f"{sub.student}.log"): (sub, job)
+            for sub, job in plan.todo
         }
         while pending:
             done, _ = futures.wait(pending, timeout=0.5, return_when=futures.FIRST_COMPLETED)
@@ -541,7 +638,8 @@ def _run_jobs(todo, *, jobs, book, run_id, spec, scope, children, timeout_s, out
                 result = fut.result()
                 if result["status"] == "interrupted":
                     continue
-                row = _submission_result(sub, job, result, spec=spec, scope=scope, grader=grader)
+                row = _submission_result(sub, job, result, spec=spec, scope=request.scope,
+                                         grader=plan.grader)
                 book.record(run_id, spec.name, row)
                 submissions.remove_tree(Path(job.work))  # nothing of a graded student stays
                 (summary.graded if row.status == "graded" else summary.errors).append(sub.student)
