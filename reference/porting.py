@@ -14,7 +14,8 @@ agree and converts the layouts:
 * BatchNorm: gamma, beta, moving mean and variance; the epsilons must agree, or the two models
   would compute different functions with the same weights.
 
-Anything that does not fit raises :class:`PortError` naming the first layer at fault.
+The conversions themselves are :mod:`cnnlab.reference.layouts` (shared with the architectures
+grader). Anything that does not fit raises :class:`PortError` naming the first layer at fault.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
+from . import layouts
 from .frameworks import framework_of
 from .layer_names import torch_path
 from .summary import keras_leaf_layers
+from .weights import existing_weights_file, load_keras_weights, load_torch_state_dict
 
 __all__ = [
     "PortError",
@@ -156,11 +159,9 @@ def _torch_tensors(module) -> dict:
 def _conv_pairs(module, layer):
     """(torch name, keras name, torch->keras fn, keras->torch fn) for a convolution."""
     if type(layer).__name__ == "DepthwiseConv2D":
-        to_k, to_t = (lambda w: w.transpose(2, 3, 0, 1)), (lambda k: k.transpose(2, 3, 0, 1))
-        pairs = [("weight", "kernel", to_k, to_t)]
+        pairs = [("weight", "kernel", layouts.depthwise_to_keras, layouts.depthwise_to_torch)]
     else:
-        to_k, to_t = (lambda w: w.transpose(2, 3, 1, 0)), (lambda k: k.transpose(3, 2, 0, 1))
-        pairs = [("weight", "kernel", to_k, to_t)]
+        pairs = [("weight", "kernel", layouts.conv_to_keras, layouts.conv_to_torch)]
     pairs.append(("bias", "bias", None, None))
     return pairs
 
@@ -180,29 +181,28 @@ def _conv_transpose_pairs(module, layer, name: str):
             f"layer {name!r}: the Keras Conv2DTranspose uses padding={layer.padding!r}; torch's "
             "padding rule is 'valid' plus a crop (Keras 'same' can shift the output by a pixel)"
         )
-    to_k, to_t = (lambda w: w.transpose(2, 3, 1, 0)), (lambda k: k.transpose(3, 2, 0, 1))
-    return [("weight", "kernel", to_k, to_t), ("bias", "bias", None, None)]
+    return [("weight", "kernel", layouts.conv_transpose_to_keras, layouts.conv_transpose_to_torch),
+            ("bias", "bias", None, None)]
 
 
 def _dense_pairs(module, layer, report: PortReport, name: str):
     source = _flatten_source_shape(layer)
-    if source is None:
-        to_k, to_t = (lambda w: w.T), (lambda k: k.T)
-    else:
+    chw = None
+    if source is not None:
         h, w, c = source
-        out = module.weight.shape[0]
         if module.weight.shape[1] != h * w * c:
             raise PortError(
                 f"layer {name!r}: torch Linear takes {module.weight.shape[1]} inputs, the Keras "
                 f"Flatten before it gives {h}x{w}x{c} = {h * w * c}"
             )
         report.permuted_dense.append(name)
+        chw = (c, h, w)
 
-        def to_k(weight):  # rows in torch order (c, h, w) -> Keras order (h, w, c)
-            return weight.T.reshape(c, h, w, out).transpose(1, 2, 0, 3).reshape(h * w * c, out)
+    def to_k(weight):
+        return layouts.dense_to_keras(weight, flatten_from=chw)
 
-        def to_t(kernel):
-            return kernel.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(h * w * c, out).T
+    def to_t(kernel):
+        return layouts.dense_to_torch(kernel, flatten_from=chw)
 
     return [("weight", "kernel", to_k, to_t), ("bias", "bias", None, None)]
 
@@ -331,8 +331,7 @@ def convert_checkpoint(arch: str, src: str | Path, dst: str | Path, *, variant: 
             "convert between a torch state_dict (.pt/.pth) and a Keras .weights.h5 file; "
             f"got {src.name!r} -> {dst.name!r}"
         )
-    if not src.is_file():
-        raise FileNotFoundError(f"weights file {str(src)!r} does not exist")
+    existing_weights_file(src)  # a missing file is answered before the models are built
     torch_model = build(arch, "torch", num_classes, variant=variant)
     keras_model = build(arch, "keras", num_classes, variant=variant)
     if direction == "torch->keras":
@@ -346,49 +345,3 @@ def convert_checkpoint(arch: str, src: str | Path, dst: str | Path, *, variant: 
 
         torch.save(torch_model.state_dict(), dst)
     return report
-
-
-def load_torch_state_dict(model, path: str | Path) -> None:
-    """Load a ``state_dict`` file strictly, with an error that lists what does not match."""
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"weights file {str(path)!r} does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a corrupt or foreign file: say which, not how torch failed
-        raise UsageError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise UsageError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
-    own = model.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    wrong = [
-        f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
-        for k in own
-        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
-    ]
-    if missing or unexpected or wrong:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} (first: {missing[0]})")
-        if unexpected:
-            parts.append(f"unexpected {len(unexpected)} (first: {unexpected[0]})")
-        if wrong:
-            parts.append(f"wrong shape {len(wrong)} (first: {wrong[0]})")
-        raise UsageError(f"{str(path)!r} does not fit this model: " + "; ".join(parts))
-    model.load_state_dict(state, strict=True)
-
-
-def load_keras_weights(model, path: str | Path) -> None:
-    """``model.load_weights`` with a clear error for a missing or mismatched file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"weights file {str(path)!r} does not exist")
-    try:
-        model.load_weights(str(path))
-    except Exception as exc:  # Keras raises several types for a file of another model
-        raise UsageError(f"{str(path)!r} does not fit the Keras model {model.name!r}: {exc}") from None

@@ -15,10 +15,27 @@ judges four things, each on evidence the submission cannot fake without the righ
 ``layers``
     Each layer's output shape equals the reference layer's it matched.
 ``function``
-    The reference, loaded with the student's weights (ported from Keras where needed: kernels
-    ``HWIO -> OIHW``, dense kernels transposed, the rows of the first dense layer after a
-    flatten reordered from Keras' H, W, C to torch's C, H, W), gives the student's output on the
-    grader's input; and the weights are the ones drawn from the grader's seed.
+    The reference, loaded with the student's weights (ported from Keras where needed by
+    :mod:`cnnlab.reference.layouts`: kernels ``HWIO -> OIHW``, dense kernels transposed, the rows
+    of the first dense layer after a flatten reordered from Keras' H, W, C to torch's C, H, W),
+    gives the student's output on the grader's input; and the weights are the ones drawn from the
+    grader's seed.
+
+Equivalent layouts are accepted: a Keras model that permutes its maps to channels first before
+``Flatten`` holds its first dense kernel in torch's C, H, W order, which the reference reads as it
+is (the verdict says which order it found). A torch model that flattens H, W, C is not accepted:
+it follows neither torch's order nor the reference's, and a torch checkpoint would give it
+another function.
+
+What is not equivalent is explained by the first *operation* that differs, found by evidence: at
+the first layer whose output differs, the grader replays the operations between the last layer
+that agreed and this one with alternatives (another activation, none, another pooling, other
+padding or stride, the other flatten order) and names the one that reproduces the student's
+recorded output ("after our 'features.0' the reference applies tanh then 2x2 average pooling;
+yours applies ReLU then 2x2 max pooling").
+
+The reference is the catalog's ``default`` variant of each architecture unless the assignment
+picks another (``[options] variants = { lenet5 = "relu_max" }`` in ``assignment.toml``).
 
 Layers are matched by structure, never by name: a reference layer takes a student layer of the
 same kind and weight shapes; where several fit (VGG's five 512x512 convolutions, a ResNet's
@@ -37,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab.errors import UsageError
+from cnnlab.reference import layouts
 
 from .helpers import model_export as mx
 
@@ -72,6 +90,11 @@ class Verdict:
         Between the student's output and the reference's with the student's weights.
     first_divergent : str or None
         The first reference layer whose output differed (its name and the student's).
+    explanation : str or None
+        The first operation that differs, where a replay found it.
+    flatten_order : str or None
+        The order (``"C, H, W"`` or ``"H, W, C"``) in which the student's model flattened the map
+        its first dense layer reads, where the judge found it.
     fatal : str or None
         Why nothing could be checked (the build raised, a forbidden model zoo), if so.
     """
@@ -83,6 +106,8 @@ class Verdict:
     counts: dict = field(default_factory=dict)
     max_abs_diff: float | None = None
     first_divergent: str | None = None
+    explanation: str | None = None
+    flatten_order: str | None = None
     fatal: str | None = None
 
     def fail_all(self, message: str) -> Verdict:
@@ -131,7 +156,31 @@ class _RefLayer:
     output_shape: tuple | None = None  # without the batch
 
 
-def reference_model(arch: str, num_classes: int):
+def check_variants(variants) -> dict:
+    """The ``{arch: variant}`` an assignment grades against, every arch filled in (``default``).
+
+    Raises
+    ------
+    UsageError
+        For an unknown architecture or a variant the catalog does not have (naming the choices).
+    """
+    from cnnlab.reference.catalog import get
+
+    if variants is None:
+        variants = {}
+    if not isinstance(variants, dict):
+        raise UsageError(f"variants must be a table of arch = variant, got {variants!r}")
+    for arch, variant in variants.items():
+        if arch not in ARCHS:
+            raise UsageError(f"variants: arch must be one of {', '.join(ARCHS)}, got {arch!r}")
+        if not isinstance(variant, str):
+            raise UsageError(f"variants: {arch} = {variant!r} is not a variant name; valid variants: "
+                             f"{', '.join(get(arch).variants)}")
+        get(arch).variant(variant)
+    return {arch: variants.get(arch, "default") for arch in ARCHS}
+
+
+def reference_model(arch: str, num_classes: int, *, variant: str = "default"):
     """The reference torch model on the ``meta`` device (no memory behind its tensors)."""
     from cnnlab.reference import build
     from cnnlab.reference.frameworks import prepare
@@ -140,7 +189,7 @@ def reference_model(arch: str, num_classes: int):
     import torch
 
     with torch.device("meta"):
-        model = build(arch, "torch", num_classes=num_classes)
+        model = build(arch, "torch", num_classes=num_classes, variant=variant)
     return model.eval()
 
 
@@ -177,10 +226,10 @@ def _reference_layers(model, input_shape) -> list[_RefLayer]:
     return layers
 
 
-def expected_counts(arch: str, num_classes: int, framework: str) -> dict:
+def expected_counts(arch: str, num_classes: int, framework: str, *, variant: str = "default") -> dict:
     """``total`` and ``trainable`` parameters of the reference: torch counts parameters, Keras
     adds the BatchNorm moving mean and variance to its total."""
-    model = reference_model(arch, num_classes)
+    model = reference_model(arch, num_classes, variant=variant)
     params = sum(p.numel() for p in model.parameters())
     stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
     total = params + (stats if framework == "keras" else 0)
@@ -192,11 +241,8 @@ def expected_counts(arch: str, num_classes: int, framework: str) -> dict:
 
 def _torch_shape(kind: str, role: str, shape, framework: str) -> tuple:
     shape = tuple(int(d) for d in shape)
-    if framework == "keras" and role == "kernel":
-        if kind == "conv" and len(shape) == 4:
-            return (shape[3], shape[2], shape[0], shape[1])
-        if kind == "dense" and len(shape) == 2:
-            return (shape[1], shape[0])
+    if framework == "keras" and role == "kernel" and len(shape) == {"conv": 4, "dense": 2}.get(kind):
+        return layouts.kernel_shape_to_torch(shape, kind=kind)
     return shape
 
 
@@ -209,17 +255,24 @@ def _describe(kind: str, shapes: dict) -> str:
     return f"{kind} ({parts})"
 
 
-def _to_torch_layout(array: np.ndarray, kind: str, role: str, framework: str, flatten_from) -> np.ndarray:
-    if framework != "keras" or role != "kernel":
+# The order in which each framework flattens a feature map, and the orders the judge accepts: a
+# Keras model may permute to channels first (its kernel is then in the reference's order).
+CHW, HWC = "C, H, W", "H, W, C"
+NATIVE_ORDER = {"torch": CHW, "keras": HWC}
+ACCEPTED_ORDERS = {"torch": (CHW,), "keras": (HWC, CHW)}
+
+
+def _to_torch_layout(array: np.ndarray, kind: str, role: str, framework: str, flatten_from,
+                     order: str | None = None) -> np.ndarray:
+    """A student's array in the reference's layout; ``order`` is the order in which the student's
+    model flattened the map a dense layer reads (its framework's own by default)."""
+    if role != "kernel" or kind not in ("conv", "dense"):
         return array
-    if kind == "conv":
-        return np.ascontiguousarray(array.transpose(3, 2, 0, 1))
-    if kind == "dense":
-        if flatten_from is not None:  # Keras flattened H, W, C; torch C, H, W
-            c, h, w = flatten_from
-            out = array.shape[1]
-            array = array.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(c * h * w, out)
-        return np.ascontiguousarray(array.T)
+    hwc = flatten_from is not None and kind == "dense" and (order or NATIVE_ORDER[framework]) == HWC
+    if framework == "keras":
+        return layouts.kernel_to_torch(array, kind=kind, flatten_from=flatten_from if hwc else None)
+    if hwc:  # a torch weight whose columns follow H, W, C
+        return np.ascontiguousarray(layouts.hwc_to_chw(array.T, flatten_from).T)
     return array
 
 
@@ -251,11 +304,15 @@ class _Weights:
 
     def __init__(self, layers, framework, load_array, seed):
         self.layers, self.framework, self.load, self.seed = layers, framework, load_array, seed
-        self.cache: dict[int, dict] = {}
+        self.cache: dict[tuple, dict] = {}
         self.unseeded: list[str] = []
+        self.checked: set = set()
 
-    def get(self, index: int, flatten_from) -> dict:
-        if index not in self.cache:
+    def get(self, index: int, flatten_from, order: str | None = None) -> dict:
+        key = (index, (order or NATIVE_ORDER[self.framework]) if flatten_from is not None else None)
+        if key not in self.cache:
+            if any(k[0] == index for k in self.cache):  # one layout at a time: VGG's fc6 is 400 MB
+                self.cache = {k: v for k, v in self.cache.items() if k[0] != index}
             import torch
 
             layer = self.layers[index]
@@ -264,17 +321,18 @@ class _Weights:
                 array = self.load(info["file"])
                 if tuple(array.shape) != tuple(info["shape"]) or array.dtype != np.float32:
                     raise UsageError(f"your layer {layer['name']!r}: the exported {role} does not match its manifest")
-                if self.seed is not None:
+                if self.seed is not None and (index, role) not in self.checked:
+                    self.checked.add((index, role))
                     head = mx.draw(self.seed, index, role if role in mx.ROLE_IDS else "other", array.shape,
                                    kind=layer["kind"], framework=self.framework, count=PREFIX_CHECKED)
                     if not np.array_equal(array.reshape(-1)[: head.size], head):
                         self.unseeded.append(layer["name"])
                 if not np.all(np.isfinite(array)):
                     raise UsageError(f"your layer {layer['name']!r}: the exported {role} holds NaN or infinity")
-                array = _to_torch_layout(array, layer["kind"], role, self.framework, flatten_from)
+                array = _to_torch_layout(array, layer["kind"], role, self.framework, flatten_from, order)
                 tensors[role] = torch.from_numpy(array)
-            self.cache[index] = tensors
-        return self.cache[index]
+            self.cache[key] = tensors
+        return self.cache[key]
 
 
 def _put(module, kind: str, tensors: dict) -> None:
@@ -295,7 +353,7 @@ def _put(module, kind: str, tensors: dict) -> None:
 
 
 def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: np.ndarray,
-          seed: int, load_array) -> Verdict:
+          seed: int, load_array, variant: str = "default") -> Verdict:
     """Judge what :func:`model_export.export` returned for one architecture and framework.
 
     Parameters
@@ -311,12 +369,15 @@ def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: 
     load_array : callable
         ``load_array(file_name) -> ndarray``: reads one exported array from the worker's folder
         (``student.load_array``).
+    variant : str, default="default"
+        The catalog variant of ``arch`` the student's model is judged against.
 
     Returns
     -------
     Verdict
     """
     check_arch(arch, framework)
+    variant = check_variants({arch: variant})[arch]
     verdict = Verdict(arch, framework, zoo=[str(z) for z in result.get("zoo") or []][:20])
     error = result.get("error") or {}
     if error.get("stage") == "build":
@@ -331,14 +392,14 @@ def judge(result: dict, *, arch: str, framework: str, num_classes: int, x_nchw: 
     for layer in layers:  # the student's names appear in feedback: printable and short
         name = "".join(ch for ch in layer["name"] if ch.isprintable())
         layer["name"] = name if len(name) <= 60 else name[:57] + "..."
-    model = reference_model(arch, num_classes)
+    model = reference_model(arch, num_classes, variant=variant)
     ref = _reference_layers(model, x_nchw.shape)
     student = []
     for layer in layers:
         shapes = {role: _torch_shape(layer["kind"], role, info["shape"], framework)
                   for role, info in layer["arrays"].items()}
         student.append(_signature(layer["kind"], shapes))
-    _judge_params(verdict, layers, ref, student, num_classes)
+    _judge_params(verdict, layers, ref, student, num_classes, variant)
     trace = result.get("trace") or []
     samples = result.get("samples")
     output = result.get("output")
@@ -379,11 +440,11 @@ def _well_formed(result: dict) -> bool:
     return all(isinstance(e, dict) and type(e.get("index")) is int and shape(e.get("shape")) for e in trace)
 
 
-def _judge_params(verdict, layers, ref, student, num_classes) -> None:
+def _judge_params(verdict, layers, ref, student, num_classes, variant) -> None:
     total = sum(math.prod(i["shape"]) for layer in layers for i in layer["arrays"].values() if i.get("counted", True))
     trainable = sum(math.prod(i["shape"]) for layer in layers for i in layer["arrays"].values()
                     if i.get("counted", True) and i.get("trainable", True))
-    expected = expected_counts(verdict.arch, num_classes, verdict.framework)
+    expected = expected_counts(verdict.arch, num_classes, verdict.framework, variant=variant)
     verdict.counts = {"total": total, "trainable": trainable, "expected": expected}
     missing = Counter(_signature(r.kind, r.shapes) for r in ref) - Counter(student)
     extra = Counter(student) - Counter(_signature(r.kind, r.shapes) for r in ref)
@@ -463,7 +524,9 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         by_signature.setdefault(signature, []).append(index)
     weights = _Weights(layers, framework, load_array, seed)
     ref_of = {r.module: r for r in ref}
-    chosen, used, shapes, diverged = {}, set(), [], []
+    chosen, used, shapes, diverged, orders = {}, set(), [], [], {}
+    last = {"layer": None, "out": torch.from_numpy(np.ascontiguousarray(x_nchw)), "ops": []}
+    snapshot = {}
 
     def fingerprint_ok(out, index):
         row = first_row.get(index)
@@ -479,6 +542,11 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         ok, diff = _close(np.asarray(samples[row], np.float64), flat[mx.sample_positions(seed, flat.size)])
         return ok, diff
 
+    def run_with(module, r, index, inputs, order=None):
+        _put(module, r.kind, weights.get(index, r.flatten_from, order))
+        with torch.no_grad():
+            return type(module).forward(module, *inputs)
+
     def pre_hook(module, inputs):
         r = ref_of[module]
         candidates = [i for i in by_signature.get(_signature(r.kind, r.shapes), []) if i not in used]
@@ -487,17 +555,22 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         pick = candidates[0]
         if len(candidates) > 1:
             for index in candidates:
-                _put(module, r.kind, weights.get(index, r.flatten_from))
-                with torch.no_grad():
-                    out = type(module).forward(module, *inputs)
-                if fingerprint_ok(out, index)[0]:
+                if fingerprint_ok(run_with(module, r, index, inputs), index)[0]:
                     pick = index
                     break
-        _put(module, r.kind, weights.get(pick, r.flatten_from))
+        order = None
+        if r.flatten_from is not None and len(ACCEPTED_ORDERS[framework]) > 1:
+            # an equivalent layout: the student's dense kernel may be in either accepted order
+            for candidate in ACCEPTED_ORDERS[framework]:
+                if fingerprint_ok(run_with(module, r, pick, inputs, candidate), pick)[0]:
+                    order = candidate
+                    break
+            orders[r.name] = order or NATIVE_ORDER[framework]
+        _put(module, r.kind, weights.get(pick, r.flatten_from, order))
         used.add(pick)
         chosen[r.index] = pick
 
-    def post_hook(module, _inputs, output_):
+    def post_hook(module, inputs, output_):
         r = ref_of[module]
         index = chosen[r.index]
         out = mx._first(output_)
@@ -506,12 +579,22 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         shapes.append((r, index, got))
         ok, diff = fingerprint_ok(out, index)
         if not ok:
+            if not diverged:  # what the replay of the first difference needs
+                snapshot.update(r=r, index=index, before=last["layer"], start=last["out"],
+                                ops=list(last["ops"]), r_in=inputs[0])
             diverged.append((r, index, diff))
+        last.update(layer=(r, index), out=out, ops=[])
+
+    def op_hook(module, _inputs, _output):
+        last["ops"].append(module)
 
     handles = []  # the pre-hooks replace each meta tensor by the student's before it is used
     for r in ref:
         handles.append(r.module.register_forward_pre_hook(pre_hook))
         handles.append(r.module.register_forward_hook(post_hook))
+    for module in model.modules():
+        if module not in ref_of and not list(module.children()):
+            handles.append(module.register_forward_hook(op_hook))
     try:
         with torch.no_grad():
             ref_out = mx._first(model(torch.from_numpy(np.ascontiguousarray(x_nchw)))).numpy()
@@ -527,7 +610,6 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
     finally:
         for h in handles:
             h.remove()
-        del model
     _judge_layer_shapes(verdict, shapes, layers)
     if weights.unseeded:
         verdict.checks["function"] = Check(False, f"the weights of your layer {weights.unseeded[0]!r} are not "
@@ -538,22 +620,222 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         return
     ok, diff = _close(np.asarray(output, np.float32), ref_out)
     verdict.max_abs_diff = diff
+    found = next(iter(orders.items()), None)
+    if found:
+        verdict.flatten_order = found[1]
     if diverged:
         r, index, layer_diff = diverged[0]
         verdict.first_divergent = f"{r.name} (your {layers[index]['name']})"
     if ok:
-        verdict.checks["function"] = Check(True, f"same output as the reference with your weights "
-                                                 f"(max |diff| {diff:.1e})")
+        message = f"same output as the reference with your weights (max |diff| {diff:.1e})"
+        if found and found[1] != NATIVE_ORDER[framework]:
+            message += (f"; your model flattens {found[1]} (channels first) before your first dense layer, "
+                        "so its kernel is in the reference's order: an equivalent layout, accepted")
+        verdict.checks["function"] = Check(True, message)
         return
     message = f"the reference with your weights gives another output (max |diff| {diff:.2g})"
     if diverged:
         r, index, layer_diff = diverged[0]
-        what = f"max |diff| {layer_diff:.2g}" if layer_diff is not None else "other values"
-        message += f"; the first layer that differs is our {r.name!r} (your {layers[index]['name']!r}, {what})"
+        explanation = _explain(snapshot, layers, framework, fingerprint_ok) if snapshot else None
+        verdict.explanation = explanation
+        if explanation:
+            message += f": {explanation}"
+        else:
+            what = f"max |diff| {layer_diff:.2g}" if layer_diff is not None else "other values"
+            message += f"; the first layer that differs is our {r.name!r} (your {layers[index]['name']!r}, {what})"
         epsilon = layers[index].get("epsilon")
         if r.kind == "bn" and epsilon is not None and not math.isclose(epsilon, r.module.eps, rel_tol=1e-6):
             message += f": your BatchNorm epsilon is {epsilon:g}, the reference's {r.module.eps:g}"
     verdict.checks["function"] = Check(False, message)
+
+
+# ------------------------------------------------------------------------------------ explaining
+
+EXPLAIN_BUDGET_S = 10.0  # replays of one difference; the candidates are tried cheapest first
+_ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+_POOL_NAMES = {"max": "max pooling", "avg": "average pooling"}
+# Pool geometries tried besides the reference's own: (kernel, stride, padding).
+_POOL_GEOMETRIES = ((2, 2, 0), (3, 2, 0), (3, 2, 1), (2, 1, 0), (3, 1, 1))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One operation of a replay: what a student reads, and what it computes."""
+
+    text: str | None  # None: passes values through unchanged (dropout at inference, flatten)
+    apply: object
+    changed: bool = False
+
+
+def _act_step(name: str, *, changed: bool) -> _Step:
+    import torch
+
+    fn = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[name]
+    return _Step(_ACTIVATION_NAMES[name], fn, changed)
+
+
+def _pool_text(kind: str, kernel: int, stride: int, padding: int) -> str:
+    size = f"{kernel}x{kernel}" + (f"/{stride}" if stride != kernel else "")
+    return f"{size} {_POOL_NAMES[kind]}" + (f" with padding {padding}" if padding else "")
+
+
+def _pool_step(kind: str, kernel: int, stride: int, padding: int, ceil: bool, *, changed: bool) -> _Step:
+    import torch.nn.functional as F
+
+    def apply(x):
+        if kind == "max":
+            return F.max_pool2d(x, kernel, stride, padding, ceil_mode=ceil)
+        return F.avg_pool2d(x, kernel, stride, padding, ceil_mode=ceil)
+
+    return _Step(_pool_text(kind, kernel, stride, padding), apply, changed)
+
+
+def _single(value) -> int | None:
+    if isinstance(value, str):  # torch's padding="same"
+        return None
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
+    return int(pair[0]) if pair[0] == pair[1] else None
+
+
+def _options(module) -> list[_Step]:
+    """The reference's operation first, then the alternatives a student may have written."""
+    name = type(module).__name__
+    if name in ("ReLU", "Tanh", "Sigmoid"):
+        own = name.lower()
+        return ([_Step(_ACTIVATION_NAMES[own], module)]
+                + [_act_step(a, changed=True) for a in _ACTIVATION_NAMES if a != own]
+                + [_Step(None, lambda x: x, True)])
+    if name in ("MaxPool2d", "AvgPool2d"):
+        kind = "max" if name == "MaxPool2d" else "avg"
+        k, s, p = _single(module.kernel_size), _single(module.stride), _single(module.padding)
+        if None in (k, s, p):
+            return [_Step(f"the reference's {name}", module)]
+        ceil = bool(module.ceil_mode)
+        other = "avg" if kind == "max" else "max"
+        steps = [_Step(_pool_text(kind, k, s, p), module), _pool_step(other, k, s, p, ceil, changed=True),
+                 _Step(None, lambda x: x, True)]
+        for geometry in _POOL_GEOMETRIES:
+            if geometry != (k, s, p):
+                steps += [_pool_step(kind, *geometry, ceil, changed=True),
+                          _pool_step(other, *geometry, ceil, changed=True)]
+        return steps
+    return [_Step(None, module)]  # dropout at inference, flatten, identity: nothing to vary
+
+
+def _chain_text(steps) -> str:
+    texts = []
+    for step in steps:  # a ReLU after a ReLU is one ReLU to the reader
+        if step.text and (not texts or texts[-1] != step.text):
+            texts.append(step.text)
+    return " then ".join(texts) if texts else "nothing"
+
+
+def _explain(snap: dict, layers, framework: str, fingerprint_ok) -> str | None:
+    """The first operation that differs, found by replaying the operations between the last
+    layer that agreed and the first that did not, with alternatives; None when no alternative
+    reproduces the student's recorded output (or the operations in between do not form a chain,
+    as at a residual addition)."""
+    import itertools
+    import time
+
+    import torch
+
+    r, index, start, ops, r_in = snap["r"], snap["index"], snap["start"], snap["ops"], snap["r_in"]
+    before = snap["before"]
+    yours = repr(layers[index]["name"])
+    fused = None
+    if before is not None and framework == "keras":  # a Keras layer may apply its activation itself
+        name = layers[before[1]].get("activation")
+        if name in _ACTIVATION_NAMES:
+            fused = _act_step(name, changed=False)
+    module = r.module
+
+    def replay(steps, x):
+        with torch.no_grad():
+            for step in steps:
+                x = step.apply(x)
+            if r.kind == "dense" and x.dim() == 4:
+                x = torch.flatten(x, 1)
+        return x
+
+    with torch.no_grad():
+        try:
+            if not torch.equal(replay([s for m in ops for s in _options(m)[:1]], start), r_in):
+                return None  # not a chain (a residual addition, a concatenation): nothing to replay
+        except RuntimeError:
+            return None
+        own = _own_layer(r, module, r_in, index, fingerprint_ok, framework)
+    if own:
+        return f"your {yours} (our {r.name!r}) {own}"
+    if before is None and not ops:
+        return None
+    where = f"after our {before[0].name!r} (your {layers[before[1]]['name']!r})" if before else "at the input"
+    reference_text = _chain_text([s for m in ops for s in _options(m)[:1]])
+    options = [_options(m) for m in ops]
+    if not any(s.text for o in options for s in o[:1]):  # nothing between: maybe one too many
+        options.insert(0, [_Step(None, lambda x: x)] + [_act_step(a, changed=True) for a in _ACTIVATION_NAMES])
+    prefix = [fused] if fused else []
+    combos = sorted(itertools.product(*options), key=lambda c: sum(s.changed for s in c))
+    started = time.perf_counter()
+    for combo in combos:
+        if not any(s.changed for s in combo) and not fused:
+            continue
+        if time.perf_counter() - started > EXPLAIN_BUDGET_S:
+            break
+        try:
+            with torch.no_grad():
+                out = type(module).forward(module, replay(prefix + list(combo), start))
+        except RuntimeError:  # another geometry that does not fit the next layer
+            continue
+        if fingerprint_ok(out, index)[0]:
+            return (f"{where} the reference applies {reference_text}; "
+                    f"yours applies {_chain_text(prefix + list(combo))}")
+    return None
+
+
+def _own_layer(r, module, x, index, fingerprint_ok, framework) -> str | None:
+    """What the first differing layer itself does otherwise: a convolution's padding or stride,
+    or the order a dense layer reads a flattened map in."""
+    import torch
+    import torch.nn.functional as F
+
+    if r.kind == "conv" and type(module).__name__ == "Conv2d":
+        k, s, p = _single(module.kernel_size), _single(module.stride), _single(module.padding)
+        if None in (k, s, p) or x.dim() != 4:
+            return None
+        tries = 0
+        for stride in dict.fromkeys((s, 1, 2, 3, 4)):
+            for low in range(k):
+                for high in range(k):
+                    if (low, high, stride) == (p, p, s) or tries >= 40:
+                        continue
+                    sides = [(n + low + high - k) // stride + 1 for n in x.shape[2:]]
+                    if min(sides) < 1:
+                        continue
+                    tries += 1
+                    out = F.conv2d(F.pad(x, (low, high, low, high)), module.weight, module.bias, stride=stride,
+                                   dilation=module.dilation, groups=module.groups)
+                    if fingerprint_ok(out, index)[0]:
+                        return (f"{_padding_text(low, high)} with stride {stride}; the reference's pads {p} "
+                                f"on every side with stride {s}")
+        return None
+    if r.kind == "dense" and r.flatten_from is not None and framework == "torch" and x.dim() == 2:
+        c, h, w = r.flatten_from
+        hwc = x.reshape(-1, c, h, w).permute(0, 2, 3, 1).reshape(x.shape[0], -1)
+        with torch.no_grad():
+            out = F.linear(hwc, module.weight, module.bias)
+        if fingerprint_ok(out, index)[0]:
+            return (f"reads the maps flattened in {HWC} order (Keras' order); torch and the reference "
+                    f"flatten {CHW} (torch.flatten(x, 1)), so weights made for the reference, a torch "
+                    "checkpoint for instance, give another function")
+    return None
+
+
+def _padding_text(low: int, high: int) -> str:
+    if low == high:
+        return f"pads {low} on every side"
+    return (f"pads {low} at the top and left, {high} at the bottom and right (as Keras' "
+            "padding=\"same\" does at stride 2)")
 
 
 class _Unmatched(Exception):
@@ -574,7 +856,7 @@ def _judge_layer_shapes(verdict, shapes, layers) -> None:
 
 
 def trained_reference(result: dict, *, arch: str, framework: str, num_classes: int, input_shape,
-                      load_array):
+                      load_array, variant: str = "default"):
     """The reference torch model holding a student's trained weights (from ``model_export.train``).
 
     Without a trace to tell equal-shaped layers apart, each reference layer takes the first
@@ -586,8 +868,9 @@ def trained_reference(result: dict, *, arch: str, framework: str, num_classes: i
         If a reference layer has no counterpart in the student's model.
     """
     check_arch(arch, framework)
+    variant = check_variants({arch: variant})[arch]
     layers = result.get("layers") or []
-    model = reference_model(arch, num_classes)
+    model = reference_model(arch, num_classes, variant=variant)
     ref = _reference_layers(model, tuple(input_shape))
     weights = _Weights(layers, framework, load_array, None)
     used = set()

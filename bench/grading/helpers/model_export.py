@@ -423,6 +423,12 @@ def export(module, arch, framework, num_classes, x, seed):
         result["error"] = {"stage": "build", "type": "TypeError",
                            "message": f"build(..., {framework!r}) returned {what}"}
         return result
+    if got == "keras" and any(not leaf.built for leaf in _keras_leaves(model)):
+        try:  # a subclassed keras.Model creates its layers' weights on its first call
+            model(x[:1], training=False)
+        except Exception as exc:  # noqa: BLE001 - the student's forward pass may raise anything
+            result["error"] = {"stage": "forward", "layer": None, **_error(exc)}
+            return result
     layers = _torch_layers(model) if got == "torch" else _keras_layers(model)
     result["zoo"] = model_zoo_findings(mod, model, got)
     result["counts"] = _counts(model, got)

@@ -1,0 +1,170 @@
+"""The architectures judge (``cnnlab.bench.grading.models``) in-process, without a sandbox: what it
+forgives because it is equivalent, and how it explains what is not.
+
+Each case builds a LeNet-5 (an example submission or a small variation written here), exports it
+with the worker-side helper in this process and judges it. Expected values come from the
+assignment's README (the layers of LeNet-5, 61,706 parameters by the paper's arithmetic) and
+from what each variation changes, written out in the test.
+"""
+
+import importlib.util
+import sys
+import types
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from cnnlab import paths
+from cnnlab.bench.grading import models
+from cnnlab.bench.grading.helpers import model_export
+
+EXAMPLES = paths.examples_dir() / "architectures"
+
+
+def _example(name):
+    spec = importlib.util.spec_from_file_location(f"architectures_{name}", EXAMPLES / name / "architectures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def judged(build, framework, tmp_path, monkeypatch, *, arch="lenet5", variant="default"):
+    """Export ``build(arch, framework, 10)`` here and judge it against ``variant``."""
+    module = build if isinstance(build, types.ModuleType) else types.SimpleNamespace(build=build)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "architectures", module)
+    seed = models.new_seed()
+    x, native = models.grading_input(arch, framework, seed=seed)
+    result = model_export.export("architectures", arch, framework, 10, native, seed)
+    assert result["error"] is None, result["error"]
+    return models.judge(result, arch=arch, framework=framework, num_classes=10, x_nchw=x, seed=seed,
+                        load_array=lambda name: np.load(tmp_path / name, allow_pickle=False),
+                        variant=variant)
+
+
+def passed(verdict):
+    return {name: check.ok for name, check in verdict.checks.items()}
+
+
+ALL = {"params": True, "output": True, "layers": True, "function": True}
+ALL_BUT_FUNCTION = {**ALL, "function": False}
+
+
+def torch_lenet(*, act="tanh", pool="avg", conv1_padding=0, flatten="chw", acts=(True, True, True, True)):
+    """A torch LeNet-5 of the README's table with the changes named by the arguments."""
+    from torch import nn
+
+    Act = {"tanh": nn.Tanh, "relu": nn.ReLU}[act]
+    Pool = {"avg": nn.AvgPool2d, "max": nn.MaxPool2d}[pool]
+
+    def a(i):
+        return Act() if acts[i] else nn.Identity()
+
+    class HWCFlatten(nn.Module):
+        def forward(self, x):
+            return x.permute(0, 2, 3, 1).flatten(1)
+
+    def build(arch, framework, num_classes=10):
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=conv1_padding), a(0), Pool(2),
+            nn.Conv2d(6, 16, 5), a(1), Pool(2),
+            nn.Flatten() if flatten == "chw" else HWCFlatten(),
+            nn.Linear(400, 120), a(2), nn.Linear(120, 84), a(3), nn.Linear(84, num_classes))
+
+    return build
+
+
+# ------------------------------------------------------------------ what differs, by operation
+
+
+def test_relu_and_max_pooling_are_named_against_the_default_layout(tmp_path, monkeypatch):
+    verdict = judged(_example("lenet_relu_max"), "torch", tmp_path, monkeypatch)
+    assert passed(verdict) == ALL_BUT_FUNCTION  # same layers and 61,706 parameters
+    assert ("after our 'features.0' (your 'conv1') the reference applies tanh then 2x2 average pooling; "
+            "yours applies ReLU then 2x2 max pooling") in verdict.checks["function"].message
+
+
+def test_the_same_model_is_correct_against_the_relu_max_variant(tmp_path, monkeypatch):
+    verdict = judged(_example("lenet_relu_max"), "torch", tmp_path, monkeypatch, variant="relu_max")
+    assert passed(verdict) == ALL, verdict.checks
+    assert verdict.counts["total"] == 61_706  # the catalog's relu_max variant: the same layers
+
+
+def test_a_keras_activation_inside_the_layer_is_named_too(tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    verdict = judged(_example("lenet_relu_max"), "keras", tmp_path, monkeypatch)
+    assert passed(verdict) == ALL_BUT_FUNCTION
+    message = verdict.checks["function"].message
+    assert "the reference applies tanh then 2x2 average pooling; yours applies ReLU then 2x2 max pooling" in message
+    assert passed(judged(_example("lenet_relu_max"), "keras", tmp_path, monkeypatch, variant="relu_max")) == ALL
+
+
+def test_a_missing_activation_is_named(tmp_path, monkeypatch):
+    build = torch_lenet(act="relu", pool="max", acts=(True, False, True, True))  # no ReLU after conv2
+    verdict = judged(build, "torch", tmp_path, monkeypatch, variant="relu_max")
+    assert passed(verdict) == ALL_BUT_FUNCTION
+    assert ("after our 'features.3' (your '3') the reference applies ReLU then 2x2 max pooling; "
+            "yours applies 2x2 max pooling") in verdict.checks["function"].message
+
+
+def test_a_padding_is_named_at_its_layer(tmp_path, monkeypatch):
+    # padding 1: 32 -> 30 -> 15 -> 11 -> 5, so every weight keeps its shape (fc1 still reads 400)
+    verdict = judged(torch_lenet(conv1_padding=1), "torch", tmp_path, monkeypatch)
+    assert passed(verdict) == {**ALL_BUT_FUNCTION, "layers": False}
+    assert "our layer 'features.0' gives (6, 28, 28); your '0' gives (6, 30, 30)" in verdict.checks["layers"].message
+    assert ("your '0' (our 'features.0') pads 1 on every side with stride 1; the reference's pads 0 on "
+            "every side with stride 1") in verdict.checks["function"].message
+
+
+def test_a_torch_model_flattening_h_w_c_is_told_so(tmp_path, monkeypatch):
+    verdict = judged(torch_lenet(flatten="hwc"), "torch", tmp_path, monkeypatch)
+    assert passed(verdict) == ALL_BUT_FUNCTION
+    assert ("your '7' (our 'classifier.0') reads the maps flattened in H, W, C order (Keras' order)"
+            in verdict.checks["function"].message)
+
+
+def test_a_batchnorm_epsilon_is_named(tmp_path, monkeypatch):
+    """ResNet-18 in Keras with Keras' default epsilon (1e-3, the reference's 1e-5): the example."""
+    pytest.importorskip("keras")
+    verdict = judged(_example("bn_epsilon"), "keras", tmp_path, monkeypatch, arch="resnet18")
+    assert passed(verdict) == ALL_BUT_FUNCTION
+    assert "your BatchNorm epsilon is 0.001, the reference's 1e-05" in verdict.checks["function"].message
+
+
+# ------------------------------------------------------------------ equivalent layouts and styles
+
+
+def test_a_keras_model_flattening_channels_first_is_accepted_and_told(tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    verdict = judged(_example("keras_channels_first_flatten"), "keras", tmp_path, monkeypatch)
+    assert passed(verdict) == ALL, verdict.checks
+    assert verdict.flatten_order == "C, H, W"
+    assert "flattens C, H, W (channels first)" in verdict.checks["function"].message
+    correct = judged(_example("correct"), "keras", tmp_path, monkeypatch)  # Keras' own H, W, C
+    assert passed(correct) == ALL and correct.flatten_order == "H, W, C"
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_classes_named_modules_and_functional_calls_are_accepted(framework, tmp_path, monkeypatch):
+    if framework == "keras":
+        pytest.importorskip("keras")
+    verdict = judged(_example("lenet_subclassed"), framework, tmp_path, monkeypatch)
+    assert passed(verdict) == ALL, verdict.checks
+
+
+def test_an_nn_sequential_and_named_modules_are_equally_correct(tmp_path, monkeypatch):
+    assert passed(judged(torch_lenet(), "torch", tmp_path, monkeypatch)) == ALL
+
+
+# ------------------------------------------------------------------ variants
+
+
+def test_variants_are_checked_against_the_catalog():
+    assert models.check_variants({"lenet5": "relu_max"})["lenet5"] == "relu_max"
+    assert models.check_variants(None)["resnet50"] == "default"
+    with pytest.raises(ValueError, match="valid variants: default, relu_max"):
+        models.check_variants({"lenet5": "relu_avg"})
+    with pytest.raises(ValueError, match="lenet5, alexnet, vgg16, resnet18, resnet50"):
+        models.check_variants({"lenet": "relu_max"})
