@@ -43,8 +43,8 @@ def read_lms_roster(path: str | Path) -> list[dict]:
     ValueError
         For a missing file or one without an id column.
     """
+    from cnnlab.bench.grading.roster import ID_COLUMNS, read_roster
     from cnnlab.bench.grading.submissions import student_id
-    from cnnlab.bench.grading.teams import ID_COLUMNS, read_roster
     from cnnlab.reports.lms import IDENTIFIERS
 
     read_roster(path)  # checks the file, the id column and duplicates, with one-line errors
@@ -92,6 +92,7 @@ def run(args) -> int:
     from cnnlab.bench.grading import teams
     from cnnlab.bench.grading.assignment import load
     from cnnlab.bench.grading.gradebook import Gradebook
+    from cnnlab.bench.grading.roster import read_roster
     from cnnlab.reports import lms
 
     out = Path(args.out_dir)
@@ -111,7 +112,7 @@ def run(args) -> int:
     roster, view = [], []
     if args.roster:
         roster = read_lms_roster(args.roster)
-        team_roster = teams.read_roster(args.roster)
+        team_roster = read_roster(args.roster)
         if team_roster.has_teams:
             view = teams.team_view(records, team_roster)
     try:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from .assignment import Assignment, Limits, available, examples
 from .assignment import load as load_assignment
 from .client import StudentError
-from .engine import Summary, grade, read_roster
+from .engine import Summary, grade
 from .gradebook import Gradebook
+from .roster import read_roster
 from .sandbox import ISOLATIONS, bwrap_problem
 
 __all__ = [

@@ -10,7 +10,6 @@ again (resume after an interruption); ``regrade`` forces chosen students.
 from __future__ import annotations
 
 import concurrent.futures as futures
-import csv
 import datetime as dt
 import errno
 import fcntl
@@ -40,6 +39,7 @@ from .grader import (
     grader_digest,
 )
 from .records import GradingJob, SubmissionResult, TestResult
+from .roster import Roster, read_roster
 
 MISSING_FILE = "missing file"  # the isolation of a submission without its required file
 # Errors of the environment around --out (not bugs): each becomes one line for the user.
@@ -110,33 +110,6 @@ class Summary:
         from cnnlab.reports import teams as report
 
         return report.team_table(self.teams, **kwargs)
-
-
-def read_roster(path: str | Path) -> dict[str, str]:
-    """student -> display name, from a CSV with a ``student`` (or ``id``) column and an
-    optional ``name`` column.
-
-    Raises
-    ------
-    ValueError
-        If the file is missing or has no ``student``/``id`` column.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"roster {str(path)!r} does not exist")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        columns = [c.strip().lower() for c in reader.fieldnames or []]
-        key = next((c for c in ("student", "student_id", "id") if c in columns), None)
-        if key is None:
-            raise UsageError(f"roster {path.name}: needs a 'student' (or 'id') column; 'student_id' "
-                             f"works too; found {columns}")
-        roster = {}
-        for row in reader:
-            row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            if row.get(key):
-                roster[submissions.student_id(row[key])] = row.get("name", "")
-    return roster
 
 
 def _remove_stale_scratch() -> None:
@@ -246,8 +219,7 @@ class _Request:
 
     spec: Any  # assignment.Assignment
     found: list  # submissions.Submission, one per student
-    names: dict[str, str]
-    team_roster: teams.Roster | None
+    roster: Roster | None
     out: Path  # as given (the reports name it so)
     out_dir: Path  # absolute, created
     jobs: int
@@ -264,6 +236,11 @@ class _Request:
     published: bool
     now: dt.datetime | None
     backend: Any = None  # distributed.Backend, when grading on Dask
+
+    @property
+    def names(self) -> dict[str, str]:
+        """student -> display name, from the roster."""
+        return self.roster.names if self.roster is not None else {}
 
     @property
     def scope(self) -> str:
@@ -301,10 +278,8 @@ def _check(assignment, submissions_dir, out, *, jobs, roster, public_only, regra
     limits = dict(limits or {})
     effective = spec.limits.replace(**limits)  # validates the names and values
     found = _find_submissions(spec, submissions_dir, regrade)
-    names = read_roster(roster) if roster else {}
-    team_roster = teams.read_roster(roster) if roster else None
     return _Request(
-        spec=spec, found=found, names=names, team_roster=team_roster, out=Path(out),
+        spec=spec, found=found, roster=read_roster(roster) if roster else None, out=Path(out),
         out_dir=_out_folder(out), jobs=jobs, public_only=public_only, regrade=tuple(regrade),
         isolation=isolation, resolved=resolved, limits=limits, effective=effective,
         layers=tuple(layers) if layers is not None else None, grader_memory_mib=grader_memory_mib,
@@ -391,8 +366,8 @@ def _record_absent(request: _Request, plan: _Plan, book: Gradebook, run_id: int,
             student=sub.student, scope=scope, source=str(sub.path), status="error",
             max_score=spec.points, message=message))
         summary.errors.append(sub.student)
-    team_roster, names = request.team_roster, request.names
-    covered = team_roster.covered(students) if team_roster else set()  # their team submitted
+    roster, names = request.roster, request.names
+    covered = roster.covered(students) if roster else set()  # their team submitted
     for student in sorted(set(names) - students - covered):
         old = plan.previous.get(student)
         if old is None or old.status != "missing":
@@ -401,7 +376,7 @@ def _record_absent(request: _Request, plan: _Plan, book: Gradebook, run_id: int,
                 message="no submission"))
         summary.missing.append(student)
     if names:
-        team_ids = {submissions.student_id(t) for t in team_roster.teams()} if team_roster else set()
+        team_ids = {submissions.student_id(t) for t in roster.teams()}
         summary.unknown = sorted(students - set(names) - team_ids)
 
 
@@ -443,7 +418,7 @@ def _grade_locked(request: _Request, *, started: float) -> Summary:
         raise interrupted
     try:
         summary.records = book.latest(spec.name)
-        _summarize(summary, spec, public_only=request.public_only, team_roster=request.team_roster)
+        _summarize(summary, spec, public_only=request.public_only, roster=request.roster)
         if request.write_reports:  # also after an interruption: the reports of what was graded
             _write_reports(summary, spec, request.out, published=request.published,
                            now=request.now, names=request.names)
@@ -474,7 +449,7 @@ def _end_run(book: Gradebook | None, run_id: int | None, status: str, *, quiet: 
         book.close()
 
 
-def _summarize(summary: Summary, spec, *, public_only: bool, team_roster) -> None:
+def _summarize(summary: Summary, spec, *, public_only: bool, roster: Roster | None) -> None:
     """Fill in the isolation, the warnings and the team view from ``summary.records``."""
     # "missing file": no student code ran, so no sandbox to report or warn about
     labels = sorted({r["isolation"] for r in summary.records
@@ -497,8 +472,8 @@ def _summarize(summary: Summary, spec, *, public_only: bool, team_roster) -> Non
     for line in sorted({m for label in labels for m in sandbox.missing_protections(label)}):
         if "bubblewrap and no Landlock" not in line:  # said above
             summary.warnings.append(f"some workers ran with {line}")
-    if team_roster is not None and team_roster.has_teams:
-        summary.teams = teams.team_view(summary.records, team_roster)
+    if roster is not None and roster.has_teams:
+        summary.teams = teams.team_view(summary.records, roster)
 
 
 def _write_reports(summary: Summary, spec, out: Path, *, published, now, names) -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from cnnlab.bench.grading import Gradebook, grade, load_assignment
 from cnnlab.bench.grading.leaderboard import Metric, Recorder, parse
-from cnnlab.bench.grading.teams import read_roster, team_view
+from cnnlab.bench.grading.roster import read_roster
+from cnnlab.bench.grading.teams import team_view
 from cnnlab.reports import leaderboard as board
 from cnnlab.reports import teams as team_report
 from cnnlab.reports.grading import gradescope_json
