@@ -32,10 +32,10 @@ from cnnlab.errors import UsageError
 __all__ = ["SCHEMA_VERSION", "RESULTS_SCHEMA", "GradingJob", "TestResult", "SubmissionResult",
            "field_types"]
 
-#: The version of every grading record's JSON; a reader refuses records of another version.
 SCHEMA_VERSION = 1
-#: The ``schema`` of the results file a grader child writes (its tests and its sandbox figures).
+"""The version of every grading record's JSON; a reader refuses records of another version."""
 RESULTS_SCHEMA = f"cnnlab.grading.results/{SCHEMA_VERSION}"
+"""The ``schema`` of the results file a grader child writes (its tests and sandbox figures)."""
 
 
 def field_types(cls) -> dict[str, tuple[type, bool]]:
@@ -302,6 +302,8 @@ class SubmissionResult(_Record):
         Points deducted for lateness (``score`` is after the penalty).
     raw_score : float, optional
         The score before the penalty (None: no policy applied).
+    submitted_from : str, optional
+        Where ``submitted_at`` came from (:data:`cnnlab.bench.grading.late.SOURCES`).
     tests : tuple of TestResult
         In test order.
     """
@@ -331,4 +333,5 @@ class SubmissionResult(_Record):
     late_seconds: float = 0.0
     penalty: float = 0.0
     raw_score: float | None = None
+    submitted_from: str | None = None
     tests: tuple[TestResult, ...] = ()
