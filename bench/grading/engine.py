@@ -27,7 +27,7 @@ from typing import Any
 from cnnlab.errors import UsageError
 
 from . import assignment as assignments
-from . import sandbox, submissions, teams
+from . import late, sandbox, submissions, teams
 from .gradebook import Gradebook
 from .grader import (
     _CANARY,
@@ -236,6 +236,7 @@ class _Request:
     published: bool
     now: dt.datetime | None
     backend: Any = None  # distributed.Backend, when grading on Dask
+    lateness: Any = None  # late.Lateness, where the assignment has a late policy
 
     @property
     def names(self) -> dict[str, str]:
@@ -284,7 +285,8 @@ def _check(assignment, submissions_dir, out, *, jobs, roster, public_only, regra
         isolation=isolation, resolved=resolved, limits=limits, effective=effective,
         layers=tuple(layers) if layers is not None else None, grader_memory_mib=grader_memory_mib,
         progress=progress, write_reports=write_reports, published=published, now=now,
-        backend=backend)
+        backend=backend,
+        lateness=late.Lateness.for_class(spec.late, submissions_dir=submissions_dir, roster=roster))
 
 
 def _find_submissions(spec, submissions_dir, regrade) -> list:
@@ -482,7 +484,8 @@ def _write_reports(summary: Summary, spec, out: Path, *, published, now, names) 
     summary.reports = report.write_all(
         summary.records, out, title=spec.title, due=spec.due, published=published,
         now=now, names=names, teams=summary.teams,
-        metrics=[(m.name, m.order) for m in spec.leaderboard])  # the HTML shows them
+        metrics=[(m.name, m.order) for m in spec.leaderboard],  # the HTML shows them
+        late_policy=spec.late.describe() if spec.late else "")
     summary.reports.update(teams.write_reports(summary, spec.leaderboard))
 
 
@@ -615,6 +618,10 @@ def _run_jobs(request: _Request, plan: _Plan, *, book: Gradebook, run_id: int, c
                     continue
                 row = _submission_result(sub, job, result, spec=spec, scope=request.scope,
                                          grader=plan.grader)
+                if request.lateness is not None and row.status == "graded":  # see late.py
+                    row = row.replace(**request.lateness.fields(
+                        sub, raw_score=row.score, max_points=row.max_score, digest=job.digest,
+                        previous=plan.previous.get(sub.student)))
                 book.record(run_id, spec.name, row)
                 submissions.remove_tree(Path(job.work))  # nothing of a graded student stays
                 (summary.graded if row.status == "graded" else summary.errors).append(sub.student)

@@ -338,7 +338,7 @@ class SubmissionTime:
 
 
 def _id_column(columns: list[str]) -> str | None:
-    from .teams import ID_COLUMNS
+    from .roster import ID_COLUMNS
 
     return next((c for c in ID_COLUMNS if c in columns), None)
 

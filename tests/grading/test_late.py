@@ -457,3 +457,72 @@ def test_a_run_reads_its_inputs_once_and_a_regrade_keeps_the_first_time(tmp_path
     assert run.fields(found["bob"], raw_score=90, max_points=100, digest="d3", previous=old_bob)["submitted_from"] \
         == "submissions.csv"
 
+
+
+# --------------------------------------------------------------------- a graded class
+
+
+def test_a_graded_class_keeps_the_penalty_and_a_regrade_keeps_it_too(tmp_path, capsys):
+    """One grading run of three correct submissions (100 points each) under the policy above,
+    with the metrics assignment's due date, 2030-06-30 23:59 UTC."""
+    import csv
+    import shutil
+
+    from cnnlab.bench.cli import main
+    from cnnlab.bench.grading import grade
+
+    from .conftest import EXAMPLES, FAST_LIMITS, METRICS
+
+    hw = tmp_path / "hw"
+    shutil.copytree(METRICS, hw, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(hw / "assignment.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[late]\ngrace = "15m"\npenalty = 0.1\ncap = 0.5\ncutoff = "7d"\n')
+    due = dt.datetime(2030, 6, 30, 23, 59, tzinfo=dt.UTC)
+    correct = (EXAMPLES / "correct" / "metrics.py").read_text()
+    subs = tmp_path / "subs"
+    (subs / "ada").mkdir(parents=True)
+    (subs / "ada" / "metrics.py").write_text(correct)
+    late_ada = (due + dt.timedelta(days=2, hours=3)).timestamp()  # 3 started days: -30
+    os.utime(subs / "ada" / "metrics.py", (late_ada, late_ada))
+    with zipfile.ZipFile(subs / "bob.zip", "w") as archive:  # 1 day 12 hours 1 minute late ...
+        archive.writestr(zipfile.ZipInfo("metrics.py", (2030, 7, 2, 12, 0, 0)), correct)
+    (subs / "cy").mkdir()
+    (subs / "cy" / "metrics.py").write_text(correct)
+    # ... but bob has 2 days more; cy's recorded time is 7 days 1 minute 1 second late: after the cutoff
+    (subs / "submissions.csv").write_text("student,submitted_at\ncy,2030-07-08T00:00:01Z\n")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,extension\nada,\nbob,2d\ncy,\n")
+    out = tmp_path / "out"
+    # now: after the due date, so the feedback shows the after_due_date test and the points
+    summary = grade(hw, subs, out, roster=roster, limits=FAST_LIMITS, now=due + dt.timedelta(days=30))
+    by = {r["student"]: r for r in summary.records}
+    assert {s: (r["raw_score"], r["penalty"], r["score"]) for s, r in by.items()} == {
+        "ada": (100, 30, 70), "bob": (100, 0, 100), "cy": (100, 100, 0)}
+    assert by["ada"]["late_seconds"] == 2 * DAY + 3 * HOUR and by["ada"]["submitted_from"] == "file times"
+    assert by["ada"]["submitted_at"] == "2030-07-03T02:59:00+00:00"
+    assert by["bob"]["late_seconds"] == 0 and by["bob"]["submitted_from"] == "zip entry times"
+    assert by["cy"]["submitted_from"] == "submissions.csv"
+    feedback = (out / "feedback" / "ada.md").read_text()
+    assert "**Score: 70 / 100** (100 before the late penalty)" in feedback
+    assert ("Submitted 2 days 3 hours late (2030-07-03 02:59:00+00:00, from your newest file time): -30 points "
+            "(10 % per day, capped at 50 %, score 0 after 7 days, 15 minutes of grace). Score 100 -> 70 / 100.") in feedback
+    with open(out / "grades.csv", newline="") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    assert [(rows[s]["total"], rows[s]["raw_score"], rows[s]["late_penalty"]) for s in ("ada", "bob", "cy")] == \
+        [("70.0", "100.0", "30.0"), ("100.0", "100.0", "0.0"), ("0.0", "100.0", "100.0")]
+    assert "-30 (2d 3h)" in (out / "table.txt").read_text()
+
+    # a copy resets ada's file time to today (before the due date): the regrade keeps the first time
+    os.utime(subs / "ada" / "metrics.py", None)
+    again = grade(hw, subs, out, roster=roster, limits=FAST_LIMITS, regrade=["ada"])
+    assert again.graded == ["ada"] and sorted(again.skipped) == ["bob", "cy"]
+    ada = {r["student"]: r for r in again.records}["ada"]
+    assert ada["run_id"] == summary.run_id + 1
+    assert (ada["raw_score"], ada["penalty"], ada["score"], ada["submitted_at"]) == \
+        (100, 30, 70, "2030-07-03T02:59:00+00:00")
+
+    assert main(["export-grades", str(out), "--format", "csv", "--output", str(tmp_path / "e.csv")]) == 0
+    with open(tmp_path / "e.csv", newline="") as fh:
+        exported = {row["student"]: row for row in csv.DictReader(fh)}
+    assert [(exported[s]["score"], exported[s]["raw_score"], exported[s]["late_penalty"]) for s in ("ada", "cy")] \
+        == [("70", "100", "30"), ("0", "100", "100")]
