@@ -137,7 +137,7 @@ def pytest_collection_modifyitems(session, config, items):
         item.stash[_ITEM] = {"number": str(number), "points": _points(item),
                              "visibility": _visibility(item),
                              "graded": item.get_closest_marker("points") is not None}
-    if state.public_only:
+    if state.job.public_only:
         keep = [i for i in items if i.stash[_ITEM]["visibility"] == "visible"]
         dropped = [i for i in items if i.stash[_ITEM]["visibility"] != "visible"]
         if dropped:
@@ -154,7 +154,6 @@ class _Session:
     def __init__(self, config):
         self.config = config
         self.job = _job(config)
-        self.public_only = self.job.public_only
         self.workers: dict = {}
         self.records: list = []  # TestResult, one per graded test
         self.leaderboard = None  # a bench.grading.leaderboard.Recorder, once a test asks for it
