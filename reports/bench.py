@@ -1,6 +1,6 @@
 """Renderers of ``cnnlab bench`` records: tables, side-by-side comparison, CSV, chart, baseline check.
 
-A record is the flat dict that ``cnnlab.bench.throughput.worker.make_record`` writes; nothing here
+A record is the JSON of a ``cnnlab.bench.jobs.bench.BenchRecord`` (a flat dict); nothing here
 recomputes a measurement, it only selects, formats and divides records by each other.
 """
 
@@ -170,6 +170,13 @@ def write_csv(records: Iterable[dict], path: str | Path) -> Path:
     path = Path(path)
     pd.DataFrame([flatten(r) for r in records]).to_csv(path, index=False)
     return path
+
+
+def write_files(records: Sequence[dict], out: str | Path) -> list[Path]:
+    """``bench.csv`` (every field), ``bench.md`` (the tables) and ``bench.png`` (the chart) in ``out``."""
+    out = Path(out)
+    (out / "bench.md").write_text(to_markdown(records), encoding="utf-8")
+    return [write_csv(records, out / "bench.csv"), out / "bench.md", bar_chart(records, out / "bench.png")]
 
 
 def bar_chart(records: Iterable[dict], path: str | Path) -> Path:

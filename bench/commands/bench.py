@@ -107,7 +107,8 @@ def _describe(run: dict) -> str:
 def run(args) -> int:
     from tqdm import tqdm
 
-    from cnnlab.bench.throughput.runner import check_threads, resolve_device, run_benchmarks
+    from cnnlab.bench.jobs import bench as job
+    from cnnlab.bench.throughput.runner import check_threads, resolve_device
     from cnnlab.reports import bench as report
 
     from ._common import output_folder
@@ -133,13 +134,7 @@ def run(args) -> int:
             bar.update(1)
 
     try:
-        if args.scheduler:
-            from cnnlab.bench.grading import distributed
-
-            result = distributed.run_benchmarks(specs, scheduler=args.scheduler, threads=args.threads,
-                                                on_event=on_event)
-        else:
-            result = run_benchmarks(specs, threads=args.threads, on_event=on_event)
+        result = job.run(specs=specs, threads=args.threads, scheduler=args.scheduler, on_event=on_event)
     finally:
         bar.close()
 
@@ -154,10 +149,7 @@ def run(args) -> int:
         print(report.bench_table(result.records), file=text_out)
         if len({r["label"] for r in result.records}) > 1:
             print("\n" + report.side_by_side(result.records), file=text_out)
-        out = output_folder(args.out)
-        report.write_csv(result.records, out / "bench.csv")
-        (out / "bench.md").write_text(report.to_markdown(result.records), encoding="utf-8")
-        report.bar_chart(result.records, out / "bench.png")
+        report.write_files(result.records, output_folder(args.out))
     if args.json:
         payload = json.dumps(result.as_dict(), indent=2, default=str)
         if args.json == "-":

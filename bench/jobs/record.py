@@ -28,7 +28,11 @@ class JobRecord:
     """
 
     SCHEMA: ClassVar[str] = ""
+    #: True for a record that travels inside a document naming its schema once (``cnnlab bench``).
+    ENVELOPED: ClassVar[bool] = False
 
     def to_json(self) -> dict:
-        """The record as JSON data: ``{"schema": SCHEMA, <every field>...}``."""
-        return {"schema": self.SCHEMA, **{f.name: plain(getattr(self, f.name)) for f in fields(self)}}
+        """The record as JSON data: ``{"schema": SCHEMA, <every field>...}`` (without ``schema``
+        where ``ENVELOPED``)."""
+        data = {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+        return data if self.ENVELOPED else {"schema": self.SCHEMA, **data}

@@ -20,18 +20,20 @@ from cnnlab.errors import UsageError
 from cnnlab.reference.frameworks import missing_message
 
 from .options import FRAMEWORKS, RunSpec, check_device, missing_packages
+from .records import BenchRecord
 
 
 @dataclass
 class BenchResult:
-    """Records of the runs that finished, and a note for every run that did not."""
+    """Records of the runs that finished (:class:`.records.BenchRecord` JSON), and a note for
+    every run that did not."""
 
     records: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"schema": "cnnlab.bench/1", "records": self.records, "skipped": self.skipped,
+        return {"schema": BenchRecord.SCHEMA, "records": self.records, "skipped": self.skipped,
                 "failed": self.failed}
 
 

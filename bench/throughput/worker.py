@@ -12,12 +12,10 @@ import importlib
 import json
 import os
 import sys
-from dataclasses import asdict
 
-from . import environment
 from .options import FRAMEWORKS, RunSpec
-from .peaks import table_peak
 from .prepared import Unsupported
+from .records import make_record
 from .stepdown import run_with_step_down
 from .timing import measure
 
@@ -29,7 +27,7 @@ def framework_module(label: str):
 
 
 def run_one(fw, spec: RunSpec, device: str, context: dict) -> dict:
-    """Time ``spec`` with ``fw`` (a steps module) on ``device``; return its record."""
+    """Time ``spec`` with ``fw`` (a steps module) on ``device``; return its record's JSON."""
 
     def attempt(batch_size):
         fw.reset_peak_memory(device)
@@ -52,59 +50,10 @@ def run_one(fw, spec: RunSpec, device: str, context: dict) -> dict:
         spec, prepared, timing.summary(), device=device, device_name=context["device_name"],
         batch_size=batch_size, oom_failed=failed, memory=memory,
         matmul_tflops=peaks[spec.precision], threads=context["threads"],
-    )
+    ).to_json()
     del prepared
     fw.release()
     return record
-
-
-def make_record(spec, prepared, summary, *, device, device_name, batch_size, oom_failed, memory,
-                matmul_tflops, threads) -> dict:
-    """One flat record: the run, its timing, the model's facts, utilisation and the environment."""
-    macs = prepared.gmacs
-    # A training step is a forward and a backward pass, the backward costing about two forwards.
-    flops_per_image = None if macs is None else 2e9 * macs * (3 if spec.mode == "train" else 1)
-    achieved = None if flops_per_image is None else flops_per_image * summary["images_per_s"] / 1e12
-    peak, peak_row = table_peak(device_name, spec.precision) if device == "cuda" else (None, None)
-    framework, backend = spec.framework, spec.backend
-    if backend is None:
-        backend = "inductor" if spec.compile else "eager"
-    return {
-        "arch": spec.arch,
-        "framework": framework,
-        "backend": backend,
-        "label": spec.label + ("+compile" if spec.compile else ""),
-        "device": device,
-        "device_name": device_name,
-        "precision": spec.precision,
-        "precision_mode": prepared.precision_mode,
-        "mode": spec.mode,
-        "layout": prepared.layout,
-        "compiled": spec.compile,
-        "batch_size": batch_size,
-        "batch_size_requested": spec.batch_size,
-        "oom_step_down": oom_failed,
-        **summary,
-        "input_size": list(prepared.input_size),
-        "gmacs": macs,
-        "gmacs_source": prepared.gmacs_source,
-        "achieved_tflops": achieved,
-        "peak_tflops": peak,
-        "peak_source": f"datasheet {peak_row}" if peak_row else None,
-        "utilisation": None if achieved is None or not peak else achieved / peak,
-        "matmul_tflops": matmul_tflops,
-        "utilisation_matmul": None if achieved is None or not matmul_tflops else achieved / matmul_tflops,
-        "peak_memory_bytes": int(memory[0]),
-        "memory_kind": memory[1],
-        "params": int(prepared.params),
-        "versions": environment.library_versions(),
-        "threads": threads,
-        "thread_env": environment.thread_environment(),
-        "flags": prepared.flags,
-        "timing_plan": asdict(spec.timing) | {"warmup_used": spec.timing.warmup_steps(spec.compile)},
-        "host": environment.host(),
-        "date": environment.now_utc(),
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
