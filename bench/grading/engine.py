@@ -74,7 +74,9 @@ class Summary:
     wall_s : float
         Wall time of this run.
     records : list of dict
-        The newest gradebook record of every student (what the reports render).
+        The newest gradebook record of every student, as
+        :meth:`~cnnlab.bench.grading.records.SubmissionResult.to_json` dicts (what the reports
+        render and ``cnnlab grade --json`` prints).
     reports : dict
         Report name -> path written.
     warnings : list of str
