@@ -38,6 +38,9 @@ __all__ = [
     "weights_file",
     "find_weights",
     "keras_applications_names",
+    "existing_weights_file",
+    "load_torch_state_dict",
+    "load_keras_weights",
     "load_weights",
 ]
 
@@ -156,9 +159,23 @@ def find_weights(arch: str, framework: str, *, weights="imagenet", include_top: 
         return path
     if not isinstance(weights, (str, os.PathLike)):
         raise UsageError(f"weights must be 'imagenet' or a path, got {weights!r}")
-    path = Path(weights).expanduser()
+    return existing_weights_file(weights)
+
+
+def existing_weights_file(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path``, if it names a file; the one check of every weight-file reader.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the file and the folder it must be in.
+    """
+    path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"weights file {path.name} not found in {path.parent}")
+        raise FileNotFoundError(
+            f"weights file {str(path)!r} does not exist: no {path.name} in "
+            f"{path.absolute().parent}; put the file there or pass the path of an existing one"
+        )
     return path
 
 
@@ -193,28 +210,88 @@ def _fix_densenet_keys(state: dict) -> dict:
     return fixed
 
 
-def _load_torch(model, path: Path) -> list[str]:
+def load_torch_state_dict(model, path: str | os.PathLike, *, strict: bool = True) -> list[str]:
+    """Load a torch ``state_dict`` file into ``model``, the one torch weight-file reader.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    path : str or path-like
+        A file written by ``torch.save(model.state_dict(), path)``, or a checkpoint dict with a
+        ``"state_dict"`` entry. torchvision's old DenseNet key names are renamed.
+    strict : bool, default=True
+        With False, weights of the file that the model has no place for (the classifier of a
+        base built with ``include_top=False``) are left out and returned instead of refused.
+
+    Returns
+    -------
+    list of str
+        The keys left out, sorted (empty when ``strict``).
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing file (:func:`existing_weights_file`).
+    UsageError
+        For a file torch cannot read, or one whose keys or shapes do not fit ``model``; the
+        message counts each kind of mismatch and names the first.
+    """
     import torch
 
+    path = existing_weights_file(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file: say which
-        raise UsageError(f"{path.name} is not a readable torch checkpoint: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file: say which file
+        raise UsageError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
-        raise UsageError(f"{path.name} holds a {type(state).__name__}, not a state_dict")
+        raise UsageError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
     state = _fix_densenet_keys(state)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
-    wrong = [f"{k}: file {tuple(state[k].shape)}, model {tuple(own[k].shape)}"
-             for k in own if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
-    if missing or wrong:
-        problems = ([f"{len(missing)} weights missing (first: {missing[0]})"] if missing else []) + \
-                   ([f"{len(wrong)} of another shape (first: {wrong[0]})"] if wrong else [])
-        raise UsageError(f"{path.name} does not fit this model: " + "; ".join(problems))
+    unused = sorted(k for k in state if k not in own)
+    wrong = [
+        f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in own
+        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
+    ]
+    problems = [
+        f"{what} {len(keys)} (first: {keys[0]})"
+        for what, keys in (
+            ("missing", missing),
+            ("unexpected", unused if strict else []),
+            ("wrong shape", wrong),
+        )
+        if keys
+    ]
+    if problems:
+        raise UsageError(f"{str(path)!r} does not fit this model: " + "; ".join(problems))
     model.load_state_dict({k: state[k] for k in own}, strict=True)
-    return sorted(k for k in state if k not in own)
+    return [] if strict else unused
+
+
+def load_keras_weights(model, path: str | os.PathLike) -> None:
+    """Load a Keras ``.weights.h5`` file into ``model``, the one Keras weight-file reader.
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing file (:func:`existing_weights_file`).
+    UsageError
+        For a file that is not HDF5, or whose layers do not fit ``model``.
+    """
+    import h5py
+
+    path = existing_weights_file(path)
+    if not h5py.is_hdf5(path):
+        raise UsageError(f"{str(path)!r} is not a readable Keras weights file (not HDF5)")
+    try:
+        model.load_weights(str(path))
+    except Exception as exc:  # noqa: BLE001 - Keras raises several kinds for a foreign file
+        raise UsageError(
+            f"{str(path)!r} does not fit the Keras model {model.name!r}: {exc}"
+        ) from None
 
 
 def _legacy_h5_layers(path: Path) -> dict:
@@ -235,7 +312,7 @@ def _legacy_h5_layers(path: Path) -> dict:
                     layers[layer] = [np.asarray(group[layer][n]) for n in names]
             return layers
     except (OSError, KeyError) as exc:
-        raise UsageError(f"{path.name} is not a Keras .h5 weight file: {exc}") from None
+        raise UsageError(f"{str(path)!r} is not a readable Keras weights file: {exc}") from None
 
 
 def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
@@ -245,19 +322,21 @@ def _load_keras_applications(model, arch: str, path: Path) -> list[str]:
     ours = {torch_path(layer.name): layer for layer in model.layers if layer.weights}
     unknown = sorted(set(stored) - set(names))
     if unknown:
-        raise UsageError(f"{path.name} has layers keras.applications' {arch} does not: {unknown[:3]}")
+        raise UsageError(
+            f"{str(path)!r} has layers keras.applications' {arch} does not: {unknown[:3]}"
+        )
     wanted = {names[k]: k for k in stored}
     missing = sorted(set(ours) - set(wanted))
     if missing:
         hint = " (the file has no classifier: build the model with include_top=False)" \
             if not top and any(m.startswith("classifier") for m in missing) else ""
-        raise UsageError(f"{path.name} has no weights for layer(s) {missing[:3]}{hint}")
+        raise UsageError(f"{str(path)!r} has no weights for layer(s) {missing[:3]}{hint}")
     extra = sorted(k for k, v in wanted.items() if k not in ours)
     for name, layer in ours.items():
         arrays = stored[wanted[name]]
         shapes = [tuple(w.shape) for w in layer.weights]
         if [tuple(a.shape) for a in arrays] != shapes:
-            raise UsageError(f"{path.name}: {wanted[name]} holds {[a.shape for a in arrays]}, "
+            raise UsageError(f"{str(path)!r}: {wanted[name]} holds {[a.shape for a in arrays]}, "
                              f"layer {name} needs {shapes}")
         layer.set_weights(arrays)
     return [wanted[e] for e in extra]
@@ -297,11 +376,8 @@ def load_weights(model, arch: str, *, weights="imagenet") -> list[str]:
         include_top = any(layer.name.startswith("classifier") for layer in model.layers)
     path = find_weights(arch, framework, weights=weights, include_top=include_top)
     if framework == "torch":
-        return _load_torch(model, path)
+        return load_torch_state_dict(model, path, strict=False)
     if path.name.endswith(".weights.h5"):
-        try:
-            model.load_weights(str(path))
-        except Exception as exc:  # noqa: BLE001 - Keras raises several kinds for a foreign file
-            raise UsageError(f"{path.name} does not fit the Keras model {model.name!r}: {exc}") from None
+        load_keras_weights(model, path)
         return []
     return _load_keras_applications(model, arch, path)

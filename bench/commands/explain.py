@@ -91,7 +91,7 @@ def _normalisation(mean, std, channels: int):
 
 def _load_model(args, spec, framework: str, num_classes: int):
     from cnnlab.reference import build
-    from cnnlab.reference.porting import load_keras_weights, load_torch_state_dict
+    from cnnlab.reference.weights import load_keras_weights, load_torch_state_dict
 
     model = build(args.arch, framework, num_classes, variant=args.variant)
     if framework == "torch":
