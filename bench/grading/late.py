@@ -218,7 +218,7 @@ def parse_policy(table: dict, *, due: dt.datetime | None, where: str) -> LatePol
 # --------------------------------------------------------------------- assessment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LateAssessment:
     """What a submission's lateness cost.
 
@@ -300,13 +300,16 @@ def assess(policy: LatePolicy, *, raw_score: float, max_points: float,
         raise UsageError(f"a submission time needs a UTC offset, got {submitted_at.isoformat()}")
     due = due_for(policy, extension)
     if submitted_at is None:
-        return LateAssessment(None, source, due, 0.0, 0, 0.0, raw_score, raw_score)
+        return LateAssessment(submitted_at=None, source=source, due=due, late_seconds=0.0, charged=0,
+                              penalty=0.0, raw_score=raw_score, score=raw_score)
     late = max(0.0, (submitted_at - due).total_seconds())
+    common = {"submitted_at": submitted_at, "source": source, "due": due, "late_seconds": late,
+              "raw_score": raw_score}
     if late <= policy.grace_s:
-        return LateAssessment(submitted_at, source, due, late, 0, 0.0, raw_score, raw_score)
+        return LateAssessment(**common, charged=0, penalty=0.0, score=raw_score)
     if policy.cutoff_s is not None and late > policy.cutoff_s:
-        return LateAssessment(submitted_at, source, due, late, 0, max(raw_score, 0.0),
-                              raw_score, min(raw_score, 0.0), after_cutoff=True)
+        return LateAssessment(**common, charged=0, penalty=max(raw_score, 0.0),
+                              score=min(raw_score, 0.0), after_cutoff=True)
     charged = math.ceil(late / policy.unit_s)
     per_unit = policy.penalty * max_points if policy.penalty_kind == "fraction" else policy.penalty
     nominal = charged * per_unit
@@ -314,8 +317,7 @@ def assess(policy: LatePolicy, *, raw_score: float, max_points: float,
         nominal = min(nominal, policy.cap * max_points)
     # 6 decimals, as the gradebook's partial credit: 3 x 0.1 x 100 is 30, not 30.000000000000004
     penalty = round(min(nominal, max(raw_score, 0.0)), 6)
-    return LateAssessment(submitted_at, source, due, late, charged, penalty, raw_score,
-                          round(raw_score - penalty, 6))
+    return LateAssessment(**common, charged=charged, penalty=penalty, score=round(raw_score - penalty, 6))
 
 
 # --------------------------------------------------------------------- submission times
