@@ -137,7 +137,7 @@ def pytest_collection_modifyitems(session, config, items):
         item.stash[_ITEM] = {"number": str(number), "points": _points(item),
                              "visibility": _visibility(item),
                              "graded": item.get_closest_marker("points") is not None}
-    if state.job.public_only:
+    if state.given and state.job.public_only:
         keep = [i for i in items if i.stash[_ITEM]["visibility"] == "visible"]
         dropped = [i for i in items if i.stash[_ITEM]["visibility"] != "visible"]
         if dropped:
@@ -153,11 +153,22 @@ class _Session:
 
     def __init__(self, config):
         self.config = config
-        self.job = _job(config)
+        # a pytest session without cnnlab's options reads its job only when a test asks for the
+        # student: the plugin is loaded in every session, and the job imports the grading package
+        self.given = any(config.getoption(flag, None) is not None
+                         for flag in ("--cnnlab-job", *_BY_HAND))
+        self._job = _job(config) if self.given else None
         self.workers: dict = {}
         self.records: list = []  # TestResult, one per graded test
         self.leaderboard = None  # a bench.grading.leaderboard.Recorder, once a test asks for it
         self.started = time.perf_counter()
+
+    @property
+    def job(self):
+        """This session's :class:`~cnnlab.bench.grading.records.GradingJob`."""
+        if self._job is None:
+            self._job = _job(self.config)
+        return self._job
 
     def recorder(self, test_path: Path):
         """The submission's leaderboard recorder, for the metrics its assignment declares."""
@@ -473,7 +484,7 @@ def pytest_sessionfinish(session, exitstatus):
     summary = state.summary()
     state.close()
     summary["cpu_s"] = _cpu_seconds()  # after close: the workers are reaped and counted
-    if state.job.results:
+    if state.given and state.job.results:
         from cnnlab.bench.grading.records import RESULTS_SCHEMA
 
         payload = {"schema": RESULTS_SCHEMA, "records": [r.to_json(schema=False) for r in state.records],
