@@ -126,7 +126,9 @@ def run(args) -> int:
     path = Path(args.output) if args.output else out / f"grades-{args.format}.csv"
     lms.write(entries, args.format, path, column=args.column or assignment, points_possible=points)
     unknown = [e["student"] for e in entries if roster and e["student"] not in {p["student"] for p in roster}]
-    print(f"wrote {path} ({len(entries)} students, {args.format}, {assignment} out of {points:g})")
+    penalised = sum(1 for e in entries if (e.get("penalty") or 0) > 0)
+    late = f"; {penalised} after a late penalty" if penalised else ""
+    print(f"wrote {path} ({len(entries)} students, {args.format}, {assignment} out of {points:g}{late})")
     if unknown:
         print(f"warning: not on the roster (no LMS id): {', '.join(unknown)}", file=sys.stderr)
     return 0

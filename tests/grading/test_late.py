@@ -521,7 +521,9 @@ def test_a_graded_class_keeps_the_penalty_and_a_regrade_keeps_it_too(tmp_path, c
     assert (ada["raw_score"], ada["penalty"], ada["score"], ada["submitted_at"]) == \
         (100, 30, 70, "2030-07-03T02:59:00+00:00")
 
+    capsys.readouterr()
     assert main(["export-grades", str(out), "--format", "csv", "--output", str(tmp_path / "e.csv")]) == 0
+    assert "(3 students, csv, hw out of 100; 2 after a late penalty)" in capsys.readouterr().out
     with open(tmp_path / "e.csv", newline="") as fh:
         exported = {row["student"]: row for row in csv.DictReader(fh)}
     assert [(exported[s]["score"], exported[s]["raw_score"], exported[s]["late_penalty"]) for s in ("ada", "cy")] \
