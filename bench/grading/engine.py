@@ -288,7 +288,8 @@ def _check(assignment, submissions_dir, out, *, jobs, roster, public_only, regra
         layers=tuple(layers) if layers is not None else None, grader_memory_mib=grader_memory_mib,
         progress=progress, write_reports=write_reports, published=published, now=now,
         backend=backend,
-        lateness=late.Lateness.for_class(spec.late, submissions_dir=submissions_dir, roster=roster))
+        lateness=late.Lateness.for_class(spec.late, submissions_dir=submissions_dir, roster=roster,
+                                         files=spec.files))
 
 
 def _find_submissions(spec, submissions_dir, regrade) -> list:

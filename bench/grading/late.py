@@ -360,9 +360,13 @@ def _rows(path: Path, what: str):
                 yield line, row, key, columns
 
 
-def read_submission_times(submissions_dir: str | Path) -> dict[str, SubmissionTime]:
+def read_submission_times(submissions_dir: str | Path, *, files: tuple[str, ...] = ()) -> dict[str, SubmissionTime]:
     """student -> time from the ``submitted_at`` column of ``SUBMISSIONS/submissions.csv``;
     empty where there is no such file. Rows with an empty ``submitted_at`` are left out.
+
+    Where ``SUBMISSIONS`` is itself one submission (it holds one of the assignment's ``files``),
+    its ``submissions.csv`` is the student's own file and is not read: a student must not be
+    able to state their own submission time.
 
     Raises
     ------
@@ -370,10 +374,10 @@ def read_submission_times(submissions_dir: str | Path) -> dict[str, SubmissionTi
         For a file without a student or ``submitted_at`` column, a time without a UTC offset or
         that is not a time, or a student listed twice (the message names the line).
     """
-    from .submissions import student_id
+    from .submissions import is_submission_folder, student_id
 
     path = Path(submissions_dir) / SUBMISSIONS_CSV
-    if not path.is_file():
+    if not path.is_file() or (files and is_submission_folder(Path(submissions_dir), files)):
         return {}
     times: dict[str, SubmissionTime] = {}
     for line, row, key, columns in _rows(path, "submission times"):
@@ -509,8 +513,9 @@ class Lateness:
 
     @classmethod
     def for_class(cls, policy: LatePolicy | None, *, submissions_dir: str | Path,
-                  roster: str | Path | None = None) -> Lateness | None:
-        """The run's :class:`Lateness`, or None without a policy.
+                  roster: str | Path | None = None, files: tuple[str, ...] = ()) -> Lateness | None:
+        """The run's :class:`Lateness`, or None without a policy. ``files``: the assignment's,
+        to recognise a single submission folder (see :func:`read_submission_times`).
 
         Raises
         ------
@@ -520,7 +525,7 @@ class Lateness:
         """
         if policy is None:
             return None
-        return cls(policy, read_submission_times(submissions_dir),
+        return cls(policy, read_submission_times(submissions_dir, files=files),
                    read_extensions(roster) if roster else NO_EXTENSIONS)
 
     def time_of(self, submission, *, digest: str | None = None,

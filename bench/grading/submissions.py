@@ -68,7 +68,7 @@ def student_id(name: str) -> str:
     return safe[:100] or "submission"
 
 
-def _is_submission_folder(folder: Path, files: tuple[str, ...]) -> bool:
+def is_submission_folder(folder: Path, files: tuple[str, ...]) -> bool:
     """A folder holding an assignment file (``metrics.py``) or its notebook (``metrics.ipynb``)."""
     return any((folder / f).is_file() or (folder / f).with_suffix(".ipynb").is_file() for f in files)
 
@@ -104,7 +104,7 @@ def discover(submissions: str | Path, files: tuple[str, ...]) -> list[Submission
     if not root.is_dir():
         raise UsageError(f"submissions must be a folder, got {str(submissions)!r}")
     root = root.resolve()
-    if _is_submission_folder(root, files):
+    if is_submission_folder(root, files):
         return [Submission(student_id(root.name), root, "folder")]
     entries: list[tuple[str, Path, str]] = []
     for entry in sorted(root.iterdir()):

@@ -248,6 +248,19 @@ def test_a_submissions_csv_comes_first(tmp_path):
     assert late.read_submission_times(tmp_path / "nowhere") == {}
 
 
+def test_a_single_submission_cannot_state_its_own_time(tmp_path):
+    folder = tmp_path / "work"  # graded as one submission (as the Gradescope autograder does)
+    folder.mkdir()
+    (folder / "m.py").write_text("x = 1\n")
+    (folder / "submissions.csv").write_text("student,submitted_at\nwork,2000-01-01T00:00:00Z\n")
+    os.utime(folder / "m.py", (at(HOUR).timestamp(), at(HOUR).timestamp()))
+    assert late.read_submission_times(folder, files=("m.py",)) == {}
+    run = late.Lateness.for_class(POLICY, submissions_dir=folder, files=("m.py",))
+    (sub,) = submissions.discover(folder, ("m.py",))
+    assert run.fields(sub, raw_score=80, max_points=100)["submitted_from"] == "file times"
+    assert run.fields(sub, raw_score=80, max_points=100)["penalty"] == 10  # an hour late: one day
+
+
 @pytest.mark.parametrize("text, message", [
     ("student,submitted_at\nada,2030-07-01 01:00\n",
      r"submissions.csv, line 2: has no UTC offset: '2030-07-01 01:00'; write an ISO 8601 time"),
