@@ -46,8 +46,10 @@ loaded one layer at a time straight into the reference's tensors.
 
 from __future__ import annotations
 
+import itertools
 import math
 import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -581,7 +583,7 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
         if not ok:
             if not diverged:  # what the replay of the first difference needs
                 snapshot.update(r=r, index=index, before=last["layer"], start=last["out"],
-                                ops=list(last["ops"]), r_in=inputs[0])
+                                ops=list(last["ops"]), r_in=inputs[0], got=got)
             diverged.append((r, index, diff))
         last.update(layer=(r, index), out=out, ops=[])
 
@@ -735,9 +737,6 @@ def _explain(snap: dict, layers, framework: str, fingerprint_ok) -> str | None:
     layer that agreed and the first that did not, with alternatives; None when no alternative
     reproduces the student's recorded output (or the operations in between do not form a chain,
     as at a residual addition)."""
-    import itertools
-    import time
-
     import torch
 
     r, index, start, ops, r_in = snap["r"], snap["index"], snap["start"], snap["ops"], snap["r_in"]
@@ -764,7 +763,7 @@ def _explain(snap: dict, layers, framework: str, fingerprint_ok) -> str | None:
                 return None  # not a chain (a residual addition, a concatenation): nothing to replay
         except RuntimeError:
             return None
-        own = _own_layer(r, module, r_in, index, fingerprint_ok, framework)
+        own = _own_layer(r, module, r_in, index, fingerprint_ok, framework, snap["got"])
     if own:
         return f"your {yours} (our {r.name!r}) {own}"
     if before is None and not ops:
@@ -793,7 +792,7 @@ def _explain(snap: dict, layers, framework: str, fingerprint_ok) -> str | None:
     return None
 
 
-def _own_layer(r, module, x, index, fingerprint_ok, framework) -> str | None:
+def _own_layer(r, module, x, index, fingerprint_ok, framework, got) -> str | None:
     """What the first differing layer itself does otherwise: a convolution's padding or stride,
     or the order a dense layer reads a flattened map in."""
     import torch
@@ -801,7 +800,7 @@ def _own_layer(r, module, x, index, fingerprint_ok, framework) -> str | None:
 
     if r.kind == "conv" and type(module).__name__ == "Conv2d":
         k, s, p = _single(module.kernel_size), _single(module.stride), _single(module.padding)
-        if None in (k, s, p) or x.dim() != 4:
+        if None in (k, s, p) or x.dim() != 4 or got is None or len(got) != 3:
             return None
         tries = 0
         for stride in dict.fromkeys((s, 1, 2, 3, 4)):
@@ -809,9 +808,8 @@ def _own_layer(r, module, x, index, fingerprint_ok, framework) -> str | None:
                 for high in range(k):
                     if (low, high, stride) == (p, p, s) or tries >= 40:
                         continue
-                    sides = [(n + low + high - k) // stride + 1 for n in x.shape[2:]]
-                    if min(sides) < 1:
-                        continue
+                    if [(n + low + high - k) // stride + 1 for n in x.shape[2:]] != list(got[1:]):
+                        continue  # another output size than the student's layer recorded
                     tries += 1
                     out = F.conv2d(F.pad(x, (low, high, low, high)), module.weight, module.bias, stride=stride,
                                    dilation=module.dilation, groups=module.groups)

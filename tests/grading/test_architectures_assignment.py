@@ -200,7 +200,9 @@ def test_correct_submission_earns_everything(graded_class):
 @pytest.mark.parametrize("student, expected, messages", [
     # conv1 without padding: (224 - 11) // 4 + 1 = 54, not (224 + 4 - 11) // 4 + 1 = 55
     ("alexnet_no_padding", {"test_architecture[alexnet-torch]": PER_ARCH * (SHARE["params"] + SHARE["output"])},
-     ["our layer 'features.0' gives (96, 55, 55); your '0' gives (96, 54, 54)"]),
+     ["our layer 'features.0' gives (96, 55, 55); your '0' gives (96, 54, 54)",
+      "your '0' (our 'features.0') pads 0 on every side with stride 4; the reference's pads 2 on every "
+      "side with stride 4"]),
     # fc6 reads 9,216 values; a 6,400-input layer has (9,216 - 6,400) x 4,096 weights too few
     ("wrong_fc6_input", {"test_architecture[alexnet-torch]": 0},
      ["kernel 4096x9216", "kernel 4096x6400", f"{58_322_314 - 2816 * 4096:,} parameters",
@@ -209,10 +211,20 @@ def test_correct_submission_earns_everything(graded_class):
     # names only the failed parts (issue 19: no text a student's model could steer)
     ("resnet_no_projection", {"test_architecture[resnet18-torch]": PER_ARCH * SHARE["output"]},
      ["3 of 4 parts failed\n- params: wrong result\n- layers: wrong result\n- function: wrong result"]),
-    # H, W, C flatten in torch: everything right but the function, which breaks at fc6
+    # H, W, C flatten in torch: everything right but the function, which breaks at fc6 (issue 14:
+    # not an equivalent layout in torch, and the feedback names the flatten order)
     ("keras_flatten_order", {"test_architecture[lenet5-torch]": PER_ARCH * (1 - SHARE["function"]),
                              "test_architecture[alexnet-torch]": PER_ARCH * (1 - SHARE["function"])},
-     ["the first layer that differs is our 'classifier.0'", "the first layer that differs is our 'classifier.1'"]),
+     ["your '7' (our 'classifier.0') reads the maps flattened in H, W, C order (Keras' order)",
+      "your '15' (our 'classifier.1') reads the maps flattened in H, W, C order (Keras' order)"]),
+    # the lecture's LeNet-5 (ReLU, max pooling) against the default layout (tanh, average pooling):
+    # the same layers and count, another function, named by operation (issue 14)
+    ("lenet_relu_max", {"test_architecture[lenet5-torch]": PER_ARCH * (1 - SHARE["function"]),
+                        "test_architecture[lenet5-keras]": PER_ARCH * (1 - SHARE["function"])},
+     ["after our 'features.0' (your 'conv1') the reference applies tanh then 2x2 average pooling; "
+      "yours applies ReLU then 2x2 max pooling",
+      "after our 'features.0' (your 'conv2d') the reference applies tanh then 2x2 average pooling; "
+      "yours applies ReLU then 2x2 max pooling"]),
     ("bn_epsilon", {"test_architecture[resnet18-keras]": PER_ARCH * (1 - SHARE["function"])},
      ["1 of 4 parts failed\n- function: wrong result"]),
 ])
@@ -228,6 +240,19 @@ def test_common_mistakes_lose_exactly_what_they_break(graded_class, student, exp
     for message in messages:
         assert message in text
     assert record["leaderboard"] == []  # no verified LeNet-5 (torch), no leaderboard entry
+
+
+@pytest.mark.parametrize("student, earned", [
+    # a Keras model that permutes to channels first before Flatten: an equivalent layout (issue 14)
+    ("keras_channels_first_flatten", ("test_architecture[lenet5-keras]", "test_architecture[alexnet-keras]")),
+    # a torch module with named layers and functional calls, a subclassed keras.Model
+    ("lenet_subclassed", ("test_architecture[lenet5-torch]", "test_architecture[lenet5-keras]")),
+])
+def test_equivalent_layouts_and_styles_earn_everything(graded_class, student, earned):
+    tests, record = _tests(graded_class, student)
+    for name in CI_TESTS:
+        assert tests[name]["points"] == (PER_ARCH if name in earned else 0), (name, tests[name]["message"])
+    assert record["score"] == PER_ARCH * len(earned)
 
 
 def test_hard_coded_counts_earn_nothing_for_the_count(graded_class):
@@ -261,7 +286,9 @@ def test_teams_and_leaderboard_of_the_class(graded_class):
     teams = {t["team"]: t for t in graded_class["teams"]}
     first = teams["convolutionists"]
     assert (first["submitted_by"], first["score"], first["status"]) == ("correct", 60, "graded")
-    assert [m["name"] for m in first["members"]] == ["Ada Lovelace", "Grace Hopper"]  # the roster's order
+    # the roster's order; Margaret Hamilton's LeNet-5 scores less than Ada Lovelace's whole submission
+    assert [m["name"] for m in first["members"]] == ["Ada Lovelace", "Grace Hopper", "Margaret Hamilton"]
+    assert first["also"] == ["lenet_subclassed"]
     fakers = teams["fakers"]  # two members submitted: the better one counts, the other is named
     assert (fakers["submitted_by"], fakers["also"]) == ("fake_counts", ["fake_output"])
     assert teams["latecomers"]["status"] == "missing"
@@ -300,7 +327,7 @@ def test_the_switch_allows_a_model_zoo(tmp_path, monkeypatch):
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("solution", "__pycache__"))
     toml = copy / "assignment.toml"
     toml.write_text(toml.read_text().replace("forbid_model_zoo = true", "forbid_model_zoo = false"))
-    assert load_assignment(copy).options == {"forbid_model_zoo": False}
+    assert load_assignment(copy).options == {"forbid_model_zoo": False, "variants": {"lenet5": "default"}}
     (tmp_path / "subs" / "zoo").mkdir(parents=True)
     (tmp_path / "subs" / "zoo" / "architectures.py").write_text(ZOO)
     monkeypatch.setenv("CNNLAB_ARCHITECTURES", "alexnet,resnet18")
@@ -312,6 +339,43 @@ def test_the_switch_allows_a_model_zoo(tmp_path, monkeypatch):
     assert alexnet["points"] == pytest.approx(PER_ARCH * SHARE["output"])
     assert "conv (bias 96, kernel 96x3x11x11)" in alexnet["message"] and "kernel 64x3x11x11" in alexnet["message"]
     assert "architectures.py:7 uses torchvision.models (allowed here, reported only)" in tests["test_model_zoo"]["message"]
+
+
+def test_a_course_that_teaches_relu_and_max_pooling_grades_that_lenet_as_correct(tmp_path, monkeypatch):
+    """``[options] variants = { lenet5 = "relu_max" }``: the lecture's LeNet-5, which loses the
+    function against the default layout, earns full marks (issue 14)."""
+    copy = tmp_path / "architectures"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("solution", "__pycache__"))
+    toml = copy / "assignment.toml"
+    toml.write_text(toml.read_text().replace('variants = { lenet5 = "default" }', 'variants = { lenet5 = "relu_max" }'))
+    assert load_assignment(copy).options["variants"] == {"lenet5": "relu_max"}
+    shutil.copytree(EXAMPLES / "lenet_relu_max", tmp_path / "subs" / "lenet_relu_max")
+    monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5")
+    summary = grade(copy, tmp_path / "subs", tmp_path / "out", jobs=1)
+    tests = {t["test"]: t for t in summary.records[0]["tests"]}
+    for framework in models.FRAMEWORKS:
+        assert tests[f"test_architecture[lenet5-{framework}]"]["points"] == PER_ARCH, tests
+    # its trained LeNet-5 now fits the reference: the leaderboard has it
+    assert {e["name"] for e in summary.records[0]["leaderboard"]} == {"digits accuracy", "images/s"}
+
+
+def test_an_unknown_variant_is_a_usage_error_naming_the_choices(tmp_path):
+    copy = tmp_path / "architectures"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("solution", "__pycache__"))
+    toml = copy / "assignment.toml"
+    toml.write_text(toml.read_text().replace('lenet5 = "default"', 'lenet5 = "relu_avg"'))
+    with pytest.raises(pytest.UsageError, match="valid variants: default, relu_max"):
+        _module(copy / "tests" / "conftest.py", "architectures_conftest_bad_variant")
+
+
+def test_the_readme_table_is_the_catalogs_for_the_chosen_variants():
+    """README.md's table is ``readme_table`` of assignment.toml's variants: its parameter counts are
+    the catalog's (paper arithmetic for LeNet-5, torchvision 0.29 for the others)."""
+    conftest = _module(ROOT / "tests" / "conftest.py", "architectures_conftest_table")
+    table = conftest.readme_table(conftest.VARIANTS)
+    assert table in (ROOT / "README.md").read_text(), f"README.md's table should be:\n{table}"
+    relu_max = conftest.readme_table({"lenet5": "relu_max"}).splitlines()[2]
+    assert "conv 6 5×5, ReLU, 2×2 max pool" in relu_max and relu_max.endswith("| 61,706 (10 classes) |")
 
 
 # ------------------------------------------------------------------------------ the assignment

@@ -10,6 +10,10 @@ are graded, and ``CNNLAB_NUM_CLASSES`` (default 1000) sets the classifier width 
 LeNet-5 (always 10); cnnlab's own CI grades lenet5, alexnet and resnet18 with 10 classes.
 ``CNNLAB_FRAMEWORKS`` (comma-separated, default both) limits the frameworks: ``cnnlab demo`` on a
 torch-only install grades the torch half, out of the torch half's points.
+
+Variants: ``[options] variants`` in ``assignment.toml`` picks the catalog variant each architecture
+is graded against (``lenet5 = "relu_max"``: ReLU and max pooling, as several courses teach it);
+the table of ``README.md`` is :func:`readme_table` of that choice (a test of cnnlab checks it).
 """
 
 import os
@@ -19,12 +23,55 @@ import numpy as np
 import pytest
 
 from cnnlab.bench.grading import load_assignment, models
+from cnnlab.errors import UsageError
 
 ASSIGNMENT = load_assignment(Path(__file__).resolve().parents[1])
 FIXTURES = ASSIGNMENT.root / "fixtures"
 MODULE = "architectures"
 # A criterion's share of an architecture's points: function is the strongest evidence.
 WEIGHTS = {"params": 1, "output": 1, "layers": 1, "function": 2}
+try:
+    VARIANTS = models.check_variants(ASSIGNMENT.options.get("variants"))
+except UsageError as exc:
+    raise pytest.UsageError(f"{ASSIGNMENT.root / 'assignment.toml'} [options] {exc}") from None
+
+# What README.md's table says of each architecture's layers, per catalog variant.
+LAYERS = {
+    ("lenet5", "default"): "conv 6 5×5, tanh, 2×2 average pool; conv 16 5×5, tanh, 2×2 average pool; "
+                           "flatten; dense 120, tanh; dense 84, tanh; dense `num_classes`",
+    ("lenet5", "relu_max"): "conv 6 5×5, ReLU, 2×2 max pool; conv 16 5×5, ReLU, 2×2 max pool; flatten; "
+                            "dense 120, ReLU; dense 84, ReLU; dense `num_classes`",
+    ("alexnet", "default"): "conv 96 11×11 stride 4 padding 2, ReLU, 3×3/2 max pool; conv 256 5×5 padding 2, "
+                            "ReLU, 3×3/2 max pool; conv 384, 384, 256 3×3 padding 1, each with ReLU; 3×3/2 "
+                            "max pool; flatten (6×6×256 = 9,216); dropout 0.5, dense 4096, ReLU; dropout "
+                            "0.5, dense 4096, ReLU; dense `num_classes`",
+    ("vgg16", "default"): "3×3 convolutions, padding 1, each with ReLU: 64, 64, pool, 128, 128, pool, 256 ×3, "
+                          "pool, 512 ×3, pool, 512 ×3, pool (2×2/2 max pools); flatten (7×7×512 = 25,088); "
+                          "dense 4096, ReLU, dropout 0.5; dense 4096, ReLU, dropout 0.5; dense `num_classes`",
+    ("resnet18", "default"): "conv 64 7×7 stride 2 padding 3 (no bias), BatchNorm, ReLU, 3×3/2 max pool "
+                             "padding 1; four stages of 2 basic blocks (widths 64, 128, 256, 512; the first "
+                             "block of stages 2-4 has stride 2); global average pool; dense `num_classes`",
+    ("resnet50", "default"): "the same stem; stages of 3, 4, 6, 3 bottleneck blocks (widths 64, 128, 256, "
+                             "512, expansion 4); global average pool; dense `num_classes`",
+}
+
+
+def readme_table(variants: dict) -> str:
+    """The README's table of architectures for the chosen ``variants``: the layers asked for and
+    the catalog's parameter count of each (for its default classes: LeNet-5 10, the others 1000)."""
+    from cnnlab.reference.catalog import get
+
+    rows = ["| `arch` | input | layers (each convolution and dense layer has a bias unless said otherwise) "
+            "| parameters |", "|---|---|---|---|"]
+    for arch in models.ARCHS:
+        spec, variant = get(arch), variants.get(arch, "default")
+        if (arch, variant) not in LAYERS:
+            raise UsageError(f"the README has no description of {arch} variant {variant!r}; described: "
+                             f"{', '.join(v for a, v in LAYERS if a == arch)}")
+        size = "×".join(map(str, (*spec.input_size, spec.in_channels)))
+        count = f"{spec.variant(variant).params.value:,}" + (" (10 classes)" if spec.num_classes == 10 else "")
+        rows.append(f"| `{arch}` | {size} | {LAYERS[arch, variant]} | {count} |")
+    return "\n".join(rows)
 
 
 def _listed(variable: str, valid: tuple[str, ...]) -> list[str]:
@@ -82,7 +129,8 @@ def graded_model(student):
         if not isinstance(result, dict):
             raise AssertionError("the worker sent no model report")
         verdict = models.judge(result, arch=arch, framework=framework, num_classes=num_classes(arch),
-                               x_nchw=x_nchw, seed=seed, load_array=student.load_array)
+                               x_nchw=x_nchw, seed=seed, load_array=student.load_array,
+                               variant=VARIANTS[arch])
         if verdict.zoo and forbidden:  # what the imports did not show, the model's classes did
             verdict.fail_all(f"a ready-made model is not allowed in this assignment ({verdict.zoo[0]})")
         return verdict
@@ -110,8 +158,14 @@ def graded(graded_model, credit):
 
 @pytest.fixture(scope="session")
 def assignment():
-    """The assignment (its ``options`` hold ``forbid_model_zoo``)."""
+    """The assignment (its ``options`` hold ``forbid_model_zoo`` and ``variants``)."""
     return ASSIGNMENT
+
+
+@pytest.fixture(scope="session")
+def variants():
+    """``{arch: catalog variant}`` the architectures are graded against."""
+    return VARIANTS
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ def test_model_zoo(student, assignment):
 
 @pytest.mark.points(0)
 @pytest.mark.parametrize("arch", ["lenet5"])
-def test_leaderboard(arch, student, digits, leaderboard):
+def test_leaderboard(arch, student, digits, leaderboard, variants):
     """Your LeNet-5 (torch) after the fixed recipe, run in your sandbox from weights that are yours
     (trained elsewhere, they count too): accuracy on held-out digits and images per second, both
     measured by the grader. It ranks the model you hand in, not the recipe alone."""
@@ -38,7 +38,8 @@ def test_leaderboard(arch, student, digits, leaderboard):
     result = student.call("model_export.train", "architectures", arch, "torch", 10, x_train, y_train, 2024)
     try:
         model = models.trained_reference(result, arch=arch, framework="torch", num_classes=10,
-                                         input_shape=x_test[:1].shape, load_array=student.load_array)
+                                         input_shape=x_test[:1].shape, load_array=student.load_array,
+                                         variant=variants[arch])
     except ValueError as exc:
         raise AssertionError(f"your trained LeNet-5 does not fit the reference: {exc}") from None
     started = time.perf_counter()
