@@ -48,6 +48,17 @@ def test_every_field_is_documented_once_in_the_class(job, name):
     assert (missing, unknown) == ([], [])
 
 
+def test_the_grade_job_is_the_grading_engines_records_and_producer():
+    from cnnlab.bench import grading
+    from cnnlab.bench.grading import records
+    from cnnlab.bench.jobs import grade
+
+    assert grade.run is grading.grade and grade.SCHEMA_VERSION == records.SCHEMA_VERSION
+    for cls in (grade.SubmissionResult, grade.TestResult):
+        assert cls.__dataclass_params__.frozen
+        assert cls.schema().endswith(f"/{records.SCHEMA_VERSION}")
+
+
 def test_every_record_has_a_generated_table_and_the_tables_are_current():
     pages = docs_fields.pages(ROOT / "docs")
     text = "".join(p.read_text(encoding="utf-8") for p in pages)

@@ -5,6 +5,6 @@ A command in :mod:`cnnlab.bench.commands` parses its arguments, calls its job on
 records to a renderer in :mod:`cnnlab.reports`. Adding a field to a command's JSON is an edit of
 its job module: the field, its line in the class's ``Attributes`` and the value the producer
 gives it; the field tables in ``docs/`` are generated from those classes
-(``python -m cnnlab.bench.jobs.fields --write``). The grading record is
-:mod:`cnnlab.bench.grading.records`.
+(``python -m cnnlab.bench.jobs.fields --write``). The ``grade`` job's records and producer are
+the grading engine's; :mod:`.grade` re-exports them.
 """
