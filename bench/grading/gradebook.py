@@ -43,7 +43,7 @@ def _column(name: str, kind: type, optional: bool, default) -> str:
     if name in _KEYS:
         return f"{declaration} {_KEYS[name]}"
     if isinstance(default, (str, int, float)) and not optional:
-        literal = "'" + default.replace("'", "''") + "'" if isinstance(default, str) else repr(default)
+        literal = "'" + default.replace("'", "''") + "'" if isinstance(default, str) else repr(+default)
         return f"{declaration} NOT NULL DEFAULT {literal}"
     return declaration if optional or default is not dataclasses.MISSING else f"{declaration} NOT NULL"
 

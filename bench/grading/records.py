@@ -20,6 +20,7 @@ Importing this module imports only the standard library.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -38,13 +39,14 @@ RESULTS_SCHEMA = f"cnnlab.grading.results/{SCHEMA_VERSION}"
 """The ``schema`` of the results file a grader child writes (its tests and sandbox figures)."""
 
 
+@functools.cache
 def field_types(cls) -> dict[str, tuple[type, bool]]:
     """Field name -> ``(base type, may be None)`` of a record class, in field order.
 
     ``int | None`` gives ``(int, True)``, ``tuple[str, ...]`` gives ``(tuple, False)``. The
     gradebook picks each column's SQL type from it.
     """
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kinds = {}
     for f in dataclasses.fields(cls):
         hint, optional = hints[f.name], False
@@ -53,6 +55,13 @@ def field_types(cls) -> dict[str, tuple[type, bool]]:
             hint, optional = rest[0], len(rest) < len(typing.get_args(hint))
         kinds[f.name] = (typing.get_origin(hint) or hint, optional)
     return kinds
+
+
+@functools.cache
+def _hints(cls) -> dict[str, Any]:
+    """Field name -> resolved type annotation, in field order (the classes are frozen, so once)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
 def _encode(value):
@@ -119,8 +128,8 @@ class _Record:
         if given != cls.schema():
             raise UsageError(f"{cls.__name__}: schema {given!r} is not the one this cnnlab reads "
                              f"({cls.schema()!r}); read it with the cnnlab version that wrote it")
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
+        hints = _hints(cls)
+        names = list(hints)
         unknown = sorted(set(data) - set(names) - {"schema"})
         if unknown:
             raise UsageError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}; "
