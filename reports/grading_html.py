@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from .grading import late_cell, long_duration, was_late
+from .grading_late import late_cell, long_duration, was_late
 from .grading_stats import class_stats, fmt, short_name, test_names
 
 esc = html.escape

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.errors import UsageError
-from cnnlab.reports.grading import long_duration as duration_text
+from cnnlab.reports.grading_late import long_duration as duration_text
 
 SUBMISSIONS_CSV = "submissions.csv"  # in the submissions folder
 SOURCES = ("submissions.csv", "zip entry times", "file times")
