@@ -168,3 +168,43 @@ def test_variants_are_checked_against_the_catalog():
         models.check_variants({"lenet5": "relu_avg"})
     with pytest.raises(ValueError, match="lenet5, alexnet, vgg16, resnet18, resnet50"):
         models.check_variants({"lenet": "relu_max"})
+
+
+def keras_resnet18(*, stem_same):
+    """ResNet-18 in Keras as the README asks (epsilon 1e-5, symmetric padding), except that the
+    stem may use ``padding="same"``: at stride 2 on 224 it pads 2 above and 3 below (TensorFlow's
+    rule: total (112 - 1) * 2 + 7 - 224 = 5, the extra row at the bottom), torch pads 3 and 3, and
+    both give 112 x 112."""
+    import keras
+    from keras import layers
+
+    def conv_bn(x, filters, kernel, stride=1, same=False):
+        if kernel > 1 and not same:
+            x = layers.ZeroPadding2D(kernel // 2)(x)
+        x = layers.Conv2D(filters, kernel, strides=stride, use_bias=False, padding="same" if same else "valid")(x)
+        return layers.BatchNormalization(epsilon=1e-5)(x)
+
+    def build(arch, framework, num_classes=10):
+        x = inputs = keras.Input((224, 224, 3))
+        x = layers.ReLU()(conv_bn(x, 64, 7, 2, same=stem_same))
+        x = layers.MaxPooling2D(3, 2)(layers.ZeroPadding2D(1)(x))
+        for stage, width in enumerate((64, 128, 256, 512)):
+            for i in range(2):
+                stride = 2 if stage and i == 0 else 1
+                skip = x if stride == 1 and x.shape[-1] == width else conv_bn(x, width, 1, stride)
+                y = conv_bn(layers.ReLU()(conv_bn(x, width, 3, stride)), width, 3)
+                x = layers.ReLU()(layers.Add()([y, skip]))
+        x = layers.GlobalAveragePooling2D()(x)
+        return keras.Model(inputs, layers.Dense(num_classes)(x))
+
+    return build
+
+
+def test_keras_same_padding_at_stride_2_is_named(tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    verdict = judged(keras_resnet18(stem_same=True), "keras", tmp_path, monkeypatch, arch="resnet18")
+    assert passed(verdict) == ALL_BUT_FUNCTION  # every shape is right: only the values shift
+    assert ("(our 'conv1') pads 2 at the top and left, 3 at the bottom and right (as Keras' "
+            "padding=\"same\" does at stride 2) with stride 2; the reference's pads 3 on every side "
+            "with stride 2") in verdict.checks["function"].message
+    assert passed(judged(keras_resnet18(stem_same=False), "keras", tmp_path, monkeypatch, arch="resnet18")) == ALL
