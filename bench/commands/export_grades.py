@@ -11,7 +11,6 @@ The scores come from the run's gradebook (``gradebook.db`` in the ``--out`` fold
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -34,33 +33,25 @@ def configure(parser) -> None:
 
 
 def read_lms_roster(path: str | Path) -> list[dict]:
-    """The roster's rows (lower-case columns) with ``student`` (cnnlab's id, as the gradebook has
-    it) and ``canvas_id`` (Canvas's ``ID``: a ``canvas_id`` column, or ``id`` where another column
-    names the student).
+    """The roster's rows with ``student`` (cnnlab's id, as the gradebook has it), ``name`` and the
+    LMS identifiers; ``canvas_id`` (Canvas's ``ID``) is a ``canvas_id`` column, or ``id`` where
+    another column names the student.
 
     Raises
     ------
     ValueError
-        For a missing file or one without an id column.
+        For a missing file, one without an id column, or a student listed twice.
     """
-    from cnnlab.bench.grading.roster import ID_COLUMNS, read_roster
-    from cnnlab.bench.grading.submissions import student_id
+    from cnnlab.bench.grading.roster import read_roster
     from cnnlab.reports.lms import IDENTIFIERS
 
-    read_roster(path)  # checks the file, the id column and duplicates, with one-line errors
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        columns = [(c or "").strip().lower() for c in reader.fieldnames or []]
-        key = next(c for c in ID_COLUMNS if c in columns)
-        entries = []
-        for row in reader:
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            if not row.get(key):
-                continue
-            entry = {k: row.get(k, "") for k in IDENTIFIERS}
-            if not entry["canvas_id"] and key != "id":
-                entry["canvas_id"] = row.get("id", "")
-            entries.append({"student": student_id(row[key]), "name": row.get("name", ""), **entry})
+    roster = read_roster(path)
+    entries = []
+    for member in roster.members:
+        entry = {k: member.columns.get(k, "") for k in IDENTIFIERS}
+        if not entry["canvas_id"] and roster.id_column != "id":
+            entry["canvas_id"] = member.columns.get("id", "")
+        entries.append({"student": member.student, "name": member.name, **entry})
     return entries
 
 

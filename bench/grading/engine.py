@@ -281,8 +281,9 @@ def _check(assignment, submissions_dir, out, *, jobs, roster, public_only, regra
     limits = dict(limits or {})
     effective = spec.limits.replace(**limits)  # validates the names and values
     found = _find_submissions(spec, submissions_dir, regrade)
+    roster = read_roster(roster) if roster else None
     return _Request(
-        spec=spec, found=found, roster=read_roster(roster) if roster else None, out=Path(out),
+        spec=spec, found=found, roster=roster, out=Path(out),
         out_dir=_out_folder(out), jobs=jobs, public_only=public_only, regrade=tuple(regrade),
         isolation=isolation, resolved=resolved, limits=limits, effective=effective,
         layers=tuple(layers) if layers is not None else None, grader_memory_mib=grader_memory_mib,

@@ -37,7 +37,6 @@ under the team's name gets the largest extension of its members.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import re
@@ -339,27 +338,6 @@ class SubmissionTime:
     source: str = ""
 
 
-def _id_column(columns: list[str]) -> str | None:
-    from .roster import ID_COLUMNS
-
-    return next((c for c in ID_COLUMNS if c in columns), None)
-
-
-def _rows(path: Path, what: str):
-    """(line, lower-cased row, id column) of a CSV file."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        columns = [(c or "").strip().lower() for c in reader.fieldnames or []]
-        key = _id_column(columns)
-        if key is None:
-            raise UsageError(f"{what} {path.name}: needs a 'student' (or 'id', 'student_id') column; "
-                             f"found {columns}")
-        for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            if row.get(key):
-                yield line, row, key, columns
-
-
 def read_submission_times(submissions_dir: str | Path, *, files: tuple[str, ...] = ()) -> dict[str, SubmissionTime]:
     """student -> time from the ``submitted_at`` column of ``SUBMISSIONS/submissions.csv``;
     empty where there is no such file. Rows with an empty ``submitted_at`` are left out.
@@ -374,22 +352,22 @@ def read_submission_times(submissions_dir: str | Path, *, files: tuple[str, ...]
         For a file without a student or ``submitted_at`` column, a time without a UTC offset or
         that is not a time, or a student listed twice (the message names the line).
     """
-    from .submissions import is_submission_folder, student_id
+    from .roster import read_roster
+    from .submissions import is_submission_folder
 
     path = Path(submissions_dir) / SUBMISSIONS_CSV
     if not path.is_file() or (files and is_submission_folder(Path(submissions_dir), files)):
         return {}
+    listed = read_roster(path, what="submission times")  # one reader of student-keyed CSVs
+    if listed.members and "submitted_at" not in listed.members[0].columns:
+        raise UsageError(f"submission times {path.name}: needs a 'submitted_at' column; "
+                         f"found {list(listed.members[0].columns)}")
     times: dict[str, SubmissionTime] = {}
-    for line, row, key, columns in _rows(path, "submission times"):
-        if "submitted_at" not in columns:
-            raise UsageError(f"submission times {path.name}: needs a 'submitted_at' column; found {columns}")
-        if not row.get("submitted_at"):
-            continue
-        sid = student_id(row[key])
-        if sid in times:
-            raise UsageError(f"{path.name}, line {line}: student {sid!r} is listed twice")
-        times[sid] = SubmissionTime(parse_time(row["submitted_at"], where=f"{path.name}, line {line}:"),
-                                    "submissions.csv")
+    for member in listed.members:
+        if member.columns.get("submitted_at"):
+            times[member.student] = SubmissionTime(
+                parse_time(member.columns["submitted_at"], where=f"{path.name}, line {member.line}:"),
+                "submissions.csv")
     return times
 
 
@@ -441,8 +419,14 @@ class Extensions:
 NO_EXTENSIONS = Extensions({}, {})
 
 
-def read_extensions(roster: str | Path) -> Extensions:
+def read_extensions(roster) -> Extensions:
     """The ``extension`` column of a roster (empty cells: none), with its teams.
+
+    Parameters
+    ----------
+    roster : Roster or str or Path
+        A roster read by :func:`cnnlab.bench.grading.roster.read_roster` (the one reader), or
+        its file.
 
     Raises
     ------
@@ -450,20 +434,20 @@ def read_extensions(roster: str | Path) -> Extensions:
         For a missing file, no student column, or a cell that is neither a duration nor a time
         with a UTC offset (the message names the line).
     """
+    from .roster import Roster, read_roster
     from .submissions import student_id
 
-    path = Path(roster)
-    if not path.is_file():
-        raise UsageError(f"roster {str(path)!r} does not exist")
+    if not isinstance(roster, Roster):
+        roster = read_roster(roster)
     found: dict[str, dt.timedelta | dt.datetime] = {}
-    teams: dict[str, list[str]] = {}
-    for line, row, key, _ in _rows(path, "roster"):
-        sid = student_id(row[key])
-        if row.get("team"):
-            teams.setdefault(student_id(row["team"]), []).append(sid)
-        if row.get("extension"):
-            found[sid] = parse_extension(row["extension"], where=f"roster {path.name}, line {line}: extension")
-    return Extensions(found, {team: tuple(members) for team, members in teams.items()})
+    for member in roster.members:
+        cell = member.columns.get("extension")
+        if cell:
+            where = f"roster {roster.source}, line {member.line}: extension"
+            found[member.student] = parse_extension(cell, where=where)
+    teams = {student_id(team): tuple(m.student for m in members)
+             for team, members in roster.teams().items()}
+    return Extensions(found, teams)
 
 
 def submission_time(submission, *, times: dict[str, SubmissionTime], policy: LatePolicy) -> SubmissionTime:
@@ -513,9 +497,10 @@ class Lateness:
 
     @classmethod
     def for_class(cls, policy: LatePolicy | None, *, submissions_dir: str | Path,
-                  roster: str | Path | None = None, files: tuple[str, ...] = ()) -> Lateness | None:
-        """The run's :class:`Lateness`, or None without a policy. ``files``: the assignment's,
-        to recognise a single submission folder (see :func:`read_submission_times`).
+                  roster=None, files: tuple[str, ...] = ()) -> Lateness | None:
+        """The run's :class:`Lateness`, or None without a policy. ``roster``: a ``Roster`` or its
+        file (see :func:`read_extensions`); ``files``: the assignment's, to recognise a single
+        submission folder (see :func:`read_submission_times`).
 
         Raises
         ------
