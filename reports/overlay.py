@@ -14,7 +14,15 @@ import numpy as np
 
 from cnnlab.errors import UsageError
 
-__all__ = ["as_rgb", "overlay", "gradient_image", "save_png", "save_panel"]
+__all__ = [
+    "as_rgb",
+    "overlay",
+    "gradient_image",
+    "save_png",
+    "save_panel",
+    "explanation_figure",
+    "save_explanation",
+]
 
 
 def as_rgb(image) -> np.ndarray:
@@ -145,6 +153,96 @@ def save_panel(path: str | Path, panels: Sequence[tuple[str, np.ndarray]], *,
         ax.set_title(caption, fontsize=9)
     if title:
         figure.suptitle(title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path
+
+
+_PANEL_INCHES = 3.2  # the smallest side of a panel; larger pictures get a panel at their size
+_DPI = 100
+
+
+def explanation_figure(image, explanation, *, kind: str, title: str, cmap: str = "jet",
+                       label: str | None = None):
+    """The picture beside its explanation, with a title and, where values have a scale, a colour bar.
+
+    Parameters
+    ----------
+    image : array-like
+        The picture explained; see :func:`as_rgb`.
+    explanation : ndarray
+        ``kind="heatmap"``: an ``(H, W)`` map in [0, 1], drawn over the picture with a colour
+        bar from 0 to 1. ``kind="gradient"``: an ``(H, W)`` or ``(H, W, 1)`` input gradient,
+        drawn in a diverging colour map centred on 0 with a colour bar in gradient units, or an
+        ``(H, W, 3)`` one drawn as colours (:func:`gradient_image`), which no bar can describe.
+    title : str
+    cmap : str, default="jet"
+        The heat map's colour map.
+    label : str, optional
+        The colour bar's label (by default it says what ``kind`` draws).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each panel at least as many pixels as the picture (at 100 dpi), so a map is never
+        shown smaller than the picture it explains.
+    """
+    from matplotlib import cm, colors
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if kind not in ("heatmap", "gradient"):
+        raise UsageError(f"kind must be one of 'heatmap', 'gradient'; got {kind!r}")
+    rgb = as_rgb(image)
+    height, width = rgb.shape[:2]
+    values = np.asarray(explanation, dtype=np.float64)
+    if values.ndim == 3 and values.shape[-1] == 1:
+        values = values[..., 0]
+    if values.shape[:2] != (height, width):
+        raise UsageError(
+            f"explanation is {values.shape[:2]} but the image is {(height, width)}; "
+            "resize it to the image first (cnnlab.reference.cam.at_size)"
+        )
+    side = max(_PANEL_INCHES, 1.15 * max(height, width) / _DPI)
+    panel_w, panel_h = side * width / max(height, width), side * height / max(height, width)
+    figure = Figure(figsize=(2 * panel_w + 1.3, panel_h + 0.9), dpi=_DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2)
+    for ax in (left, right):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    left.imshow(rgb, interpolation="nearest")
+    left.set_title(f"input ({width}x{height})", fontsize=10)
+    mappable = None
+    if kind == "heatmap":
+        if values.ndim != 2:
+            raise UsageError(f"a heat map must be (H, W), got shape {values.shape}")
+        right.imshow(overlay(rgb, values, cmap=cmap), interpolation="nearest")
+        mappable = cm.ScalarMappable(colors.Normalize(0, 1), cmap)
+        label = label or "importance (0 to 1)"
+        right.set_title("heat map over the input", fontsize=10)
+    elif values.ndim == 2:
+        peak = float(np.abs(values).max()) or 1.0
+        mappable = right.imshow(values, cmap="RdBu_r", vmin=-peak, vmax=peak,
+                                interpolation="nearest")
+        label = label or "input gradient (red +, blue -)"
+        right.set_title("input gradient", fontsize=10)
+    else:
+        right.imshow(gradient_image(values), interpolation="nearest")
+        right.set_title("input gradient", fontsize=10)
+        right.set_xlabel("per colour channel; grey = 0", fontsize=9)
+    if mappable is not None:
+        figure.colorbar(mappable, ax=right, fraction=0.05, pad=0.03, label=label)
+    figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def save_explanation(path: str | Path, image, explanation, *, kind: str, title: str,
+                     cmap: str = "jet", label: str | None = None) -> Path:
+    """Write :func:`explanation_figure` as a PNG and return its path."""
+    figure = explanation_figure(image, explanation, kind=kind, title=title, cmap=cmap,
+                                label=label)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")

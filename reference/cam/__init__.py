@@ -9,7 +9,8 @@ Four methods, in PyTorch (:mod:`cnnlab.reference.cam._torch`) and Keras
 * ``guided_backprop`` — the input gradient through "guided" ReLUs;
 * ``guided_grad_cam`` — the two combined.
 
-:func:`explain` picks the framework from the model; :func:`grad_cam_maps` is Grad-CAM's
+:func:`explain` picks the framework from the model; :func:`at_size` enlarges one image's
+explanation to the picture it explains; :func:`grad_cam_maps` is Grad-CAM's
 arithmetic on a layer's activations and gradients (numpy), and :func:`peak_in_box` scores maps
 against bounding boxes. Importing this package imports neither framework.
 """
@@ -19,9 +20,9 @@ from __future__ import annotations
 from cnnlab.errors import UsageError
 
 from ..frameworks import twin
-from ._maps import grad_cam_maps, peak_in_box
+from ._maps import grad_cam_maps, peak_in_box, resize_bilinear
 
-__all__ = ["METHODS", "explain", "module_for", "grad_cam_maps", "peak_in_box"]
+__all__ = ["METHODS", "explain", "module_for", "at_size", "grad_cam_maps", "peak_in_box"]
 
 #: Method names as the command line spells them -> function names in the framework modules.
 METHODS = {
@@ -68,3 +69,33 @@ def explain(model, images, *, method: str, layer: str | None = None, class_index
     if layer is not None:
         raise UsageError("method 'guided' explains the input, it takes no layer")
     return function(model, images, class_index=class_index)
+
+
+def at_size(explanation, size: tuple[int, int], *, channels_first: bool = False):
+    """One image's explanation resized (bilinear, pixel centres aligned) to ``size``.
+
+    The network sees its input size; the picture explained may be larger. Heat maps and
+    gradients are enlarged to the picture so they are drawn over it pixel for pixel.
+
+    Parameters
+    ----------
+    explanation : array-like of shape (h, w), (C, h, w) or (h, w, C)
+        A heat map, or a gradient in the framework's layout.
+    size : (int, int)
+        ``(height, width)`` of the picture.
+    channels_first : bool, default=False
+        True for a torch gradient ``(C, h, w)``.
+
+    Returns
+    -------
+    ndarray of shape (H, W) or (H, W, C), float32
+    """
+    import numpy as np
+
+    array = np.asarray(explanation, dtype=np.float32)
+    if array.ndim == 2:
+        return resize_bilinear(array, tuple(size)).astype(np.float32)
+    if array.ndim != 3:
+        raise UsageError(f"explanation must be (h, w), (C, h, w) or (h, w, C), got {array.shape}")
+    planes = array if channels_first else array.transpose(2, 0, 1)
+    return resize_bilinear(planes, tuple(size)).transpose(1, 2, 0).astype(np.float32)

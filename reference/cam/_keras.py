@@ -156,7 +156,8 @@ def cam(model: keras.Model, images, *, layer: str | None = None, class_index=Non
     x = _as_batch(images)
     dense = [each for each in model.layers if isinstance(each, keras.layers.Dense)]
     if not dense:
-        raise UsageError("CAM needs a model that ends in a Dense classifier; use grad_cam")
+        raise UsageError("CAM needs a model that ends in a Dense classifier; "
+                         "use grad_cam (--method gradcam)")
     fc = dense[-1]
     name = _choose_layer(model, x, layer)
     activation, logits = (np.asarray(t) for t in _forward(model, x, name))
@@ -166,12 +167,13 @@ def cam(model: keras.Model, images, *, layer: str | None = None, class_index=Non
         raise UsageError(
             f"CAM needs the classifier {fc.name!r} to read the global average of {name!r}: it "
             f"takes {kernel.shape[0]} inputs, {name!r} has {activation.shape[-1]} channels; "
-            "use grad_cam for this model or layer")
+            "use grad_cam for this model or layer (--method gradcam)")
     pooled = activation.mean(axis=(1, 2)) @ kernel + bias
     if not np.allclose(pooled, logits, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(logits).max()))):
         raise UsageError(
             f"CAM needs the output to be {fc.name!r} applied to the global average of {name!r}, "
-            "and something else sits between them; use grad_cam for this model or layer")
+            "and something else sits between them; use grad_cam for this model or layer "
+            "(--method gradcam)")
     chosen = class_indices(class_index, logits)
     raw = np.einsum("nc,nhwc->nhw", kernel.T[chosen], activation)
     return finish(raw, x.shape[1:3])

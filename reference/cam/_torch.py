@@ -178,7 +178,8 @@ def cam(model: nn.Module, images, *, layer: str | None = None, class_index=None)
     x = _as_batch(model, images)
     linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     if not linears:
-        raise UsageError("CAM needs a model that ends in an nn.Linear classifier; use grad_cam")
+        raise UsageError("CAM needs a model that ends in an nn.Linear classifier; "
+                         "use grad_cam (--method gradcam)")
     fc_name, fc = linears[-1]
     with _eval_mode(model), torch.no_grad():
         name = _choose_layer(model, x, layer)
@@ -187,12 +188,13 @@ def cam(model: nn.Module, images, *, layer: str | None = None, class_index=None)
             raise UsageError(
                 f"CAM needs the classifier {fc_name!r} to read the global average of {name!r}: it "
                 f"takes {fc.in_features} inputs, {name!r} has {activation.shape[1]} channels; "
-                "use grad_cam for this model or layer")
+                "use grad_cam for this model or layer (--method gradcam)")
         pooled = F.linear(activation.mean(dim=(2, 3)), fc.weight, fc.bias)
         if not torch.allclose(pooled, logits, rtol=1e-4, atol=1e-4 * max(1.0, logits.abs().max().item())):
             raise UsageError(
                 f"CAM needs the output to be {fc_name!r} applied to the global average of {name!r}, "
-                "and something else sits between them; use grad_cam for this model or layer")
+                "and something else sits between them; use grad_cam for this model or layer "
+                "(--method gradcam)")
         chosen = class_indices(class_index, logits.cpu().numpy())
         weights = fc.weight[torch.as_tensor(chosen, device=fc.weight.device)]
         raw = torch.einsum("nc,nchw->nhw", weights, activation)
