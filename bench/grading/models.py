@@ -585,7 +585,7 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
                 snapshot.update(r=r, index=index, before=last["layer"], start=last["out"],
                                 ops=list(last["ops"]), r_in=inputs[0], got=got)
             diverged.append((r, index, diff))
-        last.update(layer=(r, index), out=out, ops=[])
+        last.update(layer=(r, index), out=out.clone(), ops=[])  # an in-place ReLU must not change it
 
     def op_hook(module, _inputs, _output):
         last["ops"].append(module)
@@ -750,6 +750,7 @@ def _explain(snap: dict, layers, framework: str, fingerprint_ok) -> str | None:
     module = r.module
 
     def replay(steps, x):
+        x = x.clone()  # the reference's own modules may work in place
         with torch.no_grad():
             for step in steps:
                 x = step.apply(x)
