@@ -170,7 +170,7 @@ def test_variants_are_checked_against_the_catalog():
         models.check_variants({"lenet": "relu_max"})
 
 
-def keras_resnet18(*, stem_same):
+def keras_resnet18(*, stem_same=False, stem_stride=2):
     """ResNet-18 in Keras as the README asks (epsilon 1e-5, symmetric padding), except that the
     stem may use ``padding="same"``: at stride 2 on 224 it pads 2 above and 3 below (TensorFlow's
     rule: total (112 - 1) * 2 + 7 - 224 = 5, the extra row at the bottom), torch pads 3 and 3, and
@@ -186,7 +186,7 @@ def keras_resnet18(*, stem_same):
 
     def build(arch, framework, num_classes=10):
         x = inputs = keras.Input((224, 224, 3))
-        x = layers.ReLU()(conv_bn(x, 64, 7, 2, same=stem_same))
+        x = layers.ReLU()(conv_bn(x, 64, 7, stem_stride, same=stem_same))
         x = layers.MaxPooling2D(3, 2)(layers.ZeroPadding2D(1)(x))
         for stage, width in enumerate((64, 128, 256, 512)):
             for i in range(2):
@@ -208,3 +208,13 @@ def test_keras_same_padding_at_stride_2_is_named(tmp_path, monkeypatch):
             "padding=\"same\" does at stride 2) with stride 2; the reference's pads 3 on every side "
             "with stride 2") in verdict.checks["function"].message
     assert passed(judged(keras_resnet18(stem_same=False), "keras", tmp_path, monkeypatch, arch="resnet18")) == ALL
+
+
+def test_a_stride_is_named_at_its_layer(tmp_path, monkeypatch):
+    """The stem at stride 1: 224 + 6 - 7 + 1 = 224 instead of 112; the global average pool keeps
+    every weight's shape, so only the layer shapes and the function fail."""
+    pytest.importorskip("keras")
+    verdict = judged(keras_resnet18(stem_stride=1), "keras", tmp_path, monkeypatch, arch="resnet18")
+    assert passed(verdict) == {**ALL_BUT_FUNCTION, "layers": False}
+    assert ("(our 'conv1') pads 3 on every side with stride 1; the reference's pads 3 on every side "
+            "with stride 2") in verdict.checks["function"].message
