@@ -109,3 +109,14 @@ def test_make_example_refuses_the_explain_arguments(tmp_path, capsys):
     code = main(["explain", "lenet5", "--image", "x.png", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and re.search(r"--weights is needed \(or --make-example DIR", err)
+
+
+def test_the_keras_example_loads_through_the_one_keras_reader(tmp_path):
+    pytest.importorskip("keras")
+    from cnnlab.reference.cam.example import make_example
+    from cnnlab.reference.weights import load_keras_weights
+
+    made = make_example(tmp_path, framework="keras", epochs=2)
+    assert made.weights == tmp_path / "lenet_digits.weights.h5" and made.image.is_file()
+    assert made.accuracy > 0.5  # ten classes: chance is 0.1
+    load_keras_weights(reference.build("lenet5", "keras"), made.weights)
