@@ -99,6 +99,9 @@ class Verdict:
         its first dense layer reads, where the judge found it.
     fatal : str or None
         Why nothing could be checked (the build raised, a forbidden model zoo), if so.
+    notes : list of str
+        What the student should read even where every check passed (an equivalent layout that
+        was accepted).
     """
 
     arch: str
@@ -111,6 +114,7 @@ class Verdict:
     explanation: str | None = None
     flatten_order: str | None = None
     fatal: str | None = None
+    notes: list = field(default_factory=list)
 
     def fail_all(self, message: str) -> Verdict:
         """Fail every criterion for one reason (kept in :attr:`fatal`)."""
@@ -631,8 +635,11 @@ def _judge_function(verdict, model, ref, layers, student, trace, samples, output
     if ok:
         message = f"same output as the reference with your weights (max |diff| {diff:.1e})"
         if found and found[1] != NATIVE_ORDER[framework]:
-            message += (f"; your model flattens {found[1]} (channels first) before your first dense layer, "
-                        "so its kernel is in the reference's order: an equivalent layout, accepted")
+            layout = (f"your {framework} model flattens {found[1]} (channels first) before its first "
+                      "dense layer, so that layer's kernel is in the reference's order: an equivalent "
+                      "layout, accepted")
+            message += f"; {layout}"
+            verdict.notes.append(f"{verdict.arch} ({framework}): {layout}")
         verdict.checks["function"] = Check(True, message)
         return
     message = f"the reference with your weights gives another output (max |diff| {diff:.2g})"

@@ -253,6 +253,9 @@ def test_equivalent_layouts_and_styles_earn_everything(graded_class, student, ea
     for name in CI_TESTS:
         assert tests[name]["points"] == (PER_ARCH if name in earned else 0), (name, tests[name]["message"])
     assert record["score"] == PER_ARCH * len(earned)
+    if student == "keras_channels_first_flatten":  # the student is told, though the test passed
+        assert ("lenet5 (keras): your keras model flattens C, H, W (channels first)"
+                in tests["test_architecture[lenet5-keras]"]["message"])
 
 
 def test_hard_coded_counts_earn_nothing_for_the_count(graded_class):

@@ -142,8 +142,10 @@ def test_a_keras_model_flattening_channels_first_is_accepted_and_told(tmp_path, 
     assert passed(verdict) == ALL, verdict.checks
     assert verdict.flatten_order == "C, H, W"
     assert "flattens C, H, W (channels first)" in verdict.checks["function"].message
+    assert len(verdict.notes) == 1 and "an equivalent layout, accepted" in verdict.notes[0]
     correct = judged(_example("correct"), "keras", tmp_path, monkeypatch)  # Keras' own H, W, C
     assert passed(correct) == ALL and correct.flatten_order == "H, W, C"
+    assert correct.notes == []  # nothing to tell
 
 
 @pytest.mark.parametrize("framework", ["torch", "keras"])

@@ -39,9 +39,10 @@ PUBLIC = '''
 import pytest
 
 @pytest.mark.points(2)
-def test_add(student):
+def test_add(student, note):
     """Adds two numbers."""
     assert student.mod.add(1, 2) == 3
+    note("accepted: an equivalent way")
 
 @pytest.mark.points(3)
 def test_partial(student, credit):
@@ -65,8 +66,9 @@ def test_leaks_nothing(student):
 
 @pytest.mark.points(1)
 @pytest.mark.visibility("after_published")
-def test_later(student):
+def test_later(student, note):
     assert student.mod.add(2, 2) == 4
+    note("HIDDEN-NOTE")
 
 @pytest.mark.points(1)
 def test_bare_assert(student):
@@ -110,6 +112,7 @@ def test_points_partial_credit_and_visibility(assignment, tmp_path):
         "visible", "hidden", "after_published"]
     assert got["test_partial"]["message"] == "1 of 3 parts failed\n- three: deliberately wrong"
     assert got["test_add"]["description"] == "Adds two numbers."
+    assert got["test_add"]["message"] == "accepted: an equivalent way"  # a note kept on a pass
     assert "SHOUT 0" in got["test_default_point"]["output"]
     # hidden tests: the grader's words only; no student text, no inputs, no output, no code
     # (not even the class of the exception: the student picks it, issue 19)
@@ -117,6 +120,7 @@ def test_points_partial_credit_and_visibility(assignment, tmp_path):
     assert got["test_bare_assert"]["message"] == "wrong result"
     hidden_text = json.dumps([got[k] for k in ("test_leaks_nothing", "test_bare_assert", "test_later")])
     assert "HIDDEN-INPUT-42" not in hidden_text and "HIDDEN-ECHO" not in hidden_text
+    assert "HIDDEN-NOTE" not in hidden_text  # notes are for visible tests only
     assert data["isolation"].endswith("rlimits") and data["worker_starts"] == 1
 
 

@@ -139,12 +139,15 @@ def graded_model(student):
 
 
 @pytest.fixture
-def graded(graded_model, credit):
+def graded(graded_model, credit, note):
     """``graded(arch, framework)``: grade a build and score it, one partial-credit part per
-    criterion, weighted by :data:`WEIGHTS`."""
+    criterion, weighted by :data:`WEIGHTS`; what the student should read even on a pass (an
+    accepted equivalent layout) is noted."""
 
     def grade(arch, framework):
         verdict = graded_model(arch, framework)
+        for line in verdict.notes:
+            note(line)
         if verdict.fatal:  # one cause for all criteria: one message
             raise AssertionError(verdict.fatal)
         for criterion, weight in WEIGHTS.items():
