@@ -1,7 +1,7 @@
 """Kernel layouts of PyTorch and Keras, and the conversions between them (pure numpy).
 
 One home for the axis permutations that :mod:`cnnlab.reference.porting` (model to model) and the
-architectures grader (``cnnlab.bench.grading.models``, a student's exported arrays to the
+architectures grader (``cnnlab.bench.judges.architectures``, a student's exported arrays to the
 reference) both need, so that a fix reaches both.
 
 =================  ==============================  ==============================

@@ -65,7 +65,7 @@ def test_the_wheel_installs_one_import_root(wheel):
     for name in ("cnnlab/assignments/metrics/assignment.toml", "cnnlab/assignments/metrics/tests/hidden/test_hidden.py",
                  "cnnlab/assignments/examples/metrics/correct/metrics.py",
                  "cnnlab/assignments/architectures/fixtures/public/digits.npz",
-                 "cnnlab/reference/fixtures/metrics/MANIFEST.json", "cnnlab/bench/grading/helpers/model_export.py"):
+                 "cnnlab/reference/fixtures/metrics/MANIFEST.json", "cnnlab/bench/judges/helpers/model_export.py"):
         assert name in names, name
 
 

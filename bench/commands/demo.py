@@ -20,9 +20,8 @@ def _section(title: str) -> None:
 
 
 def architecture_table(frameworks) -> None:
-    from cnnlab.reports.models import side_by_side
-
     from cnnlab.bench.jobs.models import run as describe_all
+    from cnnlab.reports.models import side_by_side
 
     _section("Reference architectures (parameters, GMACs and output shapes per framework)")
     from cnnlab.reference.catalog import names

@@ -25,7 +25,7 @@
     [sandbox]                       # optional
     imports = ["numpy"]             # preloaded in the worker: numpy, torch, keras, ...
     env = { KERAS_BACKEND = "torch" }
-    helpers = ["model_export"]      # cnnlab modules the worker may run (bench/grading/helpers)
+    helpers = ["model_export"]      # cnnlab modules the worker may run (bench/judges/helpers)
 
     [options]                       # optional; free-form settings the assignment's tests read
     forbid_model_zoo = true
@@ -113,7 +113,7 @@ class Assignment:
     env : dict
         Extra environment variables of the worker.
     helpers : tuple of str
-        cnnlab's worker-side helper modules the worker can import (``bench/grading/helpers``).
+        cnnlab's worker-side helper modules the worker can import (``bench/judges/helpers``).
     options : dict
         The ``[options]`` table, for the assignment's own tests.
     leaderboard : tuple of Metric
@@ -273,7 +273,7 @@ def load(assignment: str | Path | Assignment) -> Assignment:
     helpers = _pop(sandbox, "helpers", list, where, default=[])
     if sandbox:
         raise UsageError(f"{where}: unknown key(s) {sorted(sandbox)}; valid: imports, env, helpers")
-    from . import helpers as helper_modules
+    from ..judges import helpers as helper_modules
     from . import leaderboard
 
     if not all(h in helper_modules.available() for h in helpers):

@@ -194,7 +194,7 @@ class Worker:
     layers : tuple of str
         Worker lock-down layers to request (see :data:`sandbox.WORKER_LAYERS`).
     helpers : tuple of str
-        cnnlab's worker-side modules (``bench/grading/helpers``) the worker may import; they are
+        cnnlab's worker-side modules (``bench/judges/helpers``) the worker may import; they are
         copied next to the submission, read-only, and shadow student files of the same name.
     reap_orphans : bool, default=False
         Make this process a child subreaper and, whenever a worker is killed, kill every child of
@@ -212,7 +212,7 @@ class Worker:
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.helpers, self.helpers_dir = tuple(helpers), None
         if self.helpers:
-            from .helpers import HELPERS_DIR
+            from ..judges.helpers import HELPERS_DIR
 
             self.helpers_dir = self.scratch / "helpers"
             self.helpers_dir.mkdir(exist_ok=True)

@@ -47,10 +47,12 @@ FRAMEWORKS = {"torch": "torch", "torchvision": "torch", "keras": "keras", "tenso
 _EXECUTABLE = 0o100755 << 16
 
 
+_TORCH_JUDGE = "cnnlab.bench.judges.architectures"  # its tests need torch in the autograder
+
 def needed_frameworks(spec) -> list[str]:
     """``torch``, ``keras`` and/or ``jax``: what the assignment's solution, tests and worker
     helpers import (anywhere in the file, lazily imported modules included)."""
-    from .helpers import HELPERS_DIR
+    from ..judges.helpers import HELPERS_DIR
 
     files = [*spec.solution_dir.rglob("*.py"), *spec.tests_dir.rglob("*.py")]
     files += [HELPERS_DIR / f"{name}.py" for name in spec.helpers]
@@ -64,8 +66,11 @@ def needed_frameworks(spec) -> list[str]:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
             found |= {FRAMEWORKS[n.split(".")[0]] for n in names if n.split(".")[0] in FRAMEWORKS}
-    if "cnnlab.bench.grading.models" in " ".join(p.read_text(encoding="utf-8") for p in spec.tests_dir.rglob("*.py")):
-        found.add("torch")  # the grader builds its reference models in torch
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module.startswith(_TORCH_JUDGE)
+                    or (node.module == _TORCH_JUDGE.rpartition(".")[0]
+                        and any(a.name == "architectures" for a in node.names))):
+                found.add("torch")  # the architectures judge builds its reference models in torch
     return sorted(found)
 
 

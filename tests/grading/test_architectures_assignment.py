@@ -27,9 +27,10 @@ pytest.importorskip("torch")
 pytest.importorskip("keras")
 
 from cnnlab import paths
-from cnnlab.bench.grading import grade, load_assignment, models
+from cnnlab.bench.grading import grade, load_assignment
 from cnnlab.bench.grading.example_class import grade_examples, render_demo
 from cnnlab.bench.grading.release import release
+from cnnlab.bench.judges import architectures
 
 from .conftest import computed_once
 
@@ -56,7 +57,7 @@ def solution():
 # ------------------------------------------------------------------------------ the solution
 
 
-@pytest.mark.parametrize("arch", models.ARCHS)
+@pytest.mark.parametrize("arch", architectures.ARCHS)
 def test_solution_torch_counts_equal_the_published_ones(solution, arch):
     torch = pytest.importorskip("torch")
 
@@ -85,18 +86,18 @@ def test_solution_keras_counts_equal_the_published_ones(solution, arch):
 @pytest.fixture
 def lenet_export(solution, tmp_path, monkeypatch):
     """The solution's LeNet-5 (torch) exported in this process by the worker-side helper."""
-    from cnnlab.bench.grading.helpers import model_export
+    from cnnlab.bench.judges.helpers import model_export
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "architectures", solution)
-    seed = models.new_seed()
-    x, native = models.grading_input("lenet5", "torch", seed=seed)
+    seed = architectures.new_seed()
+    x, native = architectures.grading_input("lenet5", "torch", seed=seed)
     result = model_export.export("architectures", "lenet5", "torch", 10, native, seed)
     return result, x, seed, tmp_path
 
 
 def _judge(result, x, seed, folder):
-    return models.judge(result, arch="lenet5", framework="torch", num_classes=10, x_nchw=x, seed=seed,
+    return architectures.judge(result, arch="lenet5", framework="torch", num_classes=10, x_nchw=x, seed=seed,
                         load_array=lambda name: np.load(folder / name, allow_pickle=False))
 
 
@@ -133,9 +134,9 @@ def test_judge_wants_the_output_from_a_layer(lenet_export):
 
 def test_bad_arch_or_framework_names_the_choices():
     with pytest.raises(ValueError, match="lenet5, alexnet, vgg16, resnet18, resnet50"):
-        models.check_arch("vgg17", "torch")
+        architectures.check_arch("vgg17", "torch")
     with pytest.raises(ValueError, match="torch, keras"):
-        models.check_arch("vgg16", "jax")
+        architectures.check_arch("vgg16", "jax")
 
 
 def test_a_bad_scope_is_a_usage_error(monkeypatch):
@@ -356,7 +357,7 @@ def test_a_course_that_teaches_relu_and_max_pooling_grades_that_lenet_as_correct
     monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5")
     summary = grade(copy, tmp_path / "subs", tmp_path / "out", jobs=1)
     tests = {t["test"]: t for t in summary.records[0]["tests"]}
-    for framework in models.FRAMEWORKS:
+    for framework in architectures.FRAMEWORKS:
         assert tests[f"test_architecture[lenet5-{framework}]"]["points"] == PER_ARCH, tests
     # its trained LeNet-5 now fits the reference: the leaderboard has it
     assert {e["name"] for e in summary.records[0]["leaderboard"]} == {"digits accuracy", "images/s"}

@@ -1,4 +1,4 @@
-"""The architectures judge (``cnnlab.bench.grading.models``) in-process, without a sandbox: what it
+"""The architectures judge (``cnnlab.bench.judges.architectures``) in-process, without a sandbox: what it
 forgives because it is equivalent, and how it explains what is not.
 
 Each case builds a LeNet-5 (an example submission or a small variation written here), exports it
@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("torch")
 
 from cnnlab import paths
-from cnnlab.bench.grading import models
-from cnnlab.bench.grading.helpers import model_export
+from cnnlab.bench.judges import architectures
+from cnnlab.bench.judges.helpers import model_export
 
 EXAMPLES = paths.examples_dir() / "architectures"
 
@@ -35,11 +35,11 @@ def judged(build, framework, tmp_path, monkeypatch, *, arch="lenet5", variant="d
     module = build if isinstance(build, types.ModuleType) else types.SimpleNamespace(build=build)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "architectures", module)
-    seed = models.new_seed()
-    x, native = models.grading_input(arch, framework, seed=seed)
+    seed = architectures.new_seed()
+    x, native = architectures.grading_input(arch, framework, seed=seed)
     result = model_export.export("architectures", arch, framework, 10, native, seed)
     assert result["error"] is None, result["error"]
-    return models.judge(result, arch=arch, framework=framework, num_classes=10, x_nchw=x, seed=seed,
+    return architectures.judge(result, arch=arch, framework=framework, num_classes=10, x_nchw=x, seed=seed,
                         load_array=lambda name: np.load(tmp_path / name, allow_pickle=False),
                         variant=variant)
 
@@ -164,12 +164,12 @@ def test_an_nn_sequential_and_named_modules_are_equally_correct(tmp_path, monkey
 
 
 def test_variants_are_checked_against_the_catalog():
-    assert models.check_variants({"lenet5": "relu_max"})["lenet5"] == "relu_max"
-    assert models.check_variants(None)["resnet50"] == "default"
+    assert architectures.check_variants({"lenet5": "relu_max"})["lenet5"] == "relu_max"
+    assert architectures.check_variants(None)["resnet50"] == "default"
     with pytest.raises(ValueError, match="valid variants: default, relu_max"):
-        models.check_variants({"lenet5": "relu_avg"})
+        architectures.check_variants({"lenet5": "relu_avg"})
     with pytest.raises(ValueError, match="lenet5, alexnet, vgg16, resnet18, resnet50"):
-        models.check_variants({"lenet": "relu_max"})
+        architectures.check_variants({"lenet": "relu_max"})
 
 
 def keras_resnet18(*, stem_same=False, stem_stride=2):

@@ -21,7 +21,7 @@ torch = pytest.importorskip("torch")
 
 from cnnlab import paths
 from cnnlab.bench.grading import grade
-from cnnlab.bench.grading.helpers import gan_harness as H
+from cnnlab.bench.judges.helpers import gan_harness as H
 from cnnlab.reference.gan import _torch as R
 
 from .conftest import marked_points

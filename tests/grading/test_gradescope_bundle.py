@@ -43,7 +43,7 @@ def test_bundle_holds_a_cnnlab_wheel_and_the_assignment_without_its_solution(bun
     with zipfile.ZipFile(_wheel(bundle, tmp_path)) as wheel:
         inside = set(wheel.namelist())
         record = wheel.read(f"cnnlab-{cnnlab.__version__}.dist-info/RECORD").decode()
-    assert {"cnnlab/__init__.py", "cnnlab/bench/grading/engine.py", "cnnlab/bench/grading/helpers/model_export.py",
+    assert {"cnnlab/__init__.py", "cnnlab/bench/grading/engine.py", "cnnlab/bench/judges/helpers/model_export.py",
             "cnnlab/reference/torch_models/resnet.py", "cnnlab/reference/fixtures/metrics/MANIFEST.json"} <= inside
     # no assignment (their solutions stay home), nothing beside cnnlab at the top level
     assert not any(n.startswith("cnnlab/assignments") or "__pycache__" in n for n in inside)

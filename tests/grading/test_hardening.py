@@ -406,8 +406,9 @@ def _leaderboard_accuracy(source: Path, scratch: Path) -> float:
     import numpy as np
 
     from cnnlab import paths
-    from cnnlab.bench.grading import assignment, models
+    from cnnlab.bench.grading import assignment
     from cnnlab.bench.grading.client import Worker
+    from cnnlab.bench.judges import architectures
 
     spec = assignment.load(paths.bundled_assignments() / "architectures")
     with np.load(spec.root / "fixtures" / "public" / "digits.npz", allow_pickle=False) as data:
@@ -417,7 +418,7 @@ def _leaderboard_accuracy(source: Path, scratch: Path) -> float:
                 imports=spec.imports, env=spec.env, helpers=spec.helpers) as worker:
         result = worker.call("model_export", "train", "architectures", "lenet5", "torch", 10,
                              x[:split], labels[:split], 2024)
-        model = models.trained_reference(result, arch="lenet5", framework="torch", num_classes=10,
+        model = architectures.trained_reference(result, arch="lenet5", framework="torch", num_classes=10,
                                          input_shape=x[:1].shape, load_array=worker.load_array)
     with torch.no_grad():
         logits = model(torch.from_numpy(x[split:])).numpy()

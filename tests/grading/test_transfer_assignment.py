@@ -56,7 +56,7 @@ def test_assignment_loads():
 
 def test_the_harness_is_cnnlabs_alone():
     """One harness, cnnlab's helper: no student folder carries a copy but the tampering example."""
-    from cnnlab.bench.grading.helpers import HELPERS_DIR, available
+    from cnnlab.bench.judges.helpers import HELPERS_DIR, available
 
     assert "transfer_harness" in available()
     copies = sorted(p.parent.name for p in (TRANSFER.rglob("transfer_harness.py")))

@@ -2,7 +2,7 @@
 
 ``graded_model(arch, framework)`` asks the worker (cnnlab's ``model_export`` helper, next to the
 student's code in the sandbox) to build the model, redraw its weights from a seed drawn now, run
-an input drawn now and export the weights as ``.npy`` files; then ``cnnlab.bench.grading.models.judge``
+an input drawn now and export the weights as ``.npy`` files; then ``cnnlab.bench.judges.architectures.judge``
 loads them into the reference architecture here, in the grader, and checks four criteria.
 
 Scale: ``CNNLAB_ARCHITECTURES`` (comma-separated, default all five) limits the architectures that
@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab.bench.grading import load_assignment, models
+from cnnlab.bench.grading import load_assignment
+from cnnlab.bench.judges import architectures
 from cnnlab.errors import UsageError
 
 ASSIGNMENT = load_assignment(Path(__file__).resolve().parents[1])
@@ -31,7 +32,7 @@ MODULE = "architectures"
 # A criterion's share of an architecture's points: function is the strongest evidence.
 WEIGHTS = {"params": 1, "output": 1, "layers": 1, "function": 2}
 try:
-    VARIANTS = models.check_variants(ASSIGNMENT.options.get("variants"))
+    VARIANTS = architectures.check_variants(ASSIGNMENT.options.get("variants"))
 except UsageError as exc:
     raise pytest.UsageError(f"{ASSIGNMENT.root / 'assignment.toml'} [options] {exc}") from None
 
@@ -63,7 +64,7 @@ def readme_table(variants: dict) -> str:
 
     rows = ["| `arch` | input | layers (each convolution and dense layer has a bias unless said otherwise) "
             "| parameters |", "|---|---|---|---|"]
-    for arch in models.ARCHS:
+    for arch in architectures.ARCHS:
         spec, variant = get(arch), variants.get(arch, "default")
         if (arch, variant) not in LAYERS:
             raise UsageError(f"the README has no description of {arch} variant {variant!r}; described: "
@@ -88,8 +89,8 @@ def scope() -> tuple[list[str], int, list[str]]:
     classes = os.environ.get("CNNLAB_NUM_CLASSES", "1000")
     if not classes.isdigit() or int(classes) < 1:
         raise pytest.UsageError(f"CNNLAB_NUM_CLASSES must be a positive integer, got {classes!r}")
-    return (_listed("CNNLAB_ARCHITECTURES", models.ARCHS), int(classes),
-            _listed("CNNLAB_FRAMEWORKS", models.FRAMEWORKS))
+    return (_listed("CNNLAB_ARCHITECTURES", architectures.ARCHS), int(classes),
+            _listed("CNNLAB_FRAMEWORKS", architectures.FRAMEWORKS))
 
 
 def num_classes(arch: str) -> int:
@@ -113,7 +114,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def graded_model(student):
-    """``graded_model(arch, framework) -> bench.grading.models.Verdict``."""
+    """``graded_model(arch, framework) -> bench.judges.architectures.Verdict``."""
 
     forbidden = ASSIGNMENT.options.get("forbid_model_zoo", False)
 
@@ -121,14 +122,14 @@ def graded_model(student):
         if forbidden:  # the imports alone decide: no need to build the model
             found = student.call("model_export.zoo_imports", MODULE)
             if found:
-                return models.Verdict(arch, framework, zoo=found).fail_all(
+                return architectures.Verdict(arch, framework, zoo=found).fail_all(
                     f"a ready-made model is not allowed in this assignment ({found[0]})")
-        seed = models.new_seed()
-        x_nchw, x = models.grading_input(arch, framework, seed=seed)
+        seed = architectures.new_seed()
+        x_nchw, x = architectures.grading_input(arch, framework, seed=seed)
         result = student.call("model_export.export", MODULE, arch, framework, num_classes(arch), x, seed)
         if not isinstance(result, dict):
             raise AssertionError("the worker sent no model report")
-        verdict = models.judge(result, arch=arch, framework=framework, num_classes=num_classes(arch),
+        verdict = architectures.judge(result, arch=arch, framework=framework, num_classes=num_classes(arch),
                                x_nchw=x_nchw, seed=seed, load_array=student.load_array,
                                variant=VARIANTS[arch])
         if verdict.zoo and forbidden:  # what the imports did not show, the model's classes did

@@ -14,8 +14,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnlab.bench.grading.cases import load_cases
-from cnnlab.bench.grading.helpers import gan_harness as H
+from cnnlab.bench.judges.cases import load_cases
+from cnnlab.bench.judges.helpers import gan_harness as H
 from cnnlab.reference.gan import _torch as R
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

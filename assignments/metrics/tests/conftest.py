@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab.bench.grading.cases import load_cases as read_cases
+from cnnlab.bench.judges.cases import load_cases as read_cases
 from cnnlab.reference import metrics as ref
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab.bench.grading.cases import load_cases as read_cases
+from cnnlab.bench.judges.cases import load_cases as read_cases
 from cnnlab.reference import ops as ref
 from cnnlab.reference.cam import grad_cam_maps
 

@@ -3,11 +3,11 @@ frameworks, graded like the public LeNet-5 and AlexNet."""
 
 import pytest
 
-from cnnlab.bench.grading import models
+from cnnlab.bench.judges import architectures
 
 
 @pytest.mark.points(10)
-@pytest.mark.parametrize("framework", models.FRAMEWORKS)
+@pytest.mark.parametrize("framework", architectures.FRAMEWORKS)
 @pytest.mark.parametrize("arch", ["vgg16", "resnet18", "resnet50"])
 def test_architecture(arch, framework, graded):
     graded(arch, framework)

@@ -6,11 +6,11 @@ import time
 import numpy as np
 import pytest
 
-from cnnlab.bench.grading import models
+from cnnlab.bench.judges import architectures
 
 
 @pytest.mark.points(10)
-@pytest.mark.parametrize("framework", models.FRAMEWORKS)
+@pytest.mark.parametrize("framework", architectures.FRAMEWORKS)
 @pytest.mark.parametrize("arch", ["lenet5", "alexnet"])
 def test_architecture(arch, framework, graded):
     """Parameters, output shape, layer output shapes and function (the reference with your
@@ -37,7 +37,7 @@ def test_leaderboard(arch, student, digits, leaderboard, variants):
     x_train, y_train, x_test, y_test = digits
     result = student.call("model_export.train", "architectures", arch, "torch", 10, x_train, y_train, 2024)
     try:
-        model = models.trained_reference(result, arch=arch, framework="torch", num_classes=10,
+        model = architectures.trained_reference(result, arch=arch, framework="torch", num_classes=10,
                                          input_shape=x_test[:1].shape, load_array=student.load_array,
                                          variant=variants[arch])
     except ValueError as exc:

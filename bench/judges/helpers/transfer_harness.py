@@ -7,7 +7,7 @@ weights before and after a training step, output shapes. The grader ships it nex
 submission, ahead of it on the import path, so a submitted file of the same name is never run.
 Students can call it to see what the tests see, from the folder with their two files::
 
-    KERAS_BACKEND=torch python -c "from cnnlab.bench.grading.helpers import transfer_harness as h
+    KERAS_BACKEND=torch python -c "from cnnlab.bench.judges.helpers import transfer_harness as h
     print(h.counts('keras_vgg16', [['freeze'], ['unfreeze_last', 4]]))"
 
 Models (``name``):

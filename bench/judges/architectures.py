@@ -1,6 +1,6 @@
 """Grader-side checks of a student's CNN: load its exported weights into the reference, compare.
 
-The worker (``bench/grading/helpers/model_export.py``) builds the student's model, redraws its
+The worker (``bench/judges/helpers/model_export.py``) builds the student's model, redraws its
 weights from a seed the grader chose, runs the grader's input through it and exports the weights
 as ``.npy`` files with a manifest. This module, running in the trusted grader, builds the
 reference architecture in PyTorch (on the ``meta`` device, so nothing is allocated twice), and

@@ -2,7 +2,7 @@
 
 This module runs *inside* the sandboxed worker (it imports only the standard library, numpy and
 the student's framework), so whatever it returns is untrusted: the grader checks every claim
-against its own reference (``cnnlab.bench.grading.models``). The grader calls :func:`export` with a seed
+against its own reference (``cnnlab.bench.judges.architectures``). The grader calls :func:`export` with a seed
 and an input it drew at grading time; the function
 
 1. builds the model with the student's ``build(arch, framework, num_classes)``;
