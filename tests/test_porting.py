@@ -12,9 +12,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("keras")
 
+from cnnlab.bench.jobs.compare import compare_arch  # noqa: E402
 from cnnlab.reference import build  # noqa: E402
 from cnnlab.reference.catalog import CATALOG  # noqa: E402
-from cnnlab.bench.jobs.compare import compare_arch  # noqa: E402
 from cnnlab.reference.compare import (  # noqa: E402
     ATOL,
     first_divergent_layer,
