@@ -31,7 +31,12 @@ from . import layouts
 from .frameworks import framework_of
 from .layer_names import torch_path
 from .summary import keras_leaf_layers
-from .weights import existing_weights_file, load_keras_weights, load_torch_state_dict
+from .weights import (
+    check_keras_weights_file,
+    load_keras_weights,
+    load_torch_state_dict,
+    read_torch_state_dict,
+)
 
 __all__ = [
     "PortError",
@@ -331,11 +336,16 @@ def convert_checkpoint(arch: str, src: str | Path, dst: str | Path, *, variant: 
             "convert between a torch state_dict (.pt/.pth) and a Keras .weights.h5 file; "
             f"got {src.name!r} -> {dst.name!r}"
         )
-    existing_weights_file(src)  # a missing file is answered before the models are built
+    # the source is read (or checked) before the models are built: a missing or foreign file
+    # is answered before TensorFlow loads
+    if direction == "torch->keras":
+        state = read_torch_state_dict(src)
+    else:
+        check_keras_weights_file(src)
     torch_model = build(arch, "torch", num_classes, variant=variant)
     keras_model = build(arch, "keras", num_classes, variant=variant)
     if direction == "torch->keras":
-        load_torch_state_dict(torch_model, src)
+        load_torch_state_dict(torch_model, src, state=state)
         report = port_weights(torch_model, keras_model)
         keras_model.save_weights(str(dst))
     else:

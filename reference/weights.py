@@ -210,18 +210,55 @@ def _fix_densenet_keys(state: dict) -> dict:
     return fixed
 
 
-def load_torch_state_dict(model, path: str | os.PathLike, *, strict: bool = True) -> list[str]:
-    """Load a torch ``state_dict`` file into ``model``, the one torch weight-file reader.
+def read_torch_state_dict(path: str | os.PathLike) -> dict:
+    """Read a torch ``state_dict`` file: the one torch weight-file reader.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by ``torch.save(model.state_dict(), path)``, or a checkpoint dict with a
+        ``"state_dict"`` entry. torchvision's old DenseNet key names are renamed.
+
+    Returns
+    -------
+    dict
+        Parameter name -> tensor.
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing file (:func:`existing_weights_file`).
+    UsageError
+        For a file torch cannot read, or one that holds something else than a state_dict.
+    """
+    import torch
+
+    path = existing_weights_file(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file: say which file
+        raise UsageError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise UsageError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
+    return _fix_densenet_keys(state)
+
+
+def load_torch_state_dict(model, path: str | os.PathLike, *, strict: bool = True,
+                          state: dict | None = None) -> list[str]:
+    """Load a torch ``state_dict`` file (:func:`read_torch_state_dict`) into ``model``.
 
     Parameters
     ----------
     model : torch.nn.Module
     path : str or path-like
-        A file written by ``torch.save(model.state_dict(), path)``, or a checkpoint dict with a
-        ``"state_dict"`` entry. torchvision's old DenseNet key names are renamed.
+        The file; only named in messages where ``state`` is given.
     strict : bool, default=True
         With False, weights of the file that the model has no place for (the classifier of a
         base built with ``include_top=False``) are left out and returned instead of refused.
+    state : dict, optional
+        The file's contents, already read (a caller that reads before it builds the model).
 
     Returns
     -------
@@ -236,18 +273,8 @@ def load_torch_state_dict(model, path: str | os.PathLike, *, strict: bool = True
         For a file torch cannot read, or one whose keys or shapes do not fit ``model``; the
         message counts each kind of mismatch and names the first.
     """
-    import torch
-
-    path = existing_weights_file(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - a corrupt or foreign file: say which file
-        raise UsageError(f"{str(path)!r} is not a readable torch state_dict: {exc}") from None
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise UsageError(f"{str(path)!r} holds a {type(state).__name__}, not a state_dict")
-    state = _fix_densenet_keys(state)
+    if state is None:
+        state = read_torch_state_dict(path)
     own = model.state_dict()
     missing = [k for k in own if k not in state]
     unused = sorted(k for k in state if k not in own)
@@ -271,6 +298,25 @@ def load_torch_state_dict(model, path: str | os.PathLike, *, strict: bool = True
     return [] if strict else unused
 
 
+def check_keras_weights_file(path: str | os.PathLike) -> Path:
+    """The path of a Keras ``.weights.h5`` file that exists and is HDF5 (checked before a model
+    is built to receive it).
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing file.
+    UsageError
+        For a file that is not HDF5.
+    """
+    import h5py
+
+    path = existing_weights_file(path)
+    if not h5py.is_hdf5(path):
+        raise UsageError(f"{str(path)!r} is not a readable Keras weights file (not HDF5)")
+    return path
+
+
 def load_keras_weights(model, path: str | os.PathLike) -> None:
     """Load a Keras ``.weights.h5`` file into ``model``, the one Keras weight-file reader.
 
@@ -281,11 +327,7 @@ def load_keras_weights(model, path: str | os.PathLike) -> None:
     UsageError
         For a file that is not HDF5, or whose layers do not fit ``model``.
     """
-    import h5py
-
-    path = existing_weights_file(path)
-    if not h5py.is_hdf5(path):
-        raise UsageError(f"{str(path)!r} is not a readable Keras weights file (not HDF5)")
+    path = check_keras_weights_file(path)
     try:
         model.load_weights(str(path))
     except Exception as exc:  # noqa: BLE001 - Keras raises several kinds for a foreign file

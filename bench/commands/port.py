@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cnnlab.errors import UsageError
 
 NAME = "port"
@@ -22,10 +20,10 @@ def run(args) -> int:
     from cnnlab.reference.catalog import get
     from cnnlab.reference.frameworks import prepare, require
     from cnnlab.reference.porting import convert_checkpoint
+    from cnnlab.reference.weights import existing_weights_file
 
     get(args.arch).variant(args.variant)
-    if not Path(args.src).is_file():  # a typo is answered before a missing framework
-        raise FileNotFoundError(f"weights file {args.src!r} does not exist")
+    existing_weights_file(args.src)  # a typo is answered before a missing framework
     require("torch", "keras")
     prepare(("torch", "keras"))
     from ._common import one_line
