@@ -108,10 +108,9 @@ def run(args) -> int:
     from tqdm import tqdm
 
     from cnnlab.bench.jobs import bench as job
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.bench.throughput.runner import check_threads, resolve_device
     from cnnlab.reports import bench as report
-
-    from ._common import output_folder
 
     specs = plan(args)
     # Everything the user typed is checked before the first worker starts.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from cnnlab.bench.jobs.common import arch_variants
 from cnnlab.errors import UsageError
 
-from ._common import add_arch_args, arch_variants, selected_archs
+from ._common import add_arch_args, selected_archs
 
 NAME = "compare"
 HELP = "port weights torch<->keras for each architecture and compare the outputs"

@@ -96,9 +96,10 @@ def grading_gan(out: Path):
 
 
 def run(args) -> int:
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference.frameworks import FRAMEWORKS, is_installed, missing_message, prepare
 
-    from ._common import output_folder, selected_frameworks
+    from ._common import selected_frameworks
 
     frameworks = selected_frameworks(args)
     out = output_folder(args.out)

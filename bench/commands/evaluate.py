@@ -41,10 +41,9 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from cnnlab.bench.jobs import evaluate as job
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference._validation import check_int
     from cnnlab.reports.evaluation import render_evaluation
-
-    from ._common import output_folder
 
     check_int(args.digits, name="--digits", low=0, high=10)
     ks = None if args.k is None else [check_int(k, name="--k", low=1) for k in args.k]

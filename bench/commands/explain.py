@@ -160,12 +160,13 @@ def run(args) -> int:
 def _explain(args) -> int:
     import numpy as np
 
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference.cam import at_size, explain, module_for
     from cnnlab.reference.catalog import get
     from cnnlab.reference.weights import existing_weights_file
     from cnnlab.reports.overlay import save_explanation
 
-    from ._common import one_line, output_folder
+    from ._common import one_line
 
     spec = get(args.arch)
     spec.variant(args.variant)

@@ -61,9 +61,8 @@ def run(args) -> int:
     _threads(framework, args.threads)
     from tqdm import tqdm
 
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reports.gan import quality_table
-
-    from ._common import output_folder
 
     out = output_folder(args.out)
     with tqdm(desc=f"gan-demo ({framework})", unit="step", disable=args.quiet, leave=False,

@@ -138,9 +138,8 @@ def _pairs(detector, names: dict[str, str], threshold: float) -> list[dict]:
 
 
 def run(args) -> int:
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reports import similarity as report
-
-    from ._common import output_folder
 
     if not str(args.submissions).strip():  # Path("") would be the working folder
         raise UsageError("SUBMISSIONS must name a folder, got an empty path")

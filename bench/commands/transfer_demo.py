@@ -37,11 +37,10 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from cnnlab.bench.jobs import transfer_demo as job
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference import check_framework
     from cnnlab.reference.frameworks import require
     from cnnlab.reports.transfer import render_demo, render_lecture
-
-    from ._common import output_folder
 
     framework = check_framework(args.framework)
     output_folder(args.out, create=False)  # before the minutes of training

@@ -199,7 +199,7 @@ def run(*, archs, variants=None, directions=DIRECTIONS, batch: int = 2, seed: in
     -------
     list of CompareRecord
     """
-    from cnnlab.bench.commands._common import arch_variants, progress
+    from cnnlab.bench.jobs.common import arch_variants, progress
 
     directions = check_directions(directions)
     return [record

@@ -206,7 +206,7 @@ def run(*, predictions: Path, out: Path, ks=None, digits: int = 2) -> Evaluation
     -------
     EvaluationRecord
     """
-    from cnnlab.bench.commands._common import output_folder
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reports.plots_metrics import plot_confusion_matrix, plot_roc_curves
 
     record, curves = evaluate(Path(predictions), ks=ks, digits=digits)

@@ -127,7 +127,7 @@ def run(*, archs, frameworks, variants=None, quiet: bool = False) -> list[ModelR
     -------
     list of ModelRecord
     """
-    from cnnlab.bench.commands._common import arch_variants, progress
+    from cnnlab.bench.jobs.common import arch_variants, progress
 
     jobs = [(arch, framework, variant) for arch, variant in arch_variants(archs, variants)
             for framework in frameworks]

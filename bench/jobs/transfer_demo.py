@@ -123,7 +123,7 @@ def run(*, framework: str, out: Path, seeds: int = 5, max_epochs: int = 200,
 
     from tqdm import tqdm
 
-    from cnnlab.bench.commands._common import output_folder
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference.transfer.demo import DemoConfig, run_demo
 
     config = replace(DemoConfig(), seeds=seeds, max_epochs=max_epochs,
@@ -163,7 +163,7 @@ def run_lecture(*, framework: str, out: Path, max_epochs: int = LECTURE_EPOCHS,
     -------
     LectureRecipeRecord
     """
-    from cnnlab.bench.commands._common import output_folder
+    from cnnlab.bench.jobs.common import output_folder
     from cnnlab.reference.transfer import Recipe
     from cnnlab.reference.transfer.lecture import LectureConfig, run_lecture_recipe
 
