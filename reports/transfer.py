@@ -120,7 +120,7 @@ def render_lecture(record: dict, *, out: str | Path, record_file: str | Path) ->
     lines = [record["report"]]
     for phase in ("extract", "finetune"):
         rows = [r for r in record["history"] if r["phase"] == phase]
-        lines.append(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable "
+        lines.append(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable in the base "
                      f"{record['trainable'][phase]:,}, validation accuracy "
                      f"{record['val_accuracy'][phase]:.3f}, learning rates {record['rates'][phase]}")
     try:

@@ -72,7 +72,8 @@ class LectureRecipeRecord(JobRecord):
     history : list of dict
         epoch records of both phases
     best_epochs, trainable, rates, val_accuracy : dict
-        per phase: the epoch of the best checkpoint, the trainable parameters, the learning rate
+        per phase: the epoch of the best checkpoint, the trainable parameters of the base (0 while
+        it is frozen: the head trains alone), the learning rate
         of each epoch, the validation accuracy after the phase
     finetune_count : int
         conv layers unfrozen for fine-tuning
