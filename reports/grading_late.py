@@ -21,24 +21,28 @@ def was_late(record: dict) -> bool:
     return assessed(record) and (record.get("late_seconds") or 0) > 0
 
 
-def short_duration(seconds: float) -> str:
-    """``"2d 3h"``: the two largest non-zero units of days, hours, minutes and seconds."""
-    left, parts = int(seconds), []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+_UNITS = (("d", "day", 86400), ("h", "hour", 3600), ("m", "minute", 60), ("s", "second", 1))
+
+
+def _counts(seconds: float) -> list[tuple[int, str, str]]:
+    """(count, short unit, long unit) of the non-zero whole days, hours, minutes and seconds."""
+    left, found = int(seconds), []
+    for short, long, size in _UNITS:
         count, left = divmod(left, size)
         if count:
-            parts.append(f"{count}{unit}")
-    return " ".join(parts[:2]) or "0s"
+            found.append((count, short, long))
+    return found
+
+
+def short_duration(seconds: float) -> str:
+    """``"2d 3h"``: the two largest non-zero units of days, hours, minutes and seconds."""
+    return " ".join(f"{count}{short}" for count, short, _ in _counts(seconds)[:2]) or "0s"
 
 
 def long_duration(seconds: float) -> str:
     """``"2 days 3 hours 1 minute"``: whole days, hours, minutes and seconds, zeros left out."""
-    left, parts = int(seconds), []
-    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, left = divmod(left, size)
-        if count:
-            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
-    return " ".join(parts) or "0 seconds"
+    return " ".join(f"{count} {long}{'s' if count != 1 else ''}"
+                    for count, _, long in _counts(seconds)) or "0 seconds"
 
 
 def late_cell(record: dict) -> str:
