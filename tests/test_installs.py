@@ -36,6 +36,7 @@ def _error(capsys):
 ])
 def test_a_command_needing_keras_on_a_torch_only_install_says_how_to_install_it(argv, without, capsys,
                                                                              tmp_path):
+    pytest.importorskip("torch")  # a torch-only install: torch there, keras hidden
     without("keras")
     weights = tmp_path / "a.pt"
     weights.write_bytes(b"weights")  # there: the missing framework is what is left to say
@@ -43,7 +44,20 @@ def test_a_command_needing_keras_on_a_torch_only_install_says_how_to_install_it(
     assert _error(capsys).endswith("keras is not installed; pip install 'cnnlab[keras]'")
 
 
+@pytest.mark.parametrize("argv", [
+    ["compare", "--arch", "lenet5"],
+    ["models", "--arch", "lenet5", "--framework", "torch"],
+    ["summary", "lenet5", "--framework", "torch"],
+])
+def test_a_command_needing_torch_on_a_keras_only_install_says_how_to_install_it(argv, without, capsys):
+    pytest.importorskip("keras")  # a Keras-only install: keras there, torch hidden
+    without("torch")
+    assert main(argv) == 2
+    assert _error(capsys).endswith("torch is not installed; pip install 'cnnlab[torch]'")
+
+
 def test_the_default_frameworks_are_the_installed_ones(without, capsys):
+    pytest.importorskip("torch")  # a torch-only install, then none
     without("keras")
     assert main(["models", "--arch", "lenet5", "--json"]) == 0
     assert '"framework": "keras"' not in capsys.readouterr().out

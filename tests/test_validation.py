@@ -69,9 +69,13 @@ def test_builders_operations_data_and_metrics_share_the_message_shape():
     """Four parts of reference that had three toolkits answer a bad choice in the same words."""
     from cnnlab.reference import build, metrics, ops
     from cnnlab.reference.data import load_digits
+    from cnnlab.reference.frameworks import installed
 
+    framework = next(iter(installed()), None)  # a single-framework install checks its own
+    if framework is None:
+        pytest.skip("the builders need torch or keras")
     calls = [
-        (lambda: build("resnet18", "torch", layout="tf"), "layout", "'tf'"),
+        (lambda: build("resnet18", framework, layout="tf"), "layout", "'tf'"),
         (lambda: ops.conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding="full"), "padding", "'full'"),
         (lambda: load_digits(layout="chw"), "layout", "'chw'"),
         (lambda: metrics.confusion_matrix([0, 1], [0, 1], normalize="rows"), "normalize", "'rows'"),
