@@ -14,7 +14,8 @@ def configure(parser) -> None:
                                             "or a single submission folder (e.g. .)")
     parser.add_argument("--out", default="out/grades", help="output folder (default out/grades)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    parser.add_argument("--roster", help="CSV with a 'student' column (and optionally 'name')")
+    parser.add_argument("--roster", help="CSV with a 'student' column, optionally 'name', 'team' and "
+                        "'extension' (a late-policy extension: a duration like 2d, or a new due date)")
     parser.add_argument("--public-only", action="store_true",
                         help="run only the visible tests (for students checking their own work)")
     parser.add_argument("--regrade", nargs="+", metavar="ID", default=[],

@@ -571,7 +571,7 @@ def _bench_remote(spec: dict, threads: int | None) -> dict:
     except (ImportError, ValueError):
         address = ""
     result = run_benchmarks([RunSpec.from_dict(spec)], threads=threads)
-    for record in result.records:
+    for record in result.records:  # BenchRecord.dask_worker (None where a run is local)
         record["dask_worker"] = address
     return result.as_dict()
 

@@ -3,8 +3,8 @@
 A worker (:mod:`.worker`) times a run and calls :func:`make_record`; the record crosses the
 process boundary as its JSON. The records of one ``cnnlab bench`` travel in one
 ``{"schema": "cnnlab.bench/1", "records": [...], "skipped": [...], "failed": [...]}`` document
-(:class:`.runner.BenchResult`), so each record names no schema of its own. Runs on Dask also
-carry ``dask_worker`` (the worker's address). The job is :mod:`cnnlab.bench.jobs.bench`.
+(:class:`.runner.BenchResult`), so each record names no schema of its own. The job is
+:mod:`cnnlab.bench.jobs.bench`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class BenchRecord(JobRecord):
         GPU allocator peak, or the process's peak RSS on a CPU
     versions, threads, thread_env, flags, timing_plan, host, date : dict, int, dict, dict, dict, dict, str
         the environment
+    dask_worker : str or None
+        the Dask worker's address where ``--scheduler`` sent the run there, else None
     """
 
     SCHEMA = f"cnnlab.bench/{SCHEMA_VERSION}"
@@ -96,6 +98,7 @@ class BenchRecord(JobRecord):
     timing_plan: dict
     host: dict
     date: str
+    dask_worker: str | None = None
 
 
 def make_record(spec, prepared, summary, *, device, device_name, batch_size, oom_failed, memory,
