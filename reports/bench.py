@@ -7,6 +7,7 @@ recomputes a measurement, it only selects, formats and divides records by each o
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,3 +293,57 @@ def compare(records: Iterable[dict], baseline: Iterable[dict], *, fail_over: flo
                 regressions.append(row)
         rows.append(row)
     return Comparison(rows, regressions, float(fail_over))
+
+
+def describe_run(run: dict) -> str:
+    """A run of a plan in a few words: ``resnet50 torch+compile b32 fp32 infer``."""
+    compiled = "+compile" if run["compile"] else ""
+    return f"{run['arch']} {run['label']}{compiled} b{run['batch_size']} {run['precision']} {run['mode']}"
+
+
+def render_run(result, *, out: str | Path, baseline: Sequence[dict] | None = None,
+               fail_over: float = 5.0, text=None, notes=None) -> Comparison | None:
+    """Everything ``cnnlab bench`` shows of one :class:`~cnnlab.bench.throughput.runner.BenchResult`.
+
+    Parameters
+    ----------
+    result : BenchResult
+        ``records``, ``skipped`` and ``failed`` of the run.
+    out : str or Path
+        Folder for the CSV, Markdown and chart (:func:`write_files`), written where a run was
+        measured.
+    baseline : sequence of dict, optional
+        Records to compare with (:func:`compare`).
+    fail_over : float, default=5.0
+        The regression threshold in percent.
+    text, notes : file, optional
+        Where the tables go (default stdout) and the notes on skipped, failed and regressed runs
+        (default stderr).
+
+    Returns
+    -------
+    Comparison or None
+        The comparison with ``baseline``, where one was given.
+    """
+    text = sys.stdout if text is None else text
+    notes = sys.stderr if notes is None else notes
+    for reason in sorted({note["reason"] for note in result.skipped}):
+        print(f"skipped {reason}", file=notes)
+    for note in result.failed:
+        print(f"failed {describe_run(note['run'])}: {note['reason']}", file=notes)
+    if result.records:
+        print(bench_table(result.records), file=text)
+        if len({r["label"] for r in result.records}) > 1:
+            print("\n" + side_by_side(result.records), file=text)
+        write_files(result.records, out)
+    elif result.skipped and not result.failed:
+        print("nothing was measured: every requested run was skipped", file=notes)
+    if baseline is None:
+        return None
+    comparison = compare(result.records, baseline, fail_over=fail_over)
+    print("\n" + comparison.table(), file=text)
+    if comparison.regressions:
+        print(f"{len(comparison.regressions)} run(s) slower than the baseline by more than "
+              f"{fail_over:g}%", file=notes)
+    return comparison
+

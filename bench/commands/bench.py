@@ -98,12 +98,6 @@ def plan(args):
     )
 
 
-def _describe(run: dict) -> str:
-    compiled = "+compile" if run["compile"] else ""
-    return (f"{run['arch']} {run['label']}{compiled} b{run['batch_size']} "
-            f"{run['precision']} {run['mode']}")
-
-
 def run(args) -> int:
     from tqdm import tqdm
 
@@ -128,7 +122,7 @@ def run(args) -> int:
 
     def on_event(event):
         if event["event"] == "start":
-            bar.set_description(_describe(event["run"]))
+            bar.set_description(report.describe_run(event["run"]))
         elif event["event"] in ("record", "error", "skip"):
             bar.update(1)
 
@@ -137,18 +131,11 @@ def run(args) -> int:
     finally:
         bar.close()
 
-    notes = sorted({note["reason"] for note in result.skipped})
-    for reason in notes:
-        print(f"skipped {reason}", file=sys.stderr)
-    for note in result.failed:
-        print(f"failed {_describe(note['run'])}: {note['reason']}", file=sys.stderr)
-
-    text_out = sys.stderr if args.json == "-" else sys.stdout
     if result.records:
-        print(report.bench_table(result.records), file=text_out)
-        if len({r["label"] for r in result.records}) > 1:
-            print("\n" + report.side_by_side(result.records), file=text_out)
-        report.write_files(result.records, output_folder(args.out))
+        output_folder(args.out)  # checked before the runs; created once there is something to write
+    comparison = report.render_run(result, out=args.out, baseline=baseline,
+                                   fail_over=args.fail_over,
+                                   text=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         payload = json.dumps(result.as_dict(), indent=2, default=str)
         if args.json == "-":
@@ -156,16 +143,6 @@ def run(args) -> int:
         else:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(payload + "\n", encoding="utf-8")
-
-    code = 1 if result.failed else 0
-    if specs and not result.records and not result.failed:
-        print("nothing was measured: every requested run was skipped", file=sys.stderr)
-        code = 1  # a CI gate must not pass on no measurement
-    if baseline is not None:
-        comparison = report.compare(result.records, baseline, fail_over=args.fail_over)
-        print("\n" + comparison.table(), file=text_out)
-        if comparison.regressions:
-            print(f"{len(comparison.regressions)} run(s) slower than the baseline by more than "
-                  f"{args.fail_over:g}%", file=sys.stderr)
-            code = 1
-    return code
+    # a CI gate fails on a failed run, on no measurement at all, and on a regression
+    nothing = bool(specs) and not result.records and not result.failed
+    return 1 if result.failed or nothing or (comparison and comparison.regressions) else 0
