@@ -26,7 +26,10 @@ def test_a_missing_file_names_the_file_and_its_folder(tmp_path):
 
 def test_both_torch_readers_give_one_message_per_failure(tmp_path):
     torch = pytest.importorskip("torch")
+    from cnnlab.reference.frameworks import is_installed
     from cnnlab.reference.porting import convert_checkpoint
+
+    keras_there = is_installed("keras")
 
     missing = tmp_path / "missing.pt"
     junk = tmp_path / "junk.pt"
@@ -39,9 +42,11 @@ def test_both_torch_readers_give_one_message_per_failure(tmp_path):
             load_torch_state_dict(model, path)
         with pytest.raises(kind) as via_load_weights:
             load_weights(model, "lenet5", weights=path)
-        with pytest.raises(kind) as via_porting:
-            convert_checkpoint("lenet5", path, tmp_path / "out.weights.h5")
-        assert str(direct.value) == str(via_load_weights.value) == str(via_porting.value)
+        assert str(direct.value) == str(via_load_weights.value)
+        if keras_there:  # porting builds the Keras twin before the file is fitted to the model
+            with pytest.raises(kind) as via_porting:
+                convert_checkpoint("lenet5", path, tmp_path / "out.weights.h5")
+            assert str(direct.value) == str(via_porting.value)
     with pytest.raises(UsageError, match=r"'.*junk.pt' is not a readable torch state_dict"):
         load_torch_state_dict(model, junk)
     with pytest.raises(UsageError, match=r"'.*other.pt' does not fit this model: missing \d+"):

@@ -502,6 +502,8 @@ class Worker:
             code = None
         if proc.output_exceeded:
             return self._limit_error(what)
+        if proc.disk_exceeded:  # the disk watch killed it (the pipe broke before the reply)
+            return self._disk_error(what)
         if code is not None and code > 128 and self.isolation == "bwrap":
             code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
         if code is not None and code < 0:
@@ -527,7 +529,18 @@ class Worker:
             raise self._import_failures[module]
         if self._proc is None or self._proc.popen.poll() is not None:
             if self._proc is not None:
+                stopped = self._proc
                 self._kill()
+                # stopped between calls (a thread kept writing or printing after its call
+                # returned): the call that finds it says why; the next one starts afresh
+                if stopped.disk_exceeded:
+                    raise StudentError("disk", f"the student's code wrote more than "
+                                       f"{_human_bytes(self.disk_quota)} into its working folder "
+                                       "after a call returned")
+                if stopped.output_exceeded:
+                    raise StudentError("output", f"the student's code printed more than "
+                                       f"{_human_bytes(self.limits.output_kib * 1024)} of output "
+                                       "after a call returned")
             if self.starts > MAX_RESTARTS:
                 raise StudentError("crashed", f"not run: the submission's code stopped the worker "
                                    f"{self.starts} times")
@@ -562,6 +575,9 @@ class Worker:
                 if reply.get("id") == request["id"]:
                     break
                 # A line with another id was printed by student code on our descriptor: skip it.
+            # what the call (or a thread of it) wrote counts now, not at the watch's next poll
+            if self._tmp_usage() > self.disk_quota:
+                raise self._disk_error(what)
         except StudentError:
             self.used_s += time.perf_counter() - start
             self._kill()

@@ -7,9 +7,12 @@ about zero while its apparent size is what the student wrote.
 """
 
 import os
+import time
+
+import pytest
 
 from cnnlab.bench.grading.assignment import Limits
-from cnnlab.bench.grading.client import Worker
+from cnnlab.bench.grading.client import StudentError, Worker
 
 
 def _worker(tmp_path, file_mib):
@@ -32,3 +35,64 @@ def test_a_folder_under_the_quota_passes(tmp_path):
     worker = _worker(tmp_path, file_mib=1)
     (worker.tmp / "small.bin").write_bytes(b"\1" * 2**20)
     assert 2**20 <= worker._tmp_usage() < worker.disk_quota
+
+
+SPILLER = '''
+import threading
+
+def _start():
+    def write():  # files of 1 MiB: each under the 2 MiB file limit, 12 MiB in all
+        for number in range(12):
+            with open(f"spill-{number}.bin", "wb") as fh:
+                fh.write(b"\\1" * (1 << 20))
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread
+
+def spill():
+    _start()
+    return 0
+
+def spill_and_wait():
+    _start().join()
+    return 0
+
+def fine():
+    return 1
+'''
+
+
+def test_a_worker_stopped_between_calls_is_reported_on_the_next_call(tmp_path):
+    """A thread that fills the quota after its call returned: the watch stops the worker between
+    calls, and the next call says why (not a silent restart, not "crashed")."""
+    worker = _worker(tmp_path, file_mib=2)  # an 8 MiB quota; the thread writes 12 MiB
+    (worker.source / "m.py").write_text(SPILLER)
+    try:
+        assert worker.call("m", "spill") == 0
+        deadline = time.monotonic() + 30
+        while worker._proc.popen.poll() is None:  # the watch kills it once the files pass 8 MiB
+            assert time.monotonic() < deadline, "the worker was not stopped"
+            time.sleep(0.05)
+        with pytest.raises(StudentError) as caught:
+            worker.call("m", "fine")
+        assert caught.value.kind == "disk"
+        assert "wrote more than 8 MiB into its working folder after a call returned" in str(caught.value)
+        assert caught.value.hidden == "the student's code wrote too much into its working folder"
+        assert worker.call("m", "fine") == 1  # the next call starts a fresh worker
+        assert worker._tmp_usage() < worker.disk_quota  # with the spill removed
+    finally:
+        worker.close()
+
+
+def test_a_call_whose_thread_filled_the_quota_before_it_returned_is_charged(tmp_path):
+    """Checked as the reply arrives, not at the watch's next poll: the call is the one told."""
+    worker = _worker(tmp_path, file_mib=2)
+    (worker.source / "m.py").write_text(SPILLER)
+    try:
+        with pytest.raises(StudentError) as caught:
+            worker.call("m", "spill_and_wait")
+        assert caught.value.kind == "disk" and caught.value.what == "m.spill_and_wait"
+        assert worker.call("m", "fine") == 1
+    finally:
+        worker.close()
+

@@ -121,8 +121,12 @@ def test_submission_that_keeps_killing_workers_ends_as_error(cluster, tmp_path):
         with distributed.Client(cluster.scheduler_address, timeout=30) as spy:
             while not stop.is_set():
                 for worker, keys in spy.processing().items():
-                    # a killed worker stays listed until the scheduler notices it is gone
-                    if worker not in kills and any(str(k).startswith("cnnlab-grade-crasher-") for k in keys):
+                    keys = [str(k) for k in keys]
+                    # a killed worker stays listed until the scheduler notices it is gone; one
+                    # that also holds correct's task (queued behind, or running) is left until
+                    # correct is done, or correct would die with it
+                    if (worker not in kills and any(k.startswith("cnnlab-grade-crasher-") for k in keys)
+                            and not any(k.startswith("cnnlab-grade-correct-") for k in keys)):
                         try:
                             os.kill(_pid(cluster, worker), signal.SIGKILL)
                         except (KeyError, ProcessLookupError):
