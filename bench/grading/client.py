@@ -51,6 +51,9 @@ HIDDEN_PHRASES = {
 }
 
 
+_OUTPUT_KEEP = 64 * 1024  # bytes of a worker's output kept for the feedback (more is counted, not kept)
+
+
 class StudentError(Exception):
     """A call into student code did not return a value.
 
@@ -221,6 +224,7 @@ class Worker:
         os.chmod(self.tmp, 0o700)
         self._tmp_fd = os.open(self.tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         self._proc: _Process | None = None
+        self._stopped_output = bytearray()  # printed by workers stopped since the output was taken
         self._import_failures: dict[str, StudentError] = {}
         self._loaded: set[str] = set()
         self._crashes: dict[str, list] = {}
@@ -293,7 +297,7 @@ class Worker:
 
     def _drain(self, proc: _Process) -> None:
         """Keep the student's output (up to a cap), and kill the worker past the limit."""
-        keep, limit = 64 * 1024, self.limits.output_kib * 1024
+        keep, limit = _OUTPUT_KEEP, self.limits.output_kib * 1024
         stream = proc.popen.stdout
         fd = stream.fileno()
         while True:
@@ -346,6 +350,8 @@ class Worker:
                 pass
         if proc.drain is not None:
             proc.drain.join(timeout=5)
+        # what it printed before it was stopped stays the current test's output
+        self._stopped_output += proc.output[: max(0, _OUTPUT_KEEP - len(self._stopped_output))]
         try:
             proc.popen.stdout.close()
         except OSError:
@@ -396,15 +402,18 @@ class Worker:
             return
 
     def output(self) -> str:
-        """What the student code printed in the current worker (the first 64 KiB)."""
-        if self._proc is None:
-            return ""
-        self._let_drain_catch_up()
-        return bytes(self._proc.output).decode("utf-8", errors="replace")
+        """What the student code printed since the output was last taken, in the current worker
+        and in any stopped since (the first 64 KiB of each)."""
+        printed = bytes(self._stopped_output)
+        if self._proc is not None:
+            self._let_drain_catch_up()
+            printed += bytes(self._proc.output)
+        return printed.decode("utf-8", errors="replace")
 
     def take_output(self) -> str:
         """Return the output so far and start over (one test's worth at a time)."""
         text = self.output()
+        self._stopped_output.clear()
         if self._proc is not None:
             self._proc.output.clear()
         return text

@@ -96,3 +96,20 @@ def test_a_call_whose_thread_filled_the_quota_before_it_returned_is_charged(tmp_
     finally:
         worker.close()
 
+
+
+def test_what_a_stopped_worker_printed_is_kept_for_the_test(tmp_path):
+    """A module whose import fills the quota: the import is charged, and what it printed first
+    still reaches the test's output (the student sees how far it got)."""
+    worker = _worker(tmp_path, file_mib=2)
+    (worker.source / "m.py").write_text('print("imported so far", flush=True)\n'
+                                        + SPILLER + "\n_start().join()\n")
+    try:
+        worker.take_output()
+        with pytest.raises(StudentError) as caught:
+            worker.call("m", "fine")
+        assert caught.value.kind == "disk" and caught.value.what == "importing m.py"
+        assert "imported so far" in worker.take_output()
+        assert worker.take_output() == ""  # taken once
+    finally:
+        worker.close()
