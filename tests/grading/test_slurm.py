@@ -59,7 +59,8 @@ def test_a_one_node_slurm_grades_like_local(slurm, tmp_path):
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "cnnlab.bench", "grade", "metrics", str(klass),
                            "--out", str(out), "--cluster", f"slurm:{config}", "--quiet"],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)  # sbatch writes each job's slurm-N.out where it is run
     assert done.returncode == 0, done.stdout + done.stderr
     log = (out / "logs" / "correct.log").read_text()
     assert log.startswith("# graded on ") and "Dask worker" in log  # it ran on a SLURM job's worker
