@@ -48,3 +48,24 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def load_module(path, name):
+    """Import the Python file ``path`` as a module named ``name`` (a solution, a submission, a
+    fixture script), without putting its folder on ``sys.path``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_cli(capsys, *argv):
+    """``cnnlab ARGV`` in this process: (exit code, stdout, stderr)."""
+    from cnnlab.bench.cli import main
+
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse's own errors (an invalid choice) exit 2 as well
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -9,14 +9,7 @@ import pytest
 
 from cnnlab.bench.cli import main
 
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own errors (an invalid choice) exit 2 as well
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from .conftest import run_cli as run
 
 
 def test_help_lists_the_subcommands():

@@ -6,16 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from cnnlab.bench.cli import main
 from cnnlab.bench.throughput.runner import cuda_present
+
+from ..conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv):
-    code = main(["bench", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "bench", *argv)
 
 
 @pytest.mark.parametrize(

@@ -12,18 +12,10 @@ import pytest
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-from cnnlab.bench.cli import main
 from cnnlab.reference import build
 from cnnlab.reference.compare import ATOL, keras_forward, to_nhwc, torch_forward
 
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from ..conftest import run_cli as run
 
 
 def test_models_lists_the_digits_pair_in_both_frameworks(capsys):

@@ -6,16 +6,7 @@ import os
 
 import pytest
 
-from cnnlab.bench.cli import main
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from ..conftest import run_cli as run
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,7 +13,6 @@ CI grades at the scale the assignment's conftest documents: lenet5, alexnet and 
 10 classes (LeNet-5 always has 10).
 """
 
-import importlib.util
 import math
 import shutil
 import sys
@@ -32,6 +31,7 @@ from cnnlab.bench.grading.example_class import grade_examples, render_demo
 from cnnlab.bench.grading.release import release
 from cnnlab.bench.judges import architectures
 
+from ..conftest import load_module
 from .conftest import computed_once
 
 ROOT = paths.bundled_assignments() / "architectures"
@@ -42,16 +42,11 @@ PER_ARCH = 10
 SHARE = {"params": 1 / 5, "output": 1 / 5, "layers": 1 / 5, "function": 2 / 5}
 
 
-def _module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def solution():
-    return _module(ROOT / "solution" / "architectures.py", "architectures_solution")
+    return load_module(ROOT / "solution" / "architectures.py", "architectures_solution")
 
 
 # ------------------------------------------------------------------------------ the solution
@@ -140,7 +135,7 @@ def test_bad_arch_or_framework_names_the_choices():
 
 
 def test_a_bad_scope_is_a_usage_error(monkeypatch):
-    conftest = _module(ROOT / "tests" / "conftest.py", "architectures_conftest")
+    conftest = load_module(ROOT / "tests" / "conftest.py", "architectures_conftest")
     monkeypatch.setenv("CNNLAB_ARCHITECTURES", "lenet5,vgg17")
     with pytest.raises(pytest.UsageError, match="vgg17"):
         conftest.scope()
@@ -369,13 +364,13 @@ def test_an_unknown_variant_is_a_usage_error_naming_the_choices(tmp_path):
     toml = copy / "assignment.toml"
     toml.write_text(toml.read_text().replace('lenet5 = "default"', 'lenet5 = "relu_avg"'))
     with pytest.raises(pytest.UsageError, match="valid variants: default, relu_max"):
-        _module(copy / "tests" / "conftest.py", "architectures_conftest_bad_variant")
+        load_module(copy / "tests" / "conftest.py", "architectures_conftest_bad_variant")
 
 
 def test_the_readme_table_is_the_catalogs_for_the_chosen_variants():
     """README.md's table is ``readme_table`` of assignment.toml's variants: its parameter counts are
     the catalog's (paper arithmetic for LeNet-5, torchvision 0.29 for the others)."""
-    conftest = _module(ROOT / "tests" / "conftest.py", "architectures_conftest_table")
+    conftest = load_module(ROOT / "tests" / "conftest.py", "architectures_conftest_table")
     table = conftest.readme_table(conftest.VARIANTS)
     assert table in (ROOT / "README.md").read_text(), f"README.md's table should be:\n{table}"
     relu_max = conftest.readme_table({"lenet5": "relu_max"}).splitlines()[2]
@@ -387,7 +382,7 @@ def test_the_readme_table_is_the_catalogs_for_the_chosen_variants():
 
 def _points(path, name):
     """Points of a test file: each test's points marker times its parametrized cases."""
-    module = _module(path, name)
+    module = load_module(path, name)
     total = 0
     for function in vars(module).values():
         if callable(function) and getattr(function, "__name__", "").startswith("test_"):

@@ -7,7 +7,6 @@ assignment's README (the layers of LeNet-5, 61,706 parameters by the paper's ari
 from what each variation changes, written out in the test.
 """
 
-import importlib.util
 import sys
 import types
 
@@ -20,14 +19,13 @@ from cnnlab import paths
 from cnnlab.bench.judges import architectures
 from cnnlab.bench.judges.helpers import model_export
 
+from ..conftest import load_module
+
 EXAMPLES = paths.examples_dir() / "architectures"
 
 
 def _example(name):
-    spec = importlib.util.spec_from_file_location(f"architectures_{name}", EXAMPLES / name / "architectures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(EXAMPLES / name / "architectures.py", f"architectures_{name}")
 
 
 def judged(build, framework, tmp_path, monkeypatch, *, arch="lenet5", variant="default"):

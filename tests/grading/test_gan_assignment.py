@@ -11,7 +11,6 @@ grads_not_zeroed 72, labels_swapped 48, saturating_g_loss 48 (``cnnlab demo`` gr
 here four, to keep the sandbox's torch imports few).
 """
 
-import importlib.util
 import shutil
 
 import numpy as np
@@ -24,17 +23,13 @@ from cnnlab.bench.grading import grade
 from cnnlab.bench.judges.helpers import gan_harness as H
 from cnnlab.reference.gan import _torch as R
 
+from ..conftest import load_module
 from .conftest import marked_points
 
 GAN = paths.bundled_assignments() / "gan"
 EXAMPLES = paths.examples_dir() / "gan"
 
 
-def _module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_points_add_up_to_the_assignment_total():
@@ -44,7 +39,7 @@ def test_points_add_up_to_the_assignment_total():
 
 
 def test_solution_steps_equal_the_reference_loop():
-    solution = _module(GAN / "solution" / "gan.py", "gan_solution")
+    solution = load_module(GAN / "solution" / "gan.py", "gan_solution")
     rng = np.random.default_rng(0)
     reals = [rng.uniform(-1, 1, (4, 1, 8, 8)).astype(np.float32) for _ in range(2)]
     noises = [rng.standard_normal((4, H.NZ)).astype(np.float32) for _ in range(3)]
@@ -59,7 +54,7 @@ def test_solution_steps_equal_the_reference_loop():
 
 
 def test_starter_raises_not_implemented():
-    starter = _module(GAN / "starter" / "gan.py", "gan_starter")
+    starter = load_module(GAN / "starter" / "gan.py", "gan_starter")
     with pytest.raises(NotImplementedError):
         starter.generator_loss(torch.zeros(2, 1))
 

@@ -2,7 +2,6 @@
 independent implementation) on every fixture case, the points add up, hidden tests cover what
 the public ones do not, the solution earns full marks and the starter none."""
 
-import importlib.util
 import shutil
 
 import numpy as np
@@ -11,14 +10,8 @@ from sklearn import metrics as skm
 
 from cnnlab.bench.grading import grade
 
+from ..conftest import load_module
 from .conftest import FAST_LIMITS, METRICS, marked_points
-
-
-def _module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _cases(kind):
@@ -35,7 +28,7 @@ ALL_CASES = {f"{kind}/{name}": case for kind in ("public", "hidden") for name, c
 
 @pytest.fixture(scope="module")
 def solution():
-    return _module(METRICS / "solution" / "metrics.py", "metrics_solution")
+    return load_module(METRICS / "solution" / "metrics.py", "metrics_solution")
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")  # k = n_classes
@@ -86,7 +79,7 @@ def test_hidden_cases_cover_what_public_ones_do_not():
 
 
 def test_starter_raises_not_implemented():
-    starter = _module(METRICS / "starter" / "metrics.py", "metrics_starter")
+    starter = load_module(METRICS / "starter" / "metrics.py", "metrics_starter")
     for name, args in [("confusion_matrix", ([0], [0], 1)), ("precision_recall_f1", ([0], [0], 1)),
                        ("top_k_accuracy", ([0], [[1.0]], 1)), ("roc_auc_ovr", ([0, 1], [[1, 0], [0, 1]]))]:
         with pytest.raises(NotImplementedError):

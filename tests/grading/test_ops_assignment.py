@@ -7,7 +7,6 @@ Points table (tests/public and tests/hidden): lecture example 5, conv2d 10 (2 pa
 max_pool2d 10 (2), BN 10 (2: training, inference), dropout 10 (3), grad_cam 15 (2).
 """
 
-import importlib.util
 import shutil
 
 import numpy as np
@@ -19,17 +18,13 @@ import torch.nn.functional as F
 from cnnlab import paths
 from cnnlab.bench.grading import grade
 
+from ..conftest import load_module
 from .conftest import FAST_LIMITS, marked_points
 
 OPS = paths.bundled_assignments() / "ops"
 EXAMPLES = paths.examples_dir() / "ops"
 
 
-def _module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _cases(kind):
@@ -48,7 +43,7 @@ ALL_CASES = {f"public/{k}": v for k, v in PUBLIC.items()} | {f"hidden/{k}": v fo
 
 @pytest.fixture(scope="module")
 def solution():
-    return _module(OPS / "solution" / "ops.py", "ops_solution")
+    return load_module(OPS / "solution" / "ops.py", "ops_solution")
 
 
 def _t(array):
@@ -140,7 +135,7 @@ def test_hidden_cases_cover_what_public_ones_do_not():
 
 
 def test_starter_raises_not_implemented():
-    starter = _module(OPS / "starter" / "ops.py", "ops_starter")
+    starter = load_module(OPS / "starter" / "ops.py", "ops_starter")
     x = np.zeros((1, 1, 2, 2))
     for call in (lambda: starter.conv2d(x, x), lambda: starter.max_pool2d(x, 2),
                  lambda: starter.batchnorm_forward(x, [1], [0], [0], [1], True),

@@ -22,6 +22,7 @@ from cnnlab import paths
 from cnnlab.bench.grading import assignment as assignments
 from cnnlab.bench.grading import grade
 
+from ..conftest import load_module
 from .conftest import computed_once
 
 TRANSFER = paths.bundled_assignments() / "transfer"
@@ -67,11 +68,7 @@ def test_the_harness_is_cnnlabs_alone():
 
 
 def test_fixtures_are_what_the_script_writes():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_fixtures", TRANSFER / "fixtures" / "make_fixtures.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_module(TRANSFER / "fixtures" / "make_fixtures.py", "make_fixtures")
     for kind, cases in (("public", script.public()), ("hidden", script.hidden())):
         assert json.loads((TRANSFER / "fixtures" / kind / "cases.json").read_text()) == cases
     # the lecture's figure, from keras.applications via reference/fixtures/transfer

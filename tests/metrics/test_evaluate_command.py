@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from cnnlab.bench.cli import main
+from ..conftest import run_cli as run
 
 RNG = np.random.default_rng(11)
 Y_TRUE = np.tile(np.arange(4), 15)
@@ -18,10 +18,6 @@ SCORES = RNG.dirichlet(np.ones(4), size=60) + 1.5 * np.eye(4)[Y_TRUE] * RNG.rand
 SCORES /= SCORES.sum(axis=1, keepdims=True)
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
