@@ -42,8 +42,16 @@ def _version() -> str:
     return f"cnnlab {cnnlab.__version__} from {os.path.dirname(cnnlab.__file__)} (python {python})"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with one-line errors: argparse prints its whole usage (up to nine lines
+    for ``bench``) above the message; here the message names the problem and where help is."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cnnlab",
         description="Reference CNNs in PyTorch and Keras, a sandboxed grader and a benchmark.",
     )
@@ -59,7 +67,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the subcommand, whose --help lists what it takes
+        commands_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands_action.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     from cnnlab.errors import UsageError
     from cnnlab.reference.frameworks import FrameworkMissing
 

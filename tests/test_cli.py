@@ -149,3 +149,17 @@ def test_output_and_input_folders_are_checked_before_any_work(argv, needle, tmp_
     assert main([a.replace("{file}", str(file)) for a in argv]) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["bench", "--batch-size", "x"],
+     "cnnlab bench: error: argument --batch-size: invalid int value: 'x' (see 'cnnlab bench --help')"),
+    (["summary"], "cnnlab summary: error: the following arguments are required: arch (see 'cnnlab summary --help')"),
+    (["summary", "lenet5", "--input-size", "1"],
+     "cnnlab summary: error: unrecognized arguments: --input-size 1 (see 'cnnlab summary --help')"),
+    (["--nope"], "cnnlab: error: the following arguments are required: COMMAND (see 'cnnlab --help')"),
+])
+def test_argparse_errors_are_one_line_pointing_at_the_commands_help(capsys, argv, line):
+    """argparse itself prints the whole usage (nine lines for bench) above its message."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err == line + "\n"
