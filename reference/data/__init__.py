@@ -27,7 +27,7 @@ from .image_folder import (
 from .labeled import LabeledImages, to_layout
 from .loaders import ArrayBatches, loader
 from .mnist import load_mnist, read_idx
-from .normalize import ChannelStats, fit_channel_stats, normalize
+from .normalize import ChannelRange, ChannelStats, fit_channel_range, fit_channel_stats, normalize
 from .shapes import SHAPES, ShapesDataset, make_shapes
 from .splits import Split, per_class_indices, split_indices, train_val_test_split
 from .warp import resize
@@ -35,8 +35,8 @@ from .warp import resize
 __all__ = ["SHAPES", "ShapesDataset", "make_shapes"]
 # real and local datasets, splits, normalisation, augmentation, batches (transfer learning)
 __all__ += [
-    "ArrayBatches", "Augmentation", "ChannelStats", "LabeledImages", "Split", "augment",
-    "fit_channel_stats", "load_cifar10", "load_digits", "load_mnist", "loader", "normalize",
+    "ArrayBatches", "Augmentation", "ChannelRange", "ChannelStats", "LabeledImages", "Split", "augment",
+    "fit_channel_range", "fit_channel_stats", "load_cifar10", "load_digits", "load_mnist", "loader", "normalize",
     "per_class_indices", "read_idx", "resize", "split_indices", "to_layout", "train_val_test_split",
 ]
 # image folders (root/<class>/*.jpg|png), as the lectures' transfer-learning pipeline reads them
