@@ -80,8 +80,8 @@ def fit_channel_range(train_images, *, layout: str = "nhwc") -> ChannelRange:
         The training split only.
     layout : {"nhwc", "nchw"}, default="nhwc"
 
-    Examples
-    --------
+    Notes
+    -----
     Scaling 8-bit images by their own range is ``x / 255`` only when the training split reaches
     both 0 and 255 in every channel.
     """
