@@ -154,6 +154,19 @@ def test_a_module_the_worker_cannot_import_stops_the_run_before_grading(tmp_path
     assert _statuses(out / "gradebook.db") == ([], {})
 
 
+def test_what_trusted_imports_print_is_not_the_students_output(tmp_path):
+    """Keras imports matplotlib, whose first font scan prints fontconfig complaints in the
+    sandbox; every transfer student read them as "Your code printed". The standard library's
+    ``this`` prints the Zen of Python when imported: a trusted import that talks."""
+    root = _copy_assignment(tmp_path)
+    toml = root / "assignment.toml"
+    toml.write_text(toml.read_text().replace('imports = ["numpy"]', 'imports = ["numpy", "this"]'))
+    summary = grade(root, _class(tmp_path / "subs", 1), tmp_path / "out", limits=FAST_LIMITS, write_reports=False)
+    (record,) = summary.records
+    assert record["status"] == "graded" and record["score"] == 100
+    assert not any("Zen of Python" in t["output"] for t in record["tests"])
+
+
 def test_broken_assignment_tests_are_errors_and_a_fixed_assignment_regrades(tmp_path):
     root = _copy_assignment(tmp_path)
     conftest = root / "tests" / "conftest.py"
