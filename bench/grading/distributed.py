@@ -494,7 +494,8 @@ class _DaskPool:
     def __init__(self, backend: Backend):
         self.backend = backend
         self.client = backend.client
-        self.tasks: list = []
+        self.tasks: set = set()  # sent and not yet read back
+        self.lock = threading.Lock()
         self.cancelled = False
 
     def submit(self, fn, job: GradingJob, *, children=None, timeout_s: float, log_path: Path):
@@ -508,12 +509,18 @@ class _DaskPool:
                    "log_name": log_path.name}
         task = self.client.submit(_grade_remote, payload, pure=False,
                                   key=f"cnnlab-grade-{student}-{uuid.uuid4().hex[:8]}")
-        self.tasks.append(task)
+        with self.lock:
+            self.tasks.add(task)
 
         def finished(task):
             try:
                 if task.status == "finished":
                     reply = task.result()
+                    # released once read: a result kept on a worker would be computed again
+                    # (the submission graded twice) when that worker dies later in the run
+                    with self.lock:
+                        self.tasks.discard(task)
+                    task.release()
                     header = f"# graded on {reply['host']} (Dask worker {reply['worker']})\n"
                     log_path.write_text(header + reply["log"], encoding="utf-8")
                     done.set_result(reply["result"])
@@ -543,10 +550,12 @@ class _DaskPool:
         return done
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        if cancel_futures and self.tasks:
+        with self.lock:
+            tasks = list(self.tasks)
+        if cancel_futures and tasks:
             self.cancelled = True
             try:
-                self.client.cancel(self.tasks)
+                self.client.cancel(tasks)
             except Exception:  # noqa: BLE001 - the client may be gone already
                 pass
 

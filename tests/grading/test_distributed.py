@@ -111,6 +111,52 @@ def test_worker_killed_mid_class_loses_nothing(klass, local_totals, cluster, tmp
     distributed.Client(cluster.scheduler_address, timeout=30).close()
 
 
+def _graded_students(out):
+    try:
+        with sqlite3.connect(out / "gradebook.db") as db:
+            return {s for (s,) in db.execute("SELECT student FROM submissions WHERE status = 'graded'")}
+    except sqlite3.OperationalError:  # the file exists a moment before its tables
+        return set()
+
+
+def _scheduler_keys(cluster):
+    while True:
+        try:
+            return [str(k) for k in list(cluster.scheduler.tasks)]
+        except RuntimeError:  # changed while read (the scheduler runs in this process)
+            continue
+
+
+def test_a_graded_submission_is_released_from_the_cluster(cluster, tmp_path):
+    """Once its result is read, a submission's task is forgotten by the scheduler: a result
+    left on a worker would be graded again when that worker dies later in the run (CI saw
+    correct regraded after the worker holding its result was killed)."""
+    klass, out = tmp_path / "class", tmp_path / "out"
+    shutil.copytree(EXAMPLES / "correct", klass / "correct")
+    shutil.copytree(EXAMPLES / "correct", klass / "slow")
+    source = klass / "slow" / "metrics.py"
+    source.write_text("import time\n\ntime.sleep(8)  # each worker's import of it\n" + source.read_text())
+    seen = {}
+
+    def watch():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "correct" not in _graded_students(out):
+            time.sleep(0.1)
+        time.sleep(1.0)
+        seen.update(keys=_scheduler_keys(cluster), graded=_graded_students(out))
+
+    spy = threading.Thread(target=watch)
+    spy.start()
+    try:
+        summary = grade("metrics", klass, out, scheduler=cluster.scheduler_address)
+    finally:
+        spy.join()
+    assert sorted(summary.graded) == ["correct", "slow"]
+    assert seen["graded"] == {"correct"}, "slow was still being graded when the scheduler was read"
+    assert not any(k.startswith("cnnlab-grade-correct-") for k in seen["keys"]), seen["keys"]
+    assert any(k.startswith("cnnlab-grade-slow-") for k in seen["keys"])
+
+
 def test_submission_that_keeps_killing_workers_ends_as_error(cluster, tmp_path):
     klass = tmp_path / "class"
     for name in ("correct", "crasher"):  # crasher: the same files, but its worker always dies
