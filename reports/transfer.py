@@ -114,15 +114,26 @@ def render_demo(record: dict, *, out: str | Path, record_file: str | Path) -> st
             f"wrote {record_file} and {plot}")
 
 
+def _rate_steps(rates: list[float]) -> str:
+    """``[1e-5, 1e-5, 1e-5, 2e-6]`` as ``1e-05 (epochs 1-3), 2e-06 (epoch 4)``: when it was reduced."""
+    steps, start = [], 0
+    for i in range(1, len(rates) + 1):
+        if i == len(rates) or f"{rates[i]:.3g}" != f"{rates[start]:.3g}":
+            span = f"epoch {start + 1}" if i == start + 1 else f"epochs {start + 1}-{i}"
+            steps.append(f"{rates[start]:.3g} ({span})")
+            start = i
+    return ", ".join(steps) if len(steps) > 1 else (f"{rates[0]:.3g}" if rates else "-")
+
+
 def render_lecture(record: dict, *, out: str | Path, record_file: str | Path) -> str:
     """Draw ``out/lecture_history.png`` (where matplotlib is there); return the report, a line
     per phase and a line naming the files."""
     lines = [record["report"]]
     for phase in ("extract", "finetune"):
         rows = [r for r in record["history"] if r["phase"] == phase]
-        lines.append(f"{phase}: {len(rows)} epochs, best {record['best_epochs'][phase]}, trainable in the base "
-                     f"{record['trainable'][phase]:,}, validation accuracy "
-                     f"{record['val_accuracy'][phase]:.3f}, learning rates {record['rates'][phase]}")
+        lines.append(f"{phase}: {len(rows)} epochs, best weights from epoch {record['best_epochs'][phase] + 1} "
+                     f"(kept), trainable in the base {record['trainable'][phase]:,}, validation accuracy "
+                     f"{record['val_accuracy'][phase]:.3f}, learning rate {_rate_steps(record['rates'][phase])}")
     try:
         from .history import plot_history
 

@@ -49,7 +49,7 @@ class LectureConfig:
     arch : str, default="vgg11_bn"
         The base (``include_top=False``); it needs 4 convolutions for the fine-tuning step.
         BatchNorm lets the stand-in pretraining learn in a few epochs (measured: validation
-        accuracy 0.667 on 12 images, chance 0.333, after the full recipe, 3 min on one core;
+        accuracy 0.667 on 12 images, chance 0.333, after the full recipe, 17 s on the 2-core machine;
         plain vgg11 stayed at chance in a 2-epoch run).
     size : int, default=32
         Image side (the lecture's 224 costs minutes per epoch on a CPU).
