@@ -68,6 +68,19 @@ def _pid(cluster, worker):
     return cluster.scheduler.workers[worker].pid
 
 
+def _grade_while(watch, klass, out, cluster, *, stop=None):
+    """``grade`` on the cluster while ``watch`` runs in a thread, joined (after ``stop`` is set)
+    before this returns."""
+    spy = threading.Thread(target=watch)
+    spy.start()
+    try:
+        return grade("metrics", klass, out, scheduler=cluster.scheduler_address)
+    finally:
+        if stop is not None:
+            stop.set()
+        spy.join()
+
+
 def test_local_cluster_grades_like_local(klass, local_totals, cluster, tmp_path):
     summary = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
     assert sorted(summary.graded) == sorted(STUDENTS)
@@ -97,12 +110,7 @@ def test_worker_killed_mid_class_loses_nothing(klass, local_totals, cluster, tmp
                     killed.update(worker=worker, keys=keys)
                 time.sleep(0.1)
 
-    spy = threading.Thread(target=kill_a_busy_worker)
-    spy.start()
-    try:
-        summary = grade("metrics", klass, tmp_path, scheduler=cluster.scheduler_address)
-    finally:
-        spy.join()
+    summary = _grade_while(kill_a_busy_worker, klass, tmp_path, cluster)
     assert killed, "no worker was seen grading"
     assert _totals(summary.records) == local_totals
     rows = _rows(tmp_path)
@@ -145,12 +153,7 @@ def test_a_graded_submission_is_released_from_the_cluster(cluster, tmp_path):
         time.sleep(1.0)
         seen.update(keys=_scheduler_keys(cluster), graded=_graded_students(out))
 
-    spy = threading.Thread(target=watch)
-    spy.start()
-    try:
-        summary = grade("metrics", klass, out, scheduler=cluster.scheduler_address)
-    finally:
-        spy.join()
+    summary = _grade_while(watch, klass, out, cluster)
     assert sorted(summary.graded) == ["correct", "slow"]
     assert seen["graded"] == {"correct"}, "slow was still being graded when the scheduler was read"
     assert not any(k.startswith("cnnlab-grade-correct-") for k in seen["keys"]), seen["keys"]
@@ -180,13 +183,7 @@ def test_submission_that_keeps_killing_workers_ends_as_error(cluster, tmp_path):
                         kills.append(worker)
                 time.sleep(0.1)
 
-    spy = threading.Thread(target=kill_whoever_grades_crasher)
-    spy.start()
-    try:
-        summary = grade("metrics", klass, tmp_path / "out", scheduler=cluster.scheduler_address)
-    finally:
-        stop.set()
-        spy.join()
+    summary = _grade_while(kill_whoever_grades_crasher, klass, tmp_path / "out", cluster, stop=stop)
     records = {r["student"]: r for r in summary.records}
     assert records["correct"]["status"] == "graded" and records["correct"]["score"] == 100
     assert records["crasher"]["status"] == "error"
