@@ -69,7 +69,8 @@ def run(args) -> int:
               file=sys.stderr) as bar:
         def progress(step, total, losses):
             bar.total = total
-            bar.set_postfix_str(f"D {losses['d_loss']:.3f} G {losses['g_loss']:.3f}")
+            # refresh=False: update() redraws at most every 0.1 s (a redraw per step filled logs)
+            bar.set_postfix_str(f"D {losses['d_loss']:.3f} G {losses['g_loss']:.3f}", refresh=False)
             bar.update()
 
         result = run_gan_demo(config, framework=framework, out=out, progress=progress)
