@@ -5,9 +5,10 @@ The mean and standard deviation are properties of the data a model learns from. 
 on all the data (training and test together) lets the test set shape the training inputs: change
 a test image and every normalised training image changes with it. That is a leak: the test set no
 longer measures performance on unseen data. :func:`fit_channel_stats` therefore takes the
-training images, and the same statistics are then applied to validation and test images. The same holds for min-max scaling,
-``(x - min) / (max - min)`` with the training split's minimum and maximum per channel
-(:func:`fit_channel_range`); a test image may then fall outside [0, 1], which is the honest result.
+training images, and the same statistics are then applied to validation and test images. The
+same holds for min-max scaling, ``(x - min) / (max - min)`` with the training split's minimum and
+maximum per channel (:func:`fit_channel_range`); a test image may then fall outside [0, 1], which
+is the honest result.
 """
 
 from __future__ import annotations
